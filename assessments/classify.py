@@ -1,0 +1,617 @@
+"""Classify a free-text recoupling action as individual or collective.
+
+An *individual* action is within reach of one person or one team without anyone's budget or
+sign-off (reviewing genAI output, a team checklist, keeping personal data out of third-party
+tools). A *collective* action needs organisational budget, authority, headcount, other
+departments or a company-wide process (audits, holding a launch, a review board, RAI goals
+in performance reviews).
+
+The classifier is a weighted lexicon kept as data (``rules/classifier.yaml``): cue patterns
+for each kind are run over a normalised text, negated cues are dropped or turned into
+evidence for the other kind, and the margin between the two kinds becomes a confidence.
+Below the caller's threshold the action is marked ``needs_review`` so that a person decides
+instead of the classifier guessing silently; ``kind`` still carries the best guess.
+
+Pure: no ORM, no settings, no network. Callers load the lexicon once and pass a threshold.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+
+# The parser behind ``re`` (Python 3.11+), used only to derive trigger literals; see
+# _literal_triggers, which falls back to running every cue if it ever changes shape.
+import re._parser as _regex_parser  # type: ignore[import-not-found]
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Final, Literal, cast
+
+import yaml
+
+Kind = Literal["individual", "collective"]
+NegationRule = Literal["flip", "drop", "ignore"]
+
+KINDS: Final[tuple[Kind, Kind]] = ("individual", "collective")
+NEGATION_RULES: Final[tuple[NegationRule, ...]] = ("flip", "drop", "ignore")
+DEFAULT_LEXICON_PATH: Final[Path] = Path(__file__).resolve().parent / "rules" / "classifier.yaml"
+
+# English grammar rather than lexicon: spelled-out contractions let negation patterns see
+# "not" whatever the respondent typed. Irregular forms ("won't") are in the lexicon.
+_CONTRACTIONS: Final[dict[str, str]] = {
+    "n't": " not",
+    "'ll": " will",
+    "'re": " are",
+    "'ve": " have",
+    "i'm": "i am",
+}
+_CONTRACTION: Final[re.Pattern[str]] = re.compile(r"(?:n't|'ll|'re|'ve|\bi'm)\b")
+_TYPOGRAPHY: Final[dict[int, str]] = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
+)
+_SEPARATORS: Final[re.Pattern[str]] = re.compile(r"[-_/\u2010-\u2015]+")
+_WHITESPACE: Final[re.Pattern[str]] = re.compile(r"\s+")
+_MACRO: Final[re.Pattern[str]] = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+_ZERO_WIDTH_OPS: Final[frozenset[str]] = frozenset({"AT", "ASSERT", "ASSERT_NOT"})
+_REPEAT_OPS: Final[frozenset[str]] = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
+# How much text before a cue is searched for a negator; longer than any sensible window.
+_NEGATION_LOOKBACK_CHARS: Final[int] = 160
+
+
+class LexiconError(ValueError):
+    """The classifier lexicon file is missing, malformed or inconsistent."""
+
+
+class LabelledActionsError(ValueError):
+    """A labelled-actions CSV (text,kind) is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One weighted piece of evidence for a kind, matched as a regular expression."""
+
+    name: str
+    kind: Kind
+    weight: float
+    pattern: re.Pattern[str]
+    on_negation: NegationRule
+
+
+@dataclass(frozen=True)
+class Negation:
+    """When a cue counts as negated: a negator within a few words, in the same clause."""
+
+    window_words: int
+    negators: re.Pattern[str]
+    clause_negators: re.Pattern[str]
+    clause_breaks: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class TriggerIndex:
+    """Which cues can possibly match a text, found in one pass.
+
+    Every match of a cue's pattern contains one of its trigger literals (derived from the
+    pattern itself). ``scanner`` finds, at each position, the longest trigger starting
+    there; ``cues_by_trigger`` maps it to the cues gated on it or on any of its prefixes.
+    Cues with no derivable triggers are ``always`` run. Running only the candidates keeps
+    classification fast without changing a single result.
+    """
+
+    scanner: re.Pattern[str] | None
+    cues_by_trigger: Mapping[str, tuple[int, ...]]
+    always: tuple[int, ...]
+
+    def candidates(self, norm: str) -> list[int]:
+        """Indices of the cues whose pattern might match ``norm``, in lexicon order."""
+        found = set(self.always)
+        if self.scanner is not None:
+            for match in self.scanner.finditer(norm):
+                found.update(self.cues_by_trigger[match.group(1)])
+        return sorted(found)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """A validated, compiled classifier lexicon (see ``rules/classifier.yaml``)."""
+
+    path: str
+    version: int
+    threshold: float
+    max_chars: int
+    slope: float
+    bias: float
+    case_sensitive_abbreviations: Mapping[str, str]
+    abbreviations: Mapping[str, str]
+    negation: Negation
+    cues: tuple[Cue, ...]
+    triggers: TriggerIndex
+    case_sensitive_pattern: re.Pattern[str] | None
+    abbreviation_pattern: re.Pattern[str] | None
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The classifier's answer for one action, with the cues that decided it."""
+
+    text: str
+    kind: Kind
+    confidence: float
+    needs_review: bool
+    cues: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON shape: text, kind, confidence (3 dp), needs_review, cues."""
+        return {
+            "text": self.text,
+            "kind": self.kind,
+            "confidence": round(self.confidence, 3),
+            "needs_review": self.needs_review,
+            "cues": list(self.cues),
+        }
+
+
+@dataclass(frozen=True)
+class AccuracyReport:
+    """How the classifier did on labelled actions, reviewed ones counted apart."""
+
+    n: int
+    correct: int
+    reviewed: int
+    correct_not_reviewed: int
+    # confusion[actual][predicted]: predicted is the best guess, reviewed or not
+    confusion: Mapping[Kind, Mapping[Kind, int]]
+
+    @property
+    def accuracy(self) -> float:
+        """Share of all actions whose best guess is right."""
+        return self.correct / self.n if self.n else 0.0
+
+    @property
+    def review_rate(self) -> float:
+        """Share of actions sent to human review."""
+        return self.reviewed / self.n if self.n else 0.0
+
+    @property
+    def accuracy_not_reviewed(self) -> float | None:
+        """Share right among the actions labelled without review (None if all reviewed)."""
+        labelled = self.n - self.reviewed
+        return self.correct_not_reviewed / labelled if labelled else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON: counts, rates rounded to 4 dp, the confusion table."""
+        not_reviewed = self.accuracy_not_reviewed
+        return {
+            "n": self.n,
+            "accuracy": round(self.accuracy, 4),
+            "review_rate": round(self.review_rate, 4),
+            "accuracy_not_reviewed": None if not_reviewed is None else round(not_reviewed, 4),
+            "reviewed": self.reviewed,
+            "confusion": {actual: dict(row) for actual, row in self.confusion.items()},
+        }
+
+
+def measure_accuracy(
+    examples: Iterable[tuple[str, Kind]], lexicon: Lexicon, threshold: float
+) -> AccuracyReport:
+    """Classify labelled actions and count what went right, and what went to review."""
+    confusion: dict[Kind, dict[Kind, int]] = {a: dict.fromkeys(KINDS, 0) for a in KINDS}
+    n = correct = reviewed = correct_not_reviewed = 0
+    for text, actual in examples:
+        result = classify(text, lexicon, threshold)
+        right = result.kind == actual
+        n += 1
+        correct += right
+        reviewed += result.needs_review
+        correct_not_reviewed += right and not result.needs_review
+        confusion[actual][result.kind] += 1
+    return AccuracyReport(n, correct, reviewed, correct_not_reviewed, confusion)
+
+
+def load_labelled_actions(path: str | Path) -> list[tuple[str, Kind]]:
+    """Read a ``text,kind`` CSV of labelled actions; LabelledActionsError names file and line."""
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames is None or not {"text", "kind"} <= set(reader.fieldnames):
+                raise LabelledActionsError(f"{path}: header: expected the columns text,kind")
+            rows = list(reader)
+    except OSError as exc:
+        raise LabelledActionsError(f"{path}: cannot read labelled actions: {exc.strerror}") from exc
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise LabelledActionsError(f"{path}: not a readable UTF-8 CSV file: {exc}") from exc
+    examples: list[tuple[str, Kind]] = []
+    for line, row in enumerate(rows, start=2):
+        text, kind = (row.get("text") or "").strip(), (row.get("kind") or "").strip()
+        if not text or kind not in KINDS:
+            raise LabelledActionsError(f"{path}: line {line}: expected text and a kind in {KINDS}")
+        examples.append((text, cast(Kind, kind)))
+    return examples
+
+
+def classify(text: str, lexicon: Lexicon, threshold: float) -> Classification:
+    """Classify one action as individual or collective.
+
+    ``confidence`` is the probability of the chosen kind (0.5 to 1). When it is below
+    ``threshold`` the result has ``needs_review=True``; ``kind`` is still the best guess.
+    Cue names read ``<kind>:<cue>``, strongest evidence for the chosen kind first; a negated
+    collective cue shows as ``individual:not_<cue>``. Texts longer than the lexicon's
+    ``max_chars`` are classified on their beginning. Raises ValueError for empty text or a
+    threshold outside 0..1.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("Action text is empty: describe the action in a few words.")
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"Threshold must be between 0 and 1, got {threshold!r}.")
+    stripped = text.strip()
+    evidence, found = _weigh(normalise(stripped[: lexicon.max_chars], lexicon), lexicon)
+    margin = evidence["collective"] - evidence["individual"] + lexicon.bias
+    p_collective = _logistic(lexicon.slope * margin)
+    kind: Kind = "collective" if p_collective > 0.5 else "individual"
+    confidence = max(p_collective, 1.0 - p_collective)
+    ordered = sorted(found, key=lambda cue: (not cue[0].startswith(kind), -cue[1], cue[0]))
+    return Classification(
+        text=stripped,
+        kind=kind,
+        confidence=confidence,
+        needs_review=confidence < threshold,
+        cues=tuple(name for name, _ in ordered),
+    )
+
+
+def normalise(text: str, lexicon: Lexicon) -> str:
+    """Lower-case, de-accent and expand abbreviations so cues see one spelling."""
+    text = text.translate(_TYPOGRAPHY)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if lexicon.case_sensitive_pattern is not None:
+        mapping = lexicon.case_sensitive_abbreviations
+        text = lexicon.case_sensitive_pattern.sub(lambda m: mapping[m.group(0)], text)
+    text = text.lower()
+    if lexicon.abbreviation_pattern is not None:
+        mapping = lexicon.abbreviations
+        text = lexicon.abbreviation_pattern.sub(lambda m: mapping[m.group(0)], text)
+    text = _CONTRACTION.sub(lambda m: _CONTRACTIONS[m.group(0)], text)
+    text = _SEPARATORS.sub(" ", text).replace("&", " and ")
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def _weigh(norm: str, lexicon: Lexicon) -> tuple[dict[str, float], list[tuple[str, float]]]:
+    """Sum cue weights per kind over a normalised text; return the sums and named cues."""
+    evidence = {"individual": 0.0, "collective": 0.0}
+    found: list[tuple[str, float]] = []
+    for index in lexicon.triggers.candidates(norm):
+        cue = lexicon.cues[index]
+        state = _match_state(cue, norm, lexicon)
+        if state == "plain":
+            evidence[cue.kind] += cue.weight
+            found.append((f"{cue.kind}:{cue.name}", cue.weight))
+        elif state == "negated" and cue.on_negation == "flip":
+            other = "individual" if cue.kind == "collective" else "collective"
+            evidence[other] += cue.weight
+            found.append((f"{other}:not_{cue.name}", cue.weight))
+    return evidence, found
+
+
+def _match_state(cue: Cue, norm: str, lexicon: Lexicon) -> Literal["plain", "negated"] | None:
+    """Whether a cue matches at all, and whether every match of it is negated."""
+    state: Literal["plain", "negated"] | None = None
+    for match in cue.pattern.finditer(norm):
+        if cue.on_negation == "ignore" or not _is_negated(norm, match.start(), lexicon):
+            return "plain"
+        state = "negated"
+    return state
+
+
+def _is_negated(norm: str, start: int, lexicon: Lexicon) -> bool:
+    """True when a negator sits within the window before ``start``, in the same clause.
+
+    Clause negators ("instead of") count anywhere earlier in the clause.
+    "no team may ship without a review" states a requirement: a "without" that follows an
+    earlier negator of the same clause does not negate what comes after it.
+    """
+    negation = lexicon.negation
+    before = norm[max(0, start - _NEGATION_LOOKBACK_CHARS) : start]
+    clause_start = 0
+    for boundary in negation.clause_breaks.finditer(before):
+        clause_start = boundary.end()
+    clause = before[clause_start:]
+    if negation.clause_negators.search(clause):
+        return True
+    window = " ".join(clause.split()[-negation.window_words :])
+    hits = list(negation.negators.finditer(window))
+    if not hits:
+        return False
+    if hits[-1].group(0) == "without":
+        earlier = clause[: clause.rfind("without")]
+        if negation.negators.search(earlier):
+            return False
+    return True
+
+
+def _logistic(x: float) -> float:
+    """Numerically safe logistic function."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def load_lexicon(path: str | Path = DEFAULT_LEXICON_PATH) -> Lexicon:
+    """Load, validate and compile a lexicon file; cached per resolved path.
+
+    Raises LexiconError naming the file and the offending key.
+    """
+    return _load_lexicon_cached(str(Path(path).resolve()))
+
+
+@lru_cache(maxsize=8)
+def _load_lexicon_cached(path: str) -> Lexicon:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            raw = yaml.safe_load(handle)
+    except OSError as exc:
+        raise LexiconError(f"{path}: cannot read lexicon: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
+    return _build_lexicon(path, raw)
+
+
+def _build_lexicon(path: str, raw: object) -> Lexicon:
+    """Validate the parsed YAML and compile it into a Lexicon."""
+    root = _mapping(path, "(top level)", raw)
+    threshold = _number(path, "threshold", root.get("threshold"), 0.0, 1.0)
+    slope = _number(path, "slope", root.get("slope"), 0.0, None, exclusive_low=True)
+    bias = _number(path, "bias", root.get("bias", 0.0), None, None)
+    max_chars = _integer(path, "max_chars", root.get("max_chars"), 1)
+    version = _integer(path, "version", root.get("version"), 1)
+    case_sensitive = _string_map(
+        path, "case_sensitive_abbreviations", root.get("case_sensitive_abbreviations", {})
+    )
+    abbreviations = _string_map(path, "abbreviations", root.get("abbreviations", {}))
+    lowered = {key.lower(): value.lower() for key, value in abbreviations.items()}
+    macros = _string_map(path, "macros", root.get("macros", {}))
+    negation = _build_negation(path, root.get("negation"))
+    cues = _build_cues(path, root.get("cues"), macros)
+    return Lexicon(
+        path=path,
+        version=version,
+        threshold=threshold,
+        max_chars=max_chars,
+        slope=slope,
+        bias=bias,
+        case_sensitive_abbreviations=case_sensitive,
+        abbreviations=lowered,
+        negation=negation,
+        cues=cues,
+        triggers=_build_trigger_index(cues),
+        case_sensitive_pattern=_word_alternation(case_sensitive),
+        abbreviation_pattern=_word_alternation(lowered),
+    )
+
+
+def _build_negation(path: str, raw: object) -> Negation:
+    section = _mapping(path, "negation", raw)
+    return Negation(
+        window_words=_integer(path, "negation.window_words", section.get("window_words"), 1),
+        negators=_regex(path, "negation.negators", section.get("negators"), {}),
+        clause_negators=_regex(
+            path, "negation.clause_negators", section.get("clause_negators"), {}
+        ),
+        clause_breaks=_regex(path, "negation.clause_breaks", section.get("clause_breaks"), {}),
+    )
+
+
+def _build_cues(path: str, raw: object, macros: Mapping[str, str]) -> tuple[Cue, ...]:
+    section = _mapping(path, "cues", raw)
+    unknown = set(section) - set(KINDS)
+    if unknown:
+        raise LexiconError(f"{path}: cues: unknown kind(s) {sorted(unknown)}; use {KINDS}")
+    cues: list[Cue] = []
+    seen: set[str] = set()
+    for kind in KINDS:
+        entries = section.get(kind)
+        if not isinstance(entries, list) or not entries:
+            raise LexiconError(f"{path}: cues.{kind}: expected a non-empty list of cues")
+        default_rule: NegationRule = "flip" if kind == "collective" else "drop"
+        for index, entry in enumerate(entries):
+            key = f"cues.{kind}[{index}]"
+            item = _mapping(path, key, entry)
+            name = item.get("name")
+            if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+                raise LexiconError(f"{path}: {key}.name: expected a snake_case name")
+            if name in seen:
+                raise LexiconError(f"{path}: {key}.name: duplicate cue name {name!r}")
+            seen.add(name)
+            rule = item.get("on_negation", default_rule)
+            if rule not in NEGATION_RULES:
+                raise LexiconError(f"{path}: {key}.on_negation: expected one of {NEGATION_RULES}")
+            pattern = _regex(path, f"{key}.pattern", item.get("pattern"), macros)
+            cues.append(
+                Cue(
+                    name=name,
+                    kind=kind,
+                    weight=_number(
+                        path, f"{key}.weight", item.get("weight"), 0.0, None, exclusive_low=True
+                    ),
+                    pattern=pattern,
+                    on_negation=cast(NegationRule, rule),
+                )
+            )
+    return tuple(cues)
+
+
+def _word_alternation(mapping: Mapping[str, str]) -> re.Pattern[str] | None:
+    """One regex matching any key as a whole word, longest keys first."""
+    if not mapping:
+        return None
+    keys = sorted(mapping, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(key) for key in keys) + r")(?!\w)")
+
+
+def _build_trigger_index(cues: tuple[Cue, ...]) -> TriggerIndex:
+    """Index the cues by the literals their matches must contain."""
+    owners: dict[str, set[int]] = {}
+    always: list[int] = []
+    for index, cue in enumerate(cues):
+        triggers = _literal_triggers(cue.pattern)
+        if triggers is None:
+            always.append(index)
+            continue
+        for trigger in triggers:
+            owners.setdefault(trigger, set()).add(index)
+    # The scanner reports only the longest trigger at a position, so a trigger stands for
+    # its prefixes too ("audit rights" also means "audit").
+    closure: dict[str, tuple[int, ...]] = {}
+    for trigger in owners:
+        implied: set[int] = set()
+        for end in range(1, len(trigger) + 1):
+            implied |= owners.get(trigger[:end], set())
+        closure[trigger] = tuple(sorted(implied))
+    scanner = re.compile(f"(?=({_trie_regex(owners)}))") if owners else None
+    return TriggerIndex(scanner=scanner, cues_by_trigger=closure, always=tuple(always))
+
+
+def _trie_regex(words: Iterable[str]) -> str:
+    """A regex matching the longest of ``words`` at a position, shaped as a trie.
+
+    Python's engine tries alternatives one by one; sharing prefixes makes a scan over
+    hundreds of literals cost a few character checks per position.
+    """
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
+def _literal_triggers(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Literal strings such that every match of ``pattern`` contains one of them.
+
+    Derived from Python's own parse of the pattern, soundly: alternatives contribute the
+    union of their triggers, optional parts none, zero-width assertions are skipped. Returns
+    None when no such set can be derived, and the cue is then always run.
+    """
+    try:
+        tree = _regex_parser.parse(pattern.pattern, pattern.flags)
+        if pattern.flags & re.IGNORECASE:
+            return None
+        found = _sequence_triggers(list(tree))
+    except Exception:  # an internal API: if it changes, run the cue rather than break
+        return None
+    return tuple(sorted(found)) if found else None
+
+
+def _sequence_triggers(items: list[tuple[Any, Any]]) -> set[str] | None:
+    """Best trigger set of a sequence: any one required element will do; prefer long ones."""
+    candidates: list[set[str]] = []
+    run = ""
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            run += chr(arg)
+            continue
+        if name in _ZERO_WIDTH_OPS:
+            continue  # consumes nothing, so the literal run around it stays contiguous
+        if run:
+            candidates.append({run})
+            run = ""
+        element = _element_triggers(name, arg)
+        if element:
+            candidates.append(element)
+    if run:
+        candidates.append({run})
+    if not candidates:
+        return None
+    return max(candidates, key=lambda triggers: (min(map(len, triggers)), -len(triggers)))
+
+
+def _element_triggers(name: str, arg: Any) -> set[str] | None:
+    """Triggers of one parsed element (group, alternation, repeat, class), if any."""
+    if name == "SUBPATTERN":
+        _group, add_flags, _del_flags, body = arg
+        if add_flags & re.IGNORECASE:
+            return None  # a case-insensitive literal is not a literal
+        return _sequence_triggers(list(body))
+    if name == "BRANCH":
+        union: set[str] = set()
+        for branch in arg[1]:
+            branch_triggers = _sequence_triggers(list(branch))
+            if not branch_triggers:
+                return None
+            union |= branch_triggers
+        return union
+    if name in _REPEAT_OPS and arg[0] >= 1:
+        return _sequence_triggers(list(arg[2]))
+    if name == "IN" and all(str(op) == "LITERAL" for op, _ in arg):
+        return {chr(code) for _, code in arg}
+    return None
+
+
+def _mapping(path: str, key: str, value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise LexiconError(f"{path}: {key}: expected a mapping")
+    return value
+
+
+def _string_map(path: str, key: str, value: object) -> dict[str, str]:
+    section = _mapping(path, key, value)
+    for name, expansion in section.items():
+        if not isinstance(name, str) or not isinstance(expansion, str) or not expansion:
+            raise LexiconError(f"{path}: {key}.{name}: expected text mapped to text")
+    return section
+
+
+def _number(
+    path: str,
+    key: str,
+    value: object,
+    low: float | None,
+    high: float | None,
+    *,
+    exclusive_low: bool = False,
+) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise LexiconError(f"{path}: {key}: expected a number, got {value!r}")
+    number = float(value)
+    too_low = low is not None and (number <= low if exclusive_low else number < low)
+    if too_low or (high is not None and number > high):
+        raise LexiconError(f"{path}: {key}: {number} is out of range")
+    return number
+
+
+def _integer(path: str, key: str, value: object, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise LexiconError(f"{path}: {key}: expected an integer of at least {low}")
+    return value
+
+
+def _regex(path: str, key: str, value: object, macros: Mapping[str, str]) -> re.Pattern[str]:
+    if not isinstance(value, str) or not value:
+        raise LexiconError(f"{path}: {key}: expected a regular expression")
+
+    def expand(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in macros:
+            raise LexiconError(f"{path}: {key}: unknown macro {{{name}}}")
+        return macros[name]
+
+    try:
+        return re.compile(_MACRO.sub(expand, value))
+    except re.error as exc:
+        raise LexiconError(f"{path}: {key}: invalid regular expression: {exc}") from exc

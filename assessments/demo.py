@@ -1,0 +1,247 @@
+"""Demo cycles and responses: teams with distinct, plausible situations so that every
+recoupling profile, a decoupling gap and both shown and withheld enabler-lift cells appear.
+
+Deterministic (seeded), and idempotent: a response that exists is left as it is.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from orgs.models import Membership, Organization, Role, Team
+
+from .instrument import Instrument, Item, visible_item_keys
+from .models import Answer, ClassifiedAction, Cycle, Response
+from .services import instrument_for, publish_instrument, review_action, store_submission
+
+
+@dataclass(frozen=True)
+class Climate:
+    """Target levels (0-100) a team's answers scatter around."""
+
+    uncertainty: float
+    diffusion: float
+    leadership: float
+    principles: float
+    individual_practice: float
+    collective_practice: float
+    governance_design: float
+
+
+# Recoupled, guardrails without backing (the paper's typical case), top-down only, decoupled.
+RECOUPLED = Climate(25, 25, 80, 85, 80, 78, 78)
+GUARDRAILS = Climate(55, 60, 30, 45, 78, 25, 45)
+TOP_DOWN = Climate(60, 55, 75, 80, 35, 80, 65)
+DECOUPLED = Climate(75, 75, 25, 30, 30, 20, 25)
+GAP = Climate(55, 60, 65, 85, 40, 35, 40)  # principles known, practice low
+
+TEAM_CLIMATES = {
+    "search-assistant": GUARDRAILS,
+    "support-copilot": RECOUPLED,
+    "claims-triage": TOP_DOWN,
+    "marketing-writer": DECOUPLED,
+    "developer-tools": GUARDRAILS,
+    "hr-helpdesk": GAP,
+    "fraud-signals": RECOUPLED,
+    "contract-review": TOP_DOWN,
+    "sales-insights": DECOUPLED,
+    "onboarding-guide": GUARDRAILS,
+    "pricing-engine": GAP,
+    "voice-agent": GUARDRAILS,
+    "data-platform": DECOUPLED,
+}
+
+INDIVIDUAL_ACTIONS = [
+    "I reviewed a sample of fifty generated answers before we widened the rollout.",
+    "We added a checklist for prompt changes to our pull request template.",
+    "I removed customer names from the examples we paste into the chatbot.",
+    "Documented the known limitations of the summariser in our team wiki.",
+    "Added a line in the UI telling users the reply was written by AI.",
+    "Our team spent an afternoon trying to make the assistant say harmful things "
+    "and logged what broke.",
+]
+COLLECTIVE_ACTIONS = [
+    "We held the launch two weeks for an external bias audit.",
+    "Leadership approved budget for an evaluation platform shared by all product teams.",
+    "The cross-functional review board signed off our DPIA before launch.",
+    "Legal and security ran a company-wide red-team exercise on our agent.",
+    "Responsible AI goals were added to every PM's performance review this year.",
+]
+AMBIGUOUS_ACTIONS = [
+    "Talked to a few people about whether we should do something about bias.",
+    "Made sure things were handled properly.",
+]
+
+
+def _pick_option(item: Item, level: float, rng: random.Random) -> str:
+    """The scale option closest to `level` (in the construct's own direction) plus noise."""
+    target = min(100.0, max(0.0, rng.gauss(level, 18)))
+    if item.reverse:
+        target = 100 - target
+    scored = [o for o in item.options if o.score is not None]
+    if item.type == "yes_no":
+        if rng.random() < 0.05:
+            return next(o.value for o in item.options if o.dont_know)
+        return "yes" if target >= 50 else "no"
+    return min(scored, key=lambda o: abs((o.score or 0) - target)).value
+
+
+def _context_answers(instrument: Instrument, rng: random.Random) -> dict[str, object]:
+    role = rng.choices(
+        ["product_management", "engineering", "design", "risk_legal", "operations", "leadership"],
+        weights=[40, 30, 10, 8, 7, 5],
+    )[0]
+    return {
+        "ctx_role": role,
+        # Most genAI features are still being built; few are live. Items about live
+        # features are asked of few people, so some enabler-lift cells are too small to show.
+        "ctx_lifecycle_stage": rng.choices(
+            ["define", "build", "test", "launch", "monitor", "adjust"],
+            weights=[15, 40, 32, 5, 5, 3],
+        )[0],
+        "ctx_genai_uses": rng.sample(
+            [o.value for o in instrument.item("ctx_genai_uses").options], k=rng.randint(1, 3)
+        ),
+        "ctx_self_view": rng.choices(["guardrail", "gatekeeper", "neither"], weights=[60, 15, 25])[
+            0
+        ],
+        "ctx_delivery_pressure": rng.choice(
+            [o.value for o in instrument.item("ctx_delivery_pressure").options]
+        ),
+    }
+
+
+def demo_answers(instrument: Instrument, climate: Climate, rng: random.Random) -> dict[str, object]:
+    """A plausible complete set of answers for someone in a team with this climate."""
+    answers = _context_answers(instrument, rng)
+    for item in instrument.items:
+        if item.construct:
+            answers[item.key] = _pick_option(item, getattr(climate, item.construct), rng)
+    if rng.random() < 0.7:
+        answers["act_individual"] = rng.choice(INDIVIDUAL_ACTIONS + AMBIGUOUS_ACTIONS[:1])
+    if rng.random() < 0.5 or climate.collective_practice > 60:
+        answers["act_collective"] = rng.choice(COLLECTIVE_ACTIONS + AMBIGUOUS_ACTIONS[1:])
+    visible = visible_item_keys(instrument, answers)
+    return {k: v for k, v in answers.items() if k in visible}
+
+
+# What a careful reviewer decides for the demo texts (the truth the demo review measures against).
+DEMO_LABELS = (
+    dict.fromkeys(INDIVIDUAL_ACTIONS, "individual")
+    | dict.fromkeys(COLLECTIVE_ACTIONS, "collective")
+    | dict.fromkeys(AMBIGUOUS_ACTIONS, "individual")
+)
+
+
+def seed_demo_review(org: Organization, cycle_slug: str = "2026-q2") -> dict[str, int]:
+    """Review the closed cycle's queued actions as its team leads would; the open cycle's
+    queue is left for the demo's team lead to work through."""
+    reviewed = overridden = 0
+    pending = ClassifiedAction.objects.filter(
+        cycle__organization=org, cycle__slug=cycle_slug, needs_review=True, reviewed_at__isnull=True
+    ).select_related("team", "cycle__organization")
+    leads = {
+        m.team_id: m.user for m in Membership.objects.filter(organization=org, role=Role.TEAM_LEAD)
+    }
+    for action in pending:
+        decision = DEMO_LABELS.get(action.text)
+        reviewer = leads.get(action.team_id)
+        if decision is None or reviewer is None:
+            continue
+        review_action(
+            reviewer, action, decision, "Demo review: judged from the wording of the action."
+        )
+        reviewed += 1
+        overridden += int(decision != action.kind)
+    return {"reviewed": reviewed, "overridden": overridden}
+
+
+def _respondents(team: Team) -> list[Membership]:
+    return list(
+        Membership.objects.filter(team=team, role__in=[Role.MEMBER, Role.TEAM_LEAD])
+        .select_related("user")
+        .order_by("user__email")
+    )
+
+
+def seed_cycles(org: Organization, teams: list[Team]) -> dict[str, int]:
+    version = publish_instrument("1")
+    instrument = instrument_for("1")
+    today = timezone.localdate()
+    plan = [
+        (
+            "2026 Q2",
+            "2026-q2",
+            date(today.year, 4, 1),
+            date(today.year, 6, 30),
+            Cycle.State.CLOSED,
+            0.0,
+        ),
+        (
+            "2026 Q4",
+            "2026-q4",
+            today - timedelta(days=20),
+            today + timedelta(days=40),
+            Cycle.State.OPEN,
+            0.15,
+        ),
+    ]
+    counts = {"cycles": 0, "responses": 0}
+    for name, slug, opens, closes, state, drift in plan:
+        cycle, created = Cycle.objects.get_or_create(
+            organization=org,
+            slug=slug,
+            defaults={
+                "name": name,
+                "instrument": version,
+                "opens_on": opens,
+                "closes_on": closes,
+                "state": state,
+            },
+        )
+        if created:
+            cycle.teams.set(teams)
+        counts["cycles"] += 1
+        counts["responses"] += _seed_responses(cycle, instrument, teams, drift)
+    counts |= seed_demo_review(org)
+    return counts
+
+
+def _seed_responses(cycle: Cycle, instrument: Instrument, teams: list[Team], drift: float) -> int:
+    made = 0
+    for team in teams:
+        climate = TEAM_CLIMATES.get(team.slug, GUARDRAILS)
+        if drift:  # the later cycle: a little better than the earlier one
+            climate = Climate(
+                *(
+                    v - 100 * drift * 0.3
+                    if k in {"uncertainty", "diffusion"}
+                    else v + 100 * drift * 0.3
+                    for k, v in vars(climate).items()
+                )
+            )
+        for index, membership in enumerate(_respondents(team)):
+            # Leave the demo member's open-cycle response for them to fill in.
+            if cycle.state == Cycle.State.OPEN and membership.user.email == "member@demo.example":
+                continue
+            rng = random.Random(f"{cycle.slug}:{membership.user.email}")  # nosec B311 - demo data
+            response, created = Response.objects.get_or_create(
+                cycle=cycle, team=team, respondent=membership.user
+            )
+            if not created:
+                continue
+            answers = demo_answers(instrument, climate, rng)
+            in_progress = cycle.state == Cycle.State.OPEN and index % 5 == 4
+            if in_progress:  # some people are halfway through
+                answers = dict(list(answers.items())[: len(answers) // 2])
+            Answer.objects.bulk_create(
+                Answer(response=response, item_key=k, value=v) for k, v in answers.items()
+            )
+            if not in_progress:
+                store_submission(response, instrument, answers)
+            made += 1
+    return made

@@ -1,0 +1,192 @@
+"""Published instrument versions, cycles, responses and their answers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from orgs.models import Organization, Team
+
+
+class InstrumentVersion(models.Model):
+    """A published questionnaire version. The file is the content; the hash pins it.
+
+    Once published, a version's file must not change: a changed file under the same
+    version is refused (see services.publish_instrument), so old cycles stay comparable.
+    """
+
+    version = models.CharField(max_length=20, unique=True)
+    title = models.CharField(max_length=200)
+    content_hash = models.CharField(max_length=64)
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at"]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
+
+class Cycle(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="cycles")
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=60)
+    instrument = models.ForeignKey(
+        InstrumentVersion, on_delete=models.PROTECT, related_name="cycles"
+    )
+    opens_on = models.DateField()
+    closes_on = models.DateField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    teams = models.ManyToManyField(Team, related_name="cycles", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opens_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "slug"], name="cycle_slug_per_org"),
+            models.CheckConstraint(
+                condition=models.Q(closes_on__gte=models.F("opens_on")), name="cycle_dates_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_open(self, today: date | None = None) -> bool:
+        """Accepting answers: opened by an admin and within its dates."""
+        today = today or timezone.localdate()
+        return self.state == self.State.OPEN and self.opens_on <= today <= self.closes_on
+
+    def is_closed(self, today: date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.state == self.State.CLOSED or (
+            self.state == self.State.OPEN and today > self.closes_on
+        )
+
+    def status_label(self, today: date | None = None) -> str:
+        if self.is_closed(today):
+            return "Closed"
+        if self.is_open(today):
+            return "Open"
+        if self.state == self.State.OPEN:
+            return "Opens " + self.opens_on.strftime("%-d %b %Y")
+        return "Draft"
+
+
+class Response(models.Model):
+    """One person's answers for one team in one cycle."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "In progress"
+        SUBMITTED = "submitted", "Submitted"
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="responses")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="responses")
+    respondent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="responses"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    # Construct scores and profile computed by scoring.py at submission (ResponseScore.to_dict()),
+    # so dashboards read one column instead of re-scoring every answer on every view.
+    scores = models.JSONField(null=True, blank=True)
+    # Context answers copied out for filtering (respondent_role, lifecycle_stage...).
+    segments = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "team", "respondent"], name="one_response_per_person"
+            ),
+        ]
+        indexes = [models.Index(fields=["cycle", "status"], name="response_cycle_status")]
+
+    def __str__(self) -> str:
+        return f"Response {self.pk} ({self.team} · {self.cycle})"
+
+    def is_locked(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+
+class Answer(models.Model):
+    """One answer, saved on its own (autosave). `version` makes concurrent saves safe:
+    a save must name the version it was based on, or it is a conflict."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    item_key = models.CharField(max_length=80)
+    value = models.JSONField()
+    evidence = models.CharField(max_length=1000, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["response", "item_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "item_key"], name="one_answer_per_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_key}={self.value!r}"
+
+
+class ClassifiedAction(models.Model):
+    """A free-text action from a submitted response, labelled individual or collective.
+
+    The classifier's guess is kept next to a reviewer's decision so the override rate can
+    be measured and reviewed cases exported as labelled data to tune the lexicon.
+    """
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", "Individual (low-resource)"
+        COLLECTIVE = "collective", "Collective (high-resource)"
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="actions")
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="actions")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="actions")
+    item_key = models.CharField(max_length=80)
+    text = models.TextField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    confidence = models.FloatField()
+    needs_review = models.BooleanField(default=False)
+    cues = models.JSONField(default=list, blank=True)
+    reviewed_kind = models.CharField(max_length=12, choices=Kind.choices, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["cycle", "team"], name="action_cycle_team")]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    def is_reviewed(self) -> bool:
+        return self.reviewed_at is not None
+
+    def is_pending_review(self) -> bool:
+        return self.needs_review and not self.is_reviewed()
+
+    def final_kind(self) -> str | None:
+        """The label used everywhere: a reviewer's decision wins; a pending one has none yet."""
+        if self.is_reviewed():
+            return self.reviewed_kind
+        return None if self.needs_review else self.kind
+
+    def was_overridden(self) -> bool:
+        return self.is_reviewed() and self.reviewed_kind != self.kind

@@ -1,0 +1,342 @@
+"""Writes for instruments, cycles and responses. Each is one transaction; audited where the
+organisation's admins need to know."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from orgs import audit
+from orgs.models import AuditEvent, Organization, Team, User
+from orgs.services import unique_slug
+
+from . import scoring
+from .answers import AnswerError, parse_answer, parse_evidence
+from .classify import classify, load_lexicon
+from .instrument import Instrument, InstrumentError, load_version, visible_item_keys
+from .models import Answer, ClassifiedAction, Cycle, InstrumentVersion, Response
+from .recommend import DEFAULT_RULES_PATH, Rule, load_rules
+
+A = AuditEvent.Action
+
+
+@lru_cache(maxsize=16)
+def instrument_for(version: str) -> Instrument:
+    """The parsed instrument of a version (files do not change while a process runs)."""
+    return load_version(version)
+
+
+@lru_cache(maxsize=16)
+def rules_for(version: str) -> tuple[Rule, ...]:
+    """The recommendation rules, validated against the instrument version they apply to."""
+    return load_rules(DEFAULT_RULES_PATH, instrument_for(version))
+
+
+@transaction.atomic
+def publish_instrument(version: str) -> InstrumentVersion:
+    """Record `version` as published, or check that its file has not changed since."""
+    instrument = load_version(version)
+    published = (
+        InstrumentVersion.objects.select_for_update().filter(version=instrument.version).first()
+    )
+    if published is None:
+        return InstrumentVersion.objects.create(
+            version=instrument.version, title=instrument.title, content_hash=instrument.content_hash
+        )
+    if published.content_hash != instrument.content_hash:
+        raise InstrumentError(
+            f"Instrument v{version} was published with different content "
+            f"(hash {published.content_hash[:12]}…, file now {instrument.content_hash[:12]}…). "
+            "A published version is immutable: save your changes as a new version "
+            f"(bump `version` and name the file v<new>.yaml)."
+        )
+    return published
+
+
+@transaction.atomic
+def create_cycle(
+    actor: User,
+    org: Organization,
+    *,
+    name: str,
+    instrument: InstrumentVersion,
+    opens_on: date,
+    closes_on: date,
+    teams: list[Team],
+) -> Cycle:
+    if closes_on < opens_on:
+        raise ValidationError({"closes_on": "The cycle must close on or after the day it opens."})
+    taken = set(org.cycles.values_list("slug", flat=True))
+    cycle = Cycle.objects.create(
+        organization=org,
+        name=name,
+        slug=unique_slug(name, taken, "cycle"),
+        instrument=instrument,
+        opens_on=opens_on,
+        closes_on=closes_on,
+    )
+    cycle.teams.set(teams)
+    audit.record(
+        org, actor, A.CYCLE_CREATED, cycle, instrument=instrument.version, teams=len(teams)
+    )
+    return cycle
+
+
+CYCLE_TRANSITIONS = {
+    Cycle.State.DRAFT: {Cycle.State.OPEN},
+    Cycle.State.OPEN: {Cycle.State.CLOSED},
+    Cycle.State.CLOSED: {Cycle.State.OPEN},  # reopen a cycle closed by mistake
+}
+
+
+@transaction.atomic
+def update_cycle(
+    actor: User,
+    cycle: Cycle,
+    *,
+    name: str,
+    opens_on: date,
+    closes_on: date,
+    teams: list[Team],
+    state: str,
+) -> None:
+    if closes_on < opens_on:
+        raise ValidationError({"closes_on": "The cycle must close on or after the day it opens."})
+    if state != cycle.state and state not in CYCLE_TRANSITIONS[Cycle.State(cycle.state)]:
+        raise ValidationError(
+            {"state": f"A {cycle.get_state_display().lower()} cycle cannot become {state}."}
+        )
+    changes = {
+        field: [str(getattr(cycle, field)), str(value)]
+        for field, value in (
+            ("name", name),
+            ("opens_on", opens_on),
+            ("closes_on", closes_on),
+            ("state", state),
+        )
+        if getattr(cycle, field) != value
+    }
+    cycle.name, cycle.opens_on, cycle.closes_on, cycle.state = name, opens_on, closes_on, state
+    cycle.save(update_fields=["name", "opens_on", "closes_on", "state"])
+    before = set(cycle.teams.values_list("pk", flat=True))
+    if before != {t.pk for t in teams}:
+        cycle.teams.set(teams)
+        changes["teams"] = [len(before), len(teams)]
+    if changes:
+        audit.record(cycle.organization, actor, A.CYCLE_CHANGED, cycle, changes=changes)
+
+
+def response_for(cycle: Cycle, team: Team, user: User) -> Response:
+    """The user's response for the team in the cycle, created on first visit."""
+    try:
+        response, _ = Response.objects.get_or_create(cycle=cycle, team=team, respondent=user)
+    except IntegrityError:  # two tabs opened it at the same moment
+        response = Response.objects.get(cycle=cycle, team=team, respondent=user)
+    return response
+
+
+def answers_of(response: Response) -> dict[str, object]:
+    return {a.item_key: a.value for a in response.answers.all()}
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What an autosave did: `saved`, `cleared`, or `conflict` (with the current value)."""
+
+    outcome: str
+    item_key: str
+    value: object
+    evidence: str
+    version: int
+
+
+class ResponseLocked(Exception):
+    """The response was submitted, or its cycle is not open."""
+
+
+def check_editable(response: Response) -> None:
+    if response.is_locked():
+        raise ResponseLocked("This response is submitted and locked.")
+    if not response.cycle.is_open():
+        raise ResponseLocked("This cycle is not open for answers.")
+
+
+@transaction.atomic
+def save_answer(
+    response: Response,
+    item_key: str,
+    raw_values: list[str],
+    base_version: int,
+    raw_evidence: str | None = None,
+) -> SaveResult:
+    """Save one answer if `base_version` is the version the client last saw.
+
+    A stale save (another tab saved in between) changes nothing and returns the current
+    value, so the client can show it instead of silently overwriting.
+    """
+    response = Response.objects.select_for_update().select_related("cycle").get(pk=response.pk)
+    check_editable(response)
+    instrument = instrument_for(response.cycle.instrument.version)
+    try:
+        item = instrument.item(item_key)
+    except KeyError:
+        raise AnswerError("This question is not part of the questionnaire.") from None
+    value = parse_answer(item, raw_values)
+    evidence = parse_evidence(raw_evidence) if item.is_practice else ""
+    current = Answer.objects.filter(response=response, item_key=item_key).first()
+    current_version = current.version if current else 0
+    if base_version != current_version:
+        return SaveResult(
+            "conflict",
+            item_key,
+            current.value if current else None,
+            current.evidence if current else "",
+            current_version,
+        )
+    if value is None and not evidence:
+        if current:
+            current.delete()
+        # Deleting resets the version; the next save is based on 0 again.
+        return SaveResult("cleared", item_key, None, "", 0)
+    if current is None:
+        current = Answer.objects.create(
+            response=response, item_key=item_key, value=value, evidence=evidence
+        )
+    else:
+        current.value, current.evidence, current.version = value, evidence, current.version + 1
+        current.save(update_fields=["value", "evidence", "version", "updated_at"])
+    response.save(update_fields=["updated_at"])
+    return SaveResult("saved", item_key, current.value, current.evidence, current.version)
+
+
+def missing_required(instrument: Instrument, answers: dict[str, object]) -> list[str]:
+    """Keys of required, visible items without an answer: what blocks submission."""
+    visible = visible_item_keys(instrument, answers)
+    return [
+        i.key
+        for i in instrument.items
+        if i.required and i.key in visible and answers.get(i.key) in (None, "", [])
+    ]
+
+
+@transaction.atomic
+def submit_response(response: Response) -> None:
+    response = (
+        Response.objects.select_for_update().select_related("cycle__instrument").get(pk=response.pk)
+    )
+    check_editable(response)
+    instrument = instrument_for(response.cycle.instrument.version)
+    answers = answers_of(response)
+    missing = missing_required(instrument, answers)
+    if missing:
+        raise ValidationError(f"{len(missing)} required question(s) still need an answer.")
+    store_submission(response, instrument, answers)
+
+
+def store_submission(
+    response: Response, instrument: Instrument, answers: dict[str, object]
+) -> None:
+    """Score the answers, copy out the segments used for filtering, and lock the response."""
+    visible = visible_item_keys(instrument, answers)
+    response.scores = scoring.score_response(instrument, answers, visible).to_dict()
+    response.segments = {
+        i.segment: answers[i.key]
+        for i in instrument.items
+        if i.segment and i.key in answers and i.key in visible
+    }
+    response.status = Response.Status.SUBMITTED
+    response.submitted_at = timezone.now()
+    response.save(update_fields=["scores", "segments", "status", "submitted_at", "updated_at"])
+    classify_actions(response, instrument, answers)
+
+
+def classify_actions(
+    response: Response, instrument: Instrument, answers: dict[str, object]
+) -> list[ClassifiedAction]:
+    """Label the response's free-text actions; low confidence goes to the review queue.
+
+    Re-submitting after a reopen replaces the labels, but a reviewer's decision on an
+    unchanged text is kept.
+    """
+    lexicon = load_lexicon()
+    threshold = settings.RECOUPLE_CLASSIFIER_THRESHOLD
+    previous = {(a.item_key, a.text): a for a in response.actions.filter(reviewed_at__isnull=False)}
+    response.actions.all().delete()
+    made = []
+    for item in instrument.items:
+        text = answers.get(item.key)
+        if item.type != "action" or not isinstance(text, str) or not text.strip():
+            continue
+        result = classify(text, lexicon, threshold)
+        action = ClassifiedAction(
+            response=response,
+            cycle_id=response.cycle_id,
+            team_id=response.team_id,
+            item_key=item.key,
+            text=result.text,
+            kind=result.kind,
+            confidence=result.confidence,
+            needs_review=result.needs_review,
+            cues=list(result.cues),
+        )
+        kept = previous.get((item.key, result.text))
+        if kept:
+            action.reviewed_kind, action.reviewed_by_id = kept.reviewed_kind, kept.reviewed_by_id
+            action.reviewed_at, action.review_reason = kept.reviewed_at, kept.review_reason
+        made.append(action)
+    return ClassifiedAction.objects.bulk_create(made)
+
+
+@transaction.atomic
+def review_action(actor: User, action: ClassifiedAction, kind: str, reason: str) -> None:
+    """Store a reviewer's label (confirming or overriding the classifier), audited."""
+    if kind not in ClassifiedAction.Kind.values:
+        raise ValidationError({"kind": "Choose individual or collective."})
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Give a short reason: it helps tune the classifier."})
+    action.reviewed_kind = kind
+    action.reviewed_by = actor
+    action.reviewed_at = timezone.now()
+    action.review_reason = reason[:500]
+    action.save(update_fields=["reviewed_kind", "reviewed_by", "reviewed_at", "review_reason"])
+    audit.record(
+        action.cycle.organization,
+        actor,
+        A.ACTION_REVIEWED,
+        action,
+        classifier=action.kind,
+        decision=kind,
+        overridden=kind != action.kind,
+        reason=action.review_reason,
+    )
+
+
+@transaction.atomic
+def reopen_response(actor: User, response: Response, reason: str) -> None:
+    response = (
+        Response.objects.select_for_update().select_related("cycle", "team").get(pk=response.pk)
+    )
+    if not response.is_locked():
+        raise ValidationError("This response is not submitted.")
+    if response.cycle.is_closed():
+        raise ValidationError("The cycle is closed; its responses stay as they are.")
+    response.status = Response.Status.DRAFT
+    response.reopened_at = timezone.now()
+    response.scores = None
+    response.save(update_fields=["status", "reopened_at", "scores", "updated_at"])
+    audit.record(
+        response.cycle.organization,
+        actor,
+        A.RESPONSE_REOPENED,
+        response,
+        team=response.team.name,
+        cycle=response.cycle.name,
+        reason=reason[:500],
+    )

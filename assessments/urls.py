@@ -1,0 +1,47 @@
+from django.urls import path
+
+from .views import cycles, questionnaire, review
+
+# Mounted under /o/<org>/.
+org_patterns = [
+    path("admin/cycles/", cycles.admin_cycles, name="admin_cycles"),
+    path("admin/cycles/new/", cycles.admin_cycle_new, name="admin_cycle_new"),
+    path("admin/cycles/<slug:cycle>/", cycles.admin_cycle_edit, name="admin_cycle_edit"),
+    path("cycles/", cycles.cycles, name="cycles"),
+    path("cycles/<slug:cycle>/participation/", cycles.participation, name="participation"),
+    # The respondent's own questionnaire for one team in one cycle.
+    path(
+        "cycles/<slug:cycle>/teams/<slug:team>/response/",
+        questionnaire.response_start,
+        name="response_start",
+    ),
+    path(
+        "cycles/<slug:cycle>/teams/<slug:team>/response/s/<slug:section>/",
+        questionnaire.response_section,
+        name="response_section",
+    ),
+    path(
+        "cycles/<slug:cycle>/teams/<slug:team>/response/answer/",
+        questionnaire.response_answer,
+        name="response_answer",
+    ),
+    path(
+        "cycles/<slug:cycle>/teams/<slug:team>/response/review/",
+        questionnaire.response_review,
+        name="response_review",
+    ),
+    path(
+        "cycles/<slug:cycle>/teams/<slug:team>/response/export.<str:fmt>",
+        questionnaire.response_export,
+        name="response_export",
+    ),
+    path(
+        "cycles/<slug:cycle>/responses/<int:response>/reopen/",
+        questionnaire.response_reopen,
+        name="response_reopen",
+    ),
+    path("reviews/", review.review_queue, name="review_queue"),
+    path("reviews/<int:action>/", review.review_action, name="review_action"),
+    path("admin/reviews/", review.review_stats, name="review_stats"),
+    path("admin/reviews/export.csv", review.review_export, name="review_export"),
+]

@@ -1,0 +1,402 @@
+"""The respondent's questionnaire: section pages, autosave, review and submit, own export,
+and reopening by a team lead."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from orgs.access import cycle_in_org, org_view, respondent_team, response_to_manage
+from orgs.models import Membership
+
+from .. import services
+from ..answers import AnswerError, parse_answer
+from ..instrument import Instrument, Item, Section, visible_item_keys
+from ..models import Answer, Cycle, Response
+
+RESPONDENT = "respondent"
+
+
+def _load(
+    request: HttpRequest, m: Membership, cycle: str, team: str
+) -> tuple[Cycle, Response, Instrument]:
+    cycle_obj = cycle_in_org(m, cycle)
+    team_obj = respondent_team(m, cycle_obj, team)
+    response = services.response_for(cycle_obj, team_obj, request.user)
+    return cycle_obj, response, services.instrument_for(cycle_obj.instrument.version)
+
+
+def _section(instrument: Instrument, key: str) -> Section | None:
+    return next((s for s in instrument.sections if s.key == key), None)
+
+
+def _answer_rows(response: Response) -> dict[str, Answer]:
+    return {a.item_key: a for a in response.answers.all()}
+
+
+def _progress(instrument: Instrument, answers: dict[str, Any]) -> dict[str, int]:
+    visible = visible_item_keys(instrument, answers)
+    shown = [i for i in instrument.items if i.key in visible]
+    answered = sum(1 for i in shown if answers.get(i.key) not in (None, "", []))
+    return {
+        "answered": answered,
+        "total": len(shown),
+        "percent": round(100 * answered / max(len(shown), 1)),
+    }
+
+
+def _item_view(
+    item: Item, answer: Answer | None, hidden: bool, typed: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What the template needs to draw one question (no logic left for the template)."""
+    value = (
+        typed.get(item.key, answer.value if answer else None)
+        if typed
+        else (answer.value if answer else None)
+    )
+    chosen = set(value) if isinstance(value, list) else {value}
+    widget = {"multiple_choice": "checkbox", "free_text": "textarea", "action": "textarea"}.get(
+        item.type, "radio"
+    )
+    return {
+        "key": item.key,
+        "text": item.text,
+        "help": item.help,
+        "type": item.type,
+        "widget": widget,
+        "scale": item.type in {"agreement", "frequency", "yes_no"},
+        "required": item.required,
+        "hidden": hidden,
+        "version": answer.version if answer else 0,
+        "options": [
+            {"value": o.value, "label": o.label, "checked": o.value in chosen} for o in item.options
+        ],
+        "text_value": value if isinstance(value, str) and widget == "textarea" else "",
+        "max_length": item.max_length,
+        "is_practice": item.is_practice,
+        "evidence": (typed or {}).get(f"evidence__{item.key}", answer.evidence if answer else ""),
+    }
+
+
+def _state_notice(cycle: Cycle, response: Response) -> str | None:
+    if response.is_locked():
+        return "submitted"
+    if cycle.is_closed():
+        return "closed"
+    if not cycle.is_open():
+        return "not_open"
+    return None
+
+
+@org_view(policy=RESPONDENT)
+@require_GET
+def response_start(request: HttpRequest, m: Membership, cycle: str, team: str) -> HttpResponse:
+    _, response, instrument = _load(request, m, cycle, team)
+    if response.is_locked():
+        return redirect("response_review", m.organization.slug, cycle, team)
+    answers = services.answers_of(response)
+    missing = set(services.missing_required(instrument, answers))
+    first_open = next(
+        (s for s in instrument.sections if any(i.key in missing for i in s.items)), None
+    )
+    if first_open is None and answers:
+        return redirect("response_review", m.organization.slug, cycle, team)
+    section = first_open or instrument.sections[0]
+    return redirect("response_section", m.organization.slug, cycle, team, section.key)
+
+
+@org_view(policy=RESPONDENT)
+@require_http_methods(["GET", "POST"])
+def response_section(
+    request: HttpRequest, m: Membership, cycle: str, team: str, section: str
+) -> HttpResponse:
+    cycle_obj, response, instrument = _load(request, m, cycle, team)
+    sec = _section(instrument, section)
+    if sec is None:
+        return render(request, "404.html", status=404)
+    rows = _answer_rows(response)
+    notice = _state_notice(cycle_obj, response)
+    typed: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if notice:
+            messages.error(request, "This response can no longer be changed.")
+            return redirect("response_section", m.organization.slug, cycle, team, section)
+        typed, errors = _save_section(response, sec, request.POST, rows)
+        if not errors:
+            target = request.POST.get("go", "next")
+            return redirect(_neighbour_url(m, cycle, team, instrument, sec, target))
+        rows = _answer_rows(response)
+    answers = {k: a.value for k, a in rows.items()}
+    visible = visible_item_keys(instrument, answers)
+    index = instrument.sections.index(sec)
+    context = {
+        "m": m,
+        "cycle": cycle_obj,
+        "response": response,
+        "team": response.team,
+        "section": sec,
+        "sections": [
+            {"key": s.key, "title": s.title, "current": s.key == sec.key, "number": n + 1}
+            for n, s in enumerate(instrument.sections)
+        ],
+        "number": index + 1,
+        "previous": instrument.sections[index - 1] if index else None,
+        "next": instrument.sections[index + 1] if index + 1 < len(instrument.sections) else None,
+        "items": [
+            {
+                **_item_view(i, rows.get(i.key), i.key not in visible, typed),
+                "error": errors.get(i.key),
+            }
+            for i in sec.items
+        ],
+        "progress": _progress(instrument, answers),
+        "notice": notice,
+        "readonly": bool(notice),
+        "autosave_url": reverse("response_answer", args=[m.organization.slug, cycle, team]),
+    }
+    return render(
+        request, "assessments/questionnaire/section.html", context, status=400 if errors else 200
+    )
+
+
+def _save_section(
+    response: Response, sec: Section, post: Any, rows: dict[str, Answer]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The no-JavaScript path: save every changed answer of a posted section page."""
+    typed: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for item in sec.items:
+        field = f"item__{item.key}"
+        raw = post.getlist(field)
+        evidence = post.get(f"evidence__{item.key}")
+        current = rows.get(item.key)
+        if not raw and evidence is None and field not in post:
+            continue
+        typed[item.key] = raw if item.type == "multiple_choice" else (raw[0] if raw else None)
+        if evidence is not None:
+            typed[f"evidence__{item.key}"] = evidence
+        try:
+            if (
+                current
+                and parse_answer(item, raw) == current.value
+                and (evidence or "") == current.evidence
+            ):
+                continue  # unchanged (autosave got there first): do not bump its version
+            base = int(post.get(f"version__{item.key}", current.version if current else 0))
+            result = services.save_answer(response, item.key, raw, base, evidence)
+        except (AnswerError, ValueError) as error:
+            errors[item.key] = (
+                str(error) if isinstance(error, AnswerError) else "That answer could not be read."
+            )
+            continue
+        if result.outcome == "conflict":
+            errors[item.key] = (
+                "This answer was changed in another tab or window; its current value is shown."
+            )
+            typed.pop(item.key, None)
+    return typed, errors
+
+
+def _neighbour_url(
+    m: Membership, cycle: str, team: str, instrument: Instrument, sec: Section, go: str
+) -> str:
+    index = instrument.sections.index(sec)
+    args = [m.organization.slug, cycle, team]
+    if go == "previous" and index > 0:
+        return reverse("response_section", args=[*args, instrument.sections[index - 1].key])
+    if go == "next" and index + 1 < len(instrument.sections):
+        return reverse("response_section", args=[*args, instrument.sections[index + 1].key])
+    if go == "stay":
+        return reverse("response_section", args=[*args, sec.key])
+    return reverse("response_review", args=args)
+
+
+@org_view(policy=RESPONDENT)
+@require_POST
+def response_answer(request: HttpRequest, m: Membership, cycle: str, team: str) -> JsonResponse:
+    """Autosave one answer, answering JSON: saved, conflict (409), invalid (400), locked (409)."""
+    _, response, instrument = _load(request, m, cycle, team)
+    key = request.POST.get("item", "")[:80]
+    try:
+        base = int(request.POST.get("base_version", ""))
+    except ValueError:
+        return JsonResponse(
+            {"status": "invalid", "message": "The save was missing its version."}, status=400
+        )
+    try:
+        result = services.save_answer(
+            response, key, request.POST.getlist("value"), base, request.POST.get("evidence")
+        )
+    except AnswerError as error:
+        return JsonResponse({"status": "invalid", "item": key, "message": str(error)}, status=400)
+    except services.ResponseLocked as error:
+        return JsonResponse({"status": "locked", "item": key, "message": str(error)}, status=409)
+    answers = services.answers_of(response)
+    visible = visible_item_keys(instrument, answers)
+    payload = {
+        "status": result.outcome,
+        "item": key,
+        "version": result.version,
+        "value": result.value,
+        "evidence": result.evidence,
+        "hidden": [i.key for i in instrument.items if i.key not in visible],
+        "progress": _progress(instrument, answers),
+    }
+    if result.outcome == "conflict":
+        payload["message"] = "Changed in another tab or window: its current answer is shown."
+        return JsonResponse(payload, status=409)
+    return JsonResponse(payload)
+
+
+def _review_rows(instrument: Instrument, rows: dict[str, Answer]) -> list[dict[str, Any]]:
+    answers = {k: a.value for k, a in rows.items()}
+    visible = visible_item_keys(instrument, answers)
+    sections = []
+    for sec in instrument.sections:
+        items = []
+        for item in sec.items:
+            if item.key not in visible:
+                continue
+            answer = rows.get(item.key)
+            items.append(
+                {
+                    "key": item.key,
+                    "text": item.text,
+                    "answer": _answer_label(item, answer.value) if answer else "",
+                    "evidence": answer.evidence if answer else "",
+                    "missing": item.required and not answer,
+                }
+            )
+        sections.append({"key": sec.key, "title": sec.title, "items": items})
+    return sections
+
+
+def _answer_label(item: Item, value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(o.label for o in item.options if o.value in value)
+    option = item.option(value) if item.options else None
+    return option.label if option else str(value)
+
+
+@org_view(policy=RESPONDENT)
+@require_http_methods(["GET", "POST"])
+def response_review(request: HttpRequest, m: Membership, cycle: str, team: str) -> HttpResponse:
+    cycle_obj, response, instrument = _load(request, m, cycle, team)
+    status = 200
+    if request.method == "POST":
+        try:
+            services.submit_response(response)
+        except services.ResponseLocked as error:
+            messages.error(request, str(error))
+            status = 409
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            status = 400
+        else:
+            messages.success(request, "Thank you: your response is submitted and locked.")
+            return redirect("response_review", m.organization.slug, cycle, team)
+        response.refresh_from_db()
+    rows = _answer_rows(response)
+    sections = _review_rows(instrument, rows)
+    missing = [i for s in sections for i in s["items"] if i["missing"]]
+    context = {
+        "m": m,
+        "cycle": cycle_obj,
+        "response": response,
+        "team": response.team,
+        "review_sections": sections,
+        "missing": missing,
+        "notice": _state_notice(cycle_obj, response),
+        "first_section": instrument.sections[0].key,
+        "progress": _progress(instrument, {k: a.value for k, a in rows.items()}),
+    }
+    return render(request, "assessments/questionnaire/review.html", context, status=status)
+
+
+@org_view(policy=RESPONDENT)
+@require_GET
+def response_export(
+    request: HttpRequest, m: Membership, cycle: str, team: str, fmt: str
+) -> HttpResponse:
+    """The respondent's own answers, as JSON or CSV."""
+    if fmt not in {"json", "csv"}:
+        return render(request, "404.html", status=404)
+    cycle_obj, response, instrument = _load(request, m, cycle, team)
+    rows = _answer_rows(response)
+    records = [
+        {
+            "section": sec.key,
+            "item": item.key,
+            "question": item.text,
+            "value": rows[item.key].value,
+            "answer": _answer_label(item, rows[item.key].value),
+            "evidence": rows[item.key].evidence,
+        }
+        for sec in instrument.sections
+        for item in sec.items
+        if item.key in rows
+    ]
+    name = f"recouple-{slugify(cycle_obj.name)}-{response.team.slug}-my-answers.{fmt}"
+    if fmt == "json":
+        body = json.dumps(
+            {
+                "organization": m.organization.name,
+                "cycle": cycle_obj.name,
+                "team": response.team.name,
+                "instrument_version": cycle_obj.instrument.version,
+                "status": response.status,
+                "answers": records,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        out = HttpResponse(body, content_type="application/json")
+    else:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(
+            buffer, fieldnames=["section", "item", "question", "answer", "value", "evidence"]
+        )
+        writer.writeheader()
+        for r in records:
+            writer.writerow({**r, "value": json.dumps(r["value"], ensure_ascii=False)})
+        out = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    out["Content-Disposition"] = f'attachment; filename="{name}"'
+    return out
+
+
+@org_view(policy="team:lead")
+@require_http_methods(["GET", "POST"])
+def response_reopen(request: HttpRequest, m: Membership, cycle: str, response: int) -> HttpResponse:
+    cycle_obj = cycle_in_org(m, cycle)
+    target = response_to_manage(m, cycle_obj, response)
+    error = None
+    reason = request.POST.get("reason", "").strip()[:500]
+    if request.method == "POST":
+        if not reason:
+            error = "Say why the response is reopened; the reason goes into the audit log."
+        else:
+            try:
+                services.reopen_response(request.user, target, reason)
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                who = target.respondent.display_name if target.respondent else "The respondent"
+                messages.success(request, f"{who}'s response is open again for changes.")
+                return redirect("participation", m.organization.slug, cycle)
+    return render(
+        request,
+        "assessments/questionnaire/reopen.html",
+        {"m": m, "cycle": cycle_obj, "target": target, "error": error, "reason": reason},
+        status=400 if error else 200,
+    )

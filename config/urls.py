@@ -1,0 +1,74 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django_ratelimit.decorators import ratelimit
+
+from assessments.urls import org_patterns as assessment_patterns
+from orgs import views as org_views
+from orgs.access import public_view, signed_in_view
+from orgs.forms import SignInForm
+from orgs.urls import org_patterns
+from reports.urls import org_patterns as report_patterns
+
+from .health import healthz
+
+auth_patterns = [
+    path(
+        "login/",
+        public_view(
+            auth_views.LoginView.as_view(
+                authentication_form=SignInForm, redirect_authenticated_user=True
+            )
+        ),
+        name="login",
+    ),
+    path("logout/", public_view(auth_views.LogoutView.as_view()), name="logout"),
+    path("signup/", org_views.signup, name="signup"),
+    path(
+        "password/change/",
+        signed_in_view(auth_views.PasswordChangeView.as_view()),
+        name="password_change",
+    ),
+    path(
+        "password/change/done/",
+        signed_in_view(auth_views.PasswordChangeDoneView.as_view()),
+        name="password_change_done",
+    ),
+    path(
+        "password/reset/",
+        public_view(
+            # Per address and per email asked for: no mail-bombing, no account probing.
+            ratelimit(key="ip", rate="10/h", method="POST", block=True)(
+                ratelimit(key="post:email", rate="5/h", method="POST", block=True)(
+                    auth_views.PasswordResetView.as_view()
+                )
+            )
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password/reset/done/",
+        public_view(auth_views.PasswordResetDoneView.as_view()),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        public_view(auth_views.PasswordResetConfirmView.as_view()),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        public_view(auth_views.PasswordResetCompleteView.as_view()),
+        name="password_reset_complete",
+    ),
+]
+
+urlpatterns = [
+    path("", org_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include(auth_patterns)),
+    path("invite/<str:token>/", org_views.invitation_accept, name="invitation_accept"),
+    path("o/new/", org_views.org_new, name="org_new"),
+    path("o/<slug:org>/", include(org_patterns + assessment_patterns + report_patterns)),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,226 @@
+"""Access rules: the one module every view and download goes through.
+
+An outsider (not a member of the organisation) gets 404 for anything in it, so that
+existence does not leak; a member without the right role gets 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import resolve_url
+
+from .models import Membership, Role, Team
+
+if TYPE_CHECKING:
+    from assessments.models import ClassifiedAction, Cycle, Response
+    from reports.models import Report
+
+ADMIN_ONLY = (Role.ORG_ADMIN,)
+LEADERSHIP = (Role.ORG_ADMIN, Role.LEADER)
+ANY_ROLE = tuple(Role)
+REVIEWERS = (Role.ORG_ADMIN, Role.TEAM_LEAD)
+
+View = Callable[..., HttpResponse]
+
+
+def membership_for(user: Any, org_slug: str) -> Membership:
+    """The signed-in user's membership of the organisation, or 404."""
+    if not user.is_authenticated:
+        raise Http404
+    membership = (
+        Membership.objects.select_related("organization", "team", "user")
+        .filter(user=user, organization__slug=org_slug)
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such organisation.")
+    return membership
+
+
+def require_role(membership: Membership, roles: Collection[str]) -> None:
+    if membership.role not in roles:
+        raise PermissionDenied("Your role does not allow this.")
+
+
+def team_in_org(membership: Membership, team_slug: str) -> Team:
+    """A team of the member's organisation, or 404."""
+    team = Team.objects.filter(organization=membership.organization, slug=team_slug).first()
+    if team is None:
+        raise Http404("No such team.")
+    return team
+
+
+def can_see_team(membership: Membership, team: Team) -> bool:
+    """Team results: leadership sees every team (anonymity applies), others only their own."""
+    return membership.is_leadership() or membership.team_id == team.pk
+
+
+def can_lead_team(membership: Membership, team: Team) -> bool:
+    """Team management (reopen responses, review actions): the team's lead and org admins."""
+    return membership.is_org_admin() or membership.leads(team)
+
+
+def team_for(membership: Membership, team_slug: str, *, lead: bool = False) -> Team:
+    """Load a team the member may see (or lead, with `lead=True`): 404 outside, 403 inside."""
+    team = team_in_org(membership, team_slug)
+    allowed = can_lead_team(membership, team) if lead else can_see_team(membership, team)
+    if not allowed:
+        raise PermissionDenied("This is another team's page.")
+    return team
+
+
+def _signed_out(request: HttpRequest) -> HttpResponse:
+    """Anonymous: pages go to sign-in; background saves get 401 JSON so nothing typed is lost."""
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse(
+            {
+                "status": "signed_out",
+                "message": "You were signed out. Sign in again to keep saving.",
+                "login_url": str(settings.LOGIN_URL and resolve_url(settings.LOGIN_URL)),
+            },
+            status=401,
+        )
+    return redirect_to_login(request.get_full_path())
+
+
+def cycle_in_org(membership: Membership, cycle_slug: str) -> Cycle:
+    """A cycle of the member's organisation, or 404."""
+    from assessments.models import Cycle
+
+    cycle = (
+        Cycle.objects.select_related("instrument", "organization")
+        .filter(organization=membership.organization, slug=cycle_slug)
+        .first()
+    )
+    if cycle is None:
+        raise Http404("No such cycle.")
+    return cycle
+
+
+def respondent_team(membership: Membership, cycle: Cycle, team_slug: str) -> Team:
+    """The team the member answers for in `cycle`: 404 if it is not in the cycle, 403 if it
+    is not the member's own team (nobody answers for another team)."""
+    team = team_in_org(membership, team_slug)
+    if not cycle.teams.filter(pk=team.pk).exists():
+        raise Http404("This team does not take part in this cycle.")
+    if membership.team_id != team.pk:
+        raise PermissionDenied("You can only answer for your own team.")
+    return team
+
+
+def response_to_manage(membership: Membership, cycle: Cycle, response_id: int) -> Response:
+    """A response a team lead (their team) or org admin may reopen: 404 outside the cycle."""
+    from assessments.models import Response
+
+    response = (
+        Response.objects.select_related("team", "cycle", "respondent")
+        .filter(cycle=cycle, pk=response_id)
+        .first()
+    )
+    if response is None:
+        raise Http404("No such response.")
+    if not can_lead_team(membership, response.team):
+        raise PermissionDenied("Only the team's lead or an org admin can do this.")
+    return response
+
+
+def action_for_review(membership: Membership, action_id: int) -> ClassifiedAction:
+    """A classified action the member may review: their team's (team lead) or any (org admin)."""
+    from assessments.models import ClassifiedAction
+
+    action = (
+        ClassifiedAction.objects.select_related("team", "cycle__organization", "reviewed_by")
+        .filter(cycle__organization=membership.organization, pk=action_id)
+        .first()
+    )
+    if action is None:
+        raise Http404("No such action.")
+    if not can_lead_team(membership, action.team):
+        raise PermissionDenied("Only the team's lead or an org admin reviews its actions.")
+    return action
+
+
+def reviewable_teams(membership: Membership) -> QuerySet[Team]:
+    """Teams whose classified actions the member reviews."""
+    teams = Team.objects.filter(organization=membership.organization)
+    return teams if membership.is_org_admin() else teams.filter(pk=membership.team_id)
+
+
+def report_for(membership: Membership, report_id: int) -> Report:
+    """A report the member may see: 404 outside the organisation; a team report needs the
+    team's results to be visible to them (their team, or leadership); a leadership report
+    needs a leadership role (403)."""
+    from reports.models import Report
+
+    report = (
+        Report.objects.select_related("team", "cycle", "organization", "requested_by")
+        .filter(organization=membership.organization, pk=report_id)
+        .first()
+    )
+    if report is None:
+        raise Http404("No such report.")
+    allowed = can_see_team(membership, report.team) if report.team else membership.is_leadership()
+    if not allowed:
+        raise PermissionDenied("This report is not yours to see.")
+    return report
+
+
+def visible_reports(membership: Membership) -> QuerySet[Report]:
+    """Reports of the organisation the member may see."""
+    from reports.models import Report
+
+    reports = Report.objects.filter(organization=membership.organization)
+    if membership.is_leadership():
+        return reports
+    return reports.filter(team_id=membership.team_id) if membership.team_id else reports.none()
+
+
+def org_view(
+    roles: Collection[str] = ANY_ROLE, *, policy: str | None = None
+) -> Callable[[View], View]:
+    """Decorate a view under /o/<org>/: sign-in, membership (404) and role (403) checks.
+
+    The view is called as `view(request, membership, **other_url_kwargs)`. The declared
+    policy is attached to the view so the permission-matrix test can check every URL.
+    """
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, org: str, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return _signed_out(request)
+            membership = membership_for(request.user, org)
+            require_role(membership, roles)
+            return view(request, membership, **kwargs)
+
+        wrapped.access_policy = policy or ("roles:" + ",".join(sorted(roles)))  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def public_view(view: View) -> View:
+    """Mark a view as deliberately open to anonymous visitors."""
+    view.access_policy = "public"  # type: ignore[attr-defined]
+    return view
+
+
+def signed_in_view(view: View) -> View:
+    """A view for any signed-in user, not scoped to an organisation."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return _signed_out(request)
+        return view(request, *args, **kwargs)
+
+    wrapped.access_policy = "signed_in"  # type: ignore[attr-defined]
+    return wrapped

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+
+from .models import AuditEvent, Membership, Organization, Role, Team, User
+
+
+class SignInForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+    def clean_username(self) -> str:
+        # Lower-case before authenticating: the lockout counts failures per username as
+        # given, so "Alice@..." and "alice@..." would otherwise each get their own attempts.
+        return self.cleaned_data["username"].lower()
+
+
+class PasswordFields(forms.Form):
+    """A new password, typed twice, checked by Django's validators."""
+
+    # The address the password is for when the form does not ask for it (invitations),
+    # so the similarity validator still compares the password with it.
+    known_email = ""
+
+    password1 = forms.CharField(
+        label="Password",
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords differ.")
+        elif p1:
+            user = User(email=data.get("email") or self.known_email, name=data.get("name", ""))
+            try:
+                password_validation.validate_password(p1, user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+
+class SignUpForm(PasswordFields):
+    name = forms.CharField(label="Your name", max_length=120)
+    email = forms.EmailField(label="Email", max_length=254)
+    organization = forms.CharField(label="Organisation name", max_length=120)
+    field_order = ["name", "email", "organization", "password1", "password2"]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account with this email exists. Sign in instead.")
+        return email
+
+
+class AcceptInvitationForm(PasswordFields):
+    name = forms.CharField(label="Your name", max_length=120)
+    field_order = ["name", "password1", "password2"]
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.known_email = email
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(label="Organisation name", max_length=120)
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["name", "anonymity_threshold"]
+        help_texts = {
+            "anonymity_threshold": (
+                "Team results are shown only once at least this many people have submitted "
+                "(2 to 50). Smaller groups are pooled."
+            )
+        }
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label="Team name", max_length=120)
+
+    def __init__(
+        self, *args: Any, organization: Organization, team: Team | None = None, **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+        self.organization, self.team = organization, team
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        clash = Team.objects.filter(organization=self.organization, name__iexact=name)
+        if self.team:
+            clash = clash.exclude(pk=self.team.pk)
+        if clash.exists():
+            raise forms.ValidationError("A team with this name exists already.")
+        return name
+
+
+class _RoleTeamForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, empty_label="No team"
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = organization.teams.filter(archived_at__isnull=True)
+        self.fields["team"].help_text = "Needed for team leads and members."
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("role") in {Role.TEAM_LEAD, Role.MEMBER} and not data.get("team"):
+            self.add_error("team", "A team lead or member needs a team.")
+        return data
+
+
+class InvitationForm(_RoleTeamForm):
+    email = forms.EmailField(label="Email", max_length=254)
+    field_order = ["email", "role", "team"]
+
+
+class RoleForm(_RoleTeamForm):
+    pass
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Anyone"
+    )
+    action = forms.ChoiceField(required=False)
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["actor"].queryset = User.objects.filter(
+            pk__in=Membership.objects.filter(organization=organization).values("user")
+        ) | User.objects.filter(pk__in=organization.audit_events.values("actor"))
+        self.fields["action"].choices = [("", "Any action"), *AuditEvent.Action.choices]

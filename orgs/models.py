@@ -1,0 +1,277 @@
+"""Organisations, teams, people and what they may do; invitations; the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Emails are stored lower-case; sign-in should not depend on how they are typed.
+        return self.get(email__iexact=username or "")
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person, signing in with an email address."""
+
+    email = models.EmailField(unique=True, max_length=254)
+    name = models.CharField(max_length=120, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    # Fewest submitted responses before a group's results are shown; see orgs/anonymity.py.
+    anonymity_threshold = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(2), MaxValueValidator(50)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "slug"], name="team_slug_per_org"),
+            models.UniqueConstraint(fields=["organization", "name"], name="team_name_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class Role(models.TextChoices):
+    ORG_ADMIN = "org_admin", "Org admin"
+    LEADER = "leader", "Leader"
+    TEAM_LEAD = "team_lead", "Team lead"
+    MEMBER = "member", "Member"
+
+
+# Roles that belong to one team and so need one.
+TEAM_ROLES = frozenset({Role.TEAM_LEAD, Role.MEMBER})
+ORG_WIDE_ROLES = frozenset({Role.ORG_ADMIN, Role.LEADER})
+
+
+class Membership(models.Model):
+    """A user's single role in one organisation (and their team, where they have one)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    # Required for team leads and members; optional for org admins and leaders who also
+    # answer the questionnaire for a team.
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.organization}"
+
+    def is_org_admin(self) -> bool:
+        return self.role == Role.ORG_ADMIN
+
+    def is_leadership(self) -> bool:
+        return self.role in ORG_WIDE_ROLES
+
+    def leads(self, team: Team) -> bool:
+        return self.role == Role.TEAM_LEAD and self.team_id == team.pk
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self, now: datetime | None = None) -> InvitationQuerySet:
+        now = now or timezone.now()
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link that gives one email address a role in an organisation.
+
+    Only a hash of the token is stored: a leaked database does not leak working links.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} to {self.organization}"
+
+    @staticmethod
+    def new_token() -> tuple[str, str]:
+        """A fresh random token and its stored hash."""
+        token = secrets.token_urlsafe(32)
+        return token, _hash_token(token)
+
+    @classmethod
+    def find_by_token(cls, token: str) -> Invitation | None:
+        return (
+            cls.objects.select_related("organization", "team")
+            .filter(token_hash=_hash_token(token))
+            .first()
+        )
+
+    @staticmethod
+    def expiry_from(now: datetime) -> datetime:
+        return now + timedelta(days=settings.RECOUPLE_INVITATION_DAYS)
+
+    def status(self, now: datetime | None = None) -> str:
+        now = now or timezone.now()
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "pending"
+
+    def is_pending(self, now: datetime | None = None) -> bool:
+        return self.status(now) == "pending"
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, to which object, in which organisation.
+
+    A domain event log rather than a field-diff history: "invitation accepted" or
+    "response reopened" are what an org admin needs to read, not row diffs.
+    """
+
+    class Action(models.TextChoices):
+        ORG_CREATED = "org.created", "Organisation created"
+        SETTINGS_CHANGED = "org.settings_changed", "Settings changed"
+        TEAM_CREATED = "team.created", "Team created"
+        TEAM_RENAMED = "team.renamed", "Team renamed"
+        TEAM_ARCHIVED = "team.archived", "Team archived"
+        TEAM_RESTORED = "team.restored", "Team restored"
+        INVITATION_SENT = "invitation.sent", "Invitation sent"
+        INVITATION_RESENT = "invitation.resent", "Invitation resent"
+        INVITATION_REVOKED = "invitation.revoked", "Invitation revoked"
+        INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted"
+        ROLE_CHANGED = "member.role_changed", "Role changed"
+        MEMBER_REMOVED = "member.removed", "Member removed"
+        CYCLE_CREATED = "cycle.created", "Cycle created"
+        CYCLE_CHANGED = "cycle.changed", "Cycle changed"
+        RESPONSE_REOPENED = "response.reopened", "Response reopened"
+        ACTION_REVIEWED = "action.reviewed", "Classified action reviewed"
+        REPORT_DOWNLOADED = "report.downloaded", "Report downloaded"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Kept as text too, so the log still reads after an account is deleted.
+    actor_email = models.EmailField(blank=True)
+    action = models.CharField(max_length=40, choices=Action.choices)
+    target_type = models.CharField(max_length=40)
+    target_id = models.CharField(max_length=40, blank=True)
+    target_repr = models.CharField(max_length=200)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="audit_org_time")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email} {self.action} {self.target_repr}"
+        )

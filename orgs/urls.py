@@ -1,0 +1,28 @@
+from django.urls import path
+
+from . import views
+
+# Mounted under /o/<org>/.
+org_patterns = [
+    path("", views.org_home, name="org_home"),
+    path("admin/teams/", views.admin_teams, name="admin_teams"),
+    path("admin/teams/<slug:team>/", views.admin_team_edit, name="admin_team_edit"),
+    path("admin/members/", views.admin_members, name="admin_members"),
+    path("admin/members/<int:member>/role/", views.admin_member_role, name="admin_member_role"),
+    path(
+        "admin/members/<int:member>/remove/", views.admin_member_remove, name="admin_member_remove"
+    ),
+    path("admin/invitations/", views.admin_invitations, name="admin_invitations"),
+    path(
+        "admin/invitations/<int:invitation>/revoke/",
+        views.admin_invitation_revoke,
+        name="admin_invitation_revoke",
+    ),
+    path(
+        "admin/invitations/<int:invitation>/resend/",
+        views.admin_invitation_resend,
+        name="admin_invitation_resend",
+    ),
+    path("admin/settings/", views.admin_settings, name="admin_settings"),
+    path("admin/audit/", views.admin_audit, name="admin_audit"),
+]

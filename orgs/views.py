@@ -1,0 +1,411 @@
+"""Organisation, people and invitation pages. Thin: access check, service call, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from . import services
+from .access import ADMIN_ONLY, org_view, public_view, signed_in_view
+from .forms import (
+    AcceptInvitationForm,
+    AuditFilterForm,
+    InvitationForm,
+    OrganizationForm,
+    RoleForm,
+    SettingsForm,
+    SignUpForm,
+    TeamForm,
+)
+from .models import Invitation, Membership, User
+
+PAGE_SIZE = 25
+
+
+def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Too many attempts from one address (django-ratelimit): a clear page, status 429."""
+    return render(request, "429.html", status=429)
+
+
+def _form_errors_to_messages(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    """The current filters, for pagination links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _accept_url(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return lambda token: request.build_absolute_uri(reverse("invitation_accept", args=[token]))
+
+
+@public_view
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    membership = request.user.memberships.select_related("organization").first()
+    if membership is None:
+        return redirect("org_new")
+    return redirect("org_home", org=membership.organization.slug)
+
+
+@public_view
+@ratelimit(key="ip", rate="10/h", method="POST", block=True)
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = User.objects.create_user(
+                form.cleaned_data["email"],
+                form.cleaned_data["password1"],
+                name=form.cleaned_data["name"],
+            )
+            org = services.create_organization(user, form.cleaned_data["organization"])
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome! {org.name} is ready. Start by adding your teams.")
+        return redirect("admin_teams", org=org.slug)
+    return render(
+        request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@signed_in_view
+@require_http_methods(["GET", "POST"])
+def org_new(request: HttpRequest) -> HttpResponse:
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        org = services.create_organization(request.user, form.cleaned_data["name"])
+        messages.success(request, f"{org.name} is ready. Start by adding your teams.")
+        return redirect("admin_teams", org=org.slug)
+    return render(request, "orgs/org_new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@org_view()
+@require_GET
+def org_home(request: HttpRequest, m: Membership) -> HttpResponse:
+    teams = m.organization.teams.filter(archived_at__isnull=True)
+    return render(request, "orgs/org_home.html", {"m": m, "teams": teams})
+
+
+# --- Org admin: teams -------------------------------------------------------------
+
+
+@org_view(ADMIN_ONLY)
+@require_http_methods(["GET", "POST"])
+def admin_teams(request: HttpRequest, m: Membership) -> HttpResponse:
+    org = m.organization
+    form = TeamForm(request.POST or None, organization=org)
+    if request.method == "POST" and form.is_valid():
+        team = services.create_team(request.user, org, form.cleaned_data["name"])
+        messages.success(request, f"Team “{team.name}” created.")
+        return redirect("admin_teams", org=org.slug)
+    teams = org.teams.annotate(member_count=Count("memberships")).order_by("archived_at", "name")
+    return render(
+        request,
+        "orgs/admin/teams.html",
+        {"m": m, "form": form, "teams": teams, "section": "teams"},
+        status=400 if form.errors else 200,
+    )
+
+
+@org_view(ADMIN_ONLY)
+@require_http_methods(["GET", "POST"])
+def admin_team_edit(request: HttpRequest, m: Membership, team: str) -> HttpResponse:
+    org = m.organization
+    team_obj = get_object_or_404(org.teams, slug=team)
+    form = TeamForm(
+        request.POST or None, organization=org, team=team_obj, initial={"name": team_obj.name}
+    )
+    if request.method == "POST":
+        action = request.POST.get("action", "rename")
+        if action in {"archive", "restore"}:
+            services.set_team_archived(request.user, team_obj, archived=action == "archive")
+            messages.success(request, f"Team “{team_obj.name}” {action}d.")
+            return redirect("admin_teams", org=org.slug)
+        if form.is_valid():
+            services.rename_team(request.user, team_obj, form.cleaned_data["name"])
+            messages.success(request, "Team renamed.")
+            return redirect("admin_teams", org=org.slug)
+    return render(
+        request,
+        "orgs/admin/team_edit.html",
+        {"m": m, "form": form, "team": team_obj, "section": "teams"},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Org admin: members -------------------------------------------------------------
+
+
+@org_view(ADMIN_ONLY)
+@require_GET
+def admin_members(request: HttpRequest, m: Membership) -> HttpResponse:
+    org = m.organization
+    query = request.GET.get("q", "").strip()[:100]
+    members = org.memberships.select_related("user", "team").order_by("user__email")
+    if query:
+        members = members.filter(user__email__icontains=query) | members.filter(
+            user__name__icontains=query
+        )
+    page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "orgs/admin/members.html",
+        {
+            "m": m,
+            "page": page,
+            "query": query,
+            "section": "members",
+            "filter_query": _query_without_page(request),
+        },
+    )
+
+
+@org_view(ADMIN_ONLY)
+@require_http_methods(["GET", "POST"])
+def admin_member_role(request: HttpRequest, m: Membership, member: int) -> HttpResponse:
+    org = m.organization
+    target = get_object_or_404(org.memberships.select_related("user", "team"), pk=member)
+    form = RoleForm(
+        request.POST or None, organization=org, initial={"role": target.role, "team": target.team}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_role(
+                request.user, target, form.cleaned_data["role"], form.cleaned_data["team"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, f"{target.user.display_name} is now {target.get_role_display()}."
+            )
+            return redirect("admin_members", org=org.slug)
+    return render(
+        request,
+        "orgs/admin/member_role.html",
+        {"m": m, "form": form, "target": target, "section": "members"},
+        status=400 if form.errors else 200,
+    )
+
+
+@org_view(ADMIN_ONLY)
+@require_http_methods(["GET", "POST"])
+def admin_member_remove(request: HttpRequest, m: Membership, member: int) -> HttpResponse:
+    org = m.organization
+    target = get_object_or_404(org.memberships.select_related("user", "team"), pk=member)
+    if request.method == "POST":
+        try:
+            services.remove_member(request.user, target)
+        except ValidationError as error:
+            _form_errors_to_messages(request, error)
+            return redirect("admin_members", org=org.slug)
+        messages.success(request, f"{target.user.display_name} was removed from {org.name}.")
+        return redirect("admin_members", org=org.slug)
+    return render(
+        request, "orgs/admin/member_remove.html", {"m": m, "target": target, "section": "members"}
+    )
+
+
+# --- Org admin: invitations ---------------------------------------------------------
+
+
+@org_view(ADMIN_ONLY)
+@require_http_methods(["GET", "POST"])
+def admin_invitations(request: HttpRequest, m: Membership) -> HttpResponse:
+    org = m.organization
+    form = InvitationForm(request.POST or None, organization=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sent = services.invite(
+                request.user,
+                org,
+                form.cleaned_data["email"],
+                form.cleaned_data["role"],
+                form.cleaned_data["team"],
+                _accept_url(request),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Invitation sent to {sent.invitation.email}.")
+            return redirect("admin_invitations", org=org.slug)
+    invitations = org.invitations.select_related("team", "invited_by").filter(
+        accepted_at__isnull=True, revoked_at__isnull=True
+    )
+    page = Paginator(invitations, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "orgs/admin/invitations.html",
+        {"m": m, "form": form, "page": page, "section": "invitations"},
+        status=400 if form.errors else 200,
+    )
+
+
+@org_view(ADMIN_ONLY)
+@require_POST
+def admin_invitation_revoke(request: HttpRequest, m: Membership, invitation: int) -> HttpResponse:
+    inv = get_object_or_404(m.organization.invitations, pk=invitation)
+    try:
+        services.revoke_invitation(request.user, inv)
+        messages.success(request, f"Invitation to {inv.email} revoked; its link no longer works.")
+    except ValidationError as error:
+        _form_errors_to_messages(request, error)
+    return redirect("admin_invitations", org=m.organization.slug)
+
+
+@org_view(ADMIN_ONLY)
+@require_POST
+def admin_invitation_resend(request: HttpRequest, m: Membership, invitation: int) -> HttpResponse:
+    inv = get_object_or_404(m.organization.invitations, pk=invitation)
+    try:
+        services.resend_invitation(request.user, inv, _accept_url(request))
+        messages.success(
+            request, f"A new link was sent to {inv.email}; the old one no longer works."
+        )
+    except ValidationError as error:
+        _form_errors_to_messages(request, error)
+    return redirect("admin_invitations", org=m.organization.slug)
+
+
+# --- Org admin: settings and audit log ----------------------------------------------------
+
+
+@org_view(ADMIN_ONLY)
+@require_http_methods(["GET", "POST"])
+def admin_settings(request: HttpRequest, m: Membership) -> HttpResponse:
+    org = m.organization
+    form = SettingsForm(request.POST or None, instance=org)
+    if request.method == "POST" and form.is_valid():
+        services.update_settings(
+            request.user,
+            org,
+            name=form.cleaned_data["name"],
+            anonymity_threshold=form.cleaned_data["anonymity_threshold"],
+        )
+        messages.success(request, "Settings saved.")
+        return redirect("admin_settings", org=org.slug)
+    org.refresh_from_db()  # a failed ModelForm leaves invalid values on the instance
+    return render(
+        request,
+        "orgs/admin/settings.html",
+        {"m": m, "form": form, "section": "settings"},
+        status=400 if form.errors else 200,
+    )
+
+
+@org_view(ADMIN_ONLY)
+@require_GET
+def admin_audit(request: HttpRequest, m: Membership) -> HttpResponse:
+    org = m.organization
+    form = AuditFilterForm(request.GET or None, organization=org)
+    events = org.audit_events.select_related("actor")
+    if form.is_valid():
+        if form.cleaned_data.get("actor"):
+            events = events.filter(actor=form.cleaned_data["actor"])
+        if form.cleaned_data.get("action"):
+            events = events.filter(action=form.cleaned_data["action"])
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "orgs/admin/audit.html",
+        {
+            "m": m,
+            "form": form,
+            "page": page,
+            "section": "audit",
+            "filter_query": _query_without_page(request),
+        },
+    )
+
+
+# --- Invitation acceptance (public link) --------------------------------------------------
+
+
+@public_view
+@ratelimit(key="ip", rate="30/h", method="POST", block=True)
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = Invitation.find_by_token(token[:100])
+    if invitation is None:
+        return render(request, "orgs/invitation_invalid.html", {"reason": "unknown"}, status=404)
+    status = invitation.status()
+    if status != "pending":
+        return render(
+            request,
+            "orgs/invitation_invalid.html",
+            {"reason": status, "invitation": invitation},
+            status=410,
+        )
+    ctx: dict[str, object] = {"invitation": invitation}
+    user = request.user
+    if user.is_authenticated:
+        if user.email.lower() != invitation.email.lower():
+            return render(request, "orgs/invitation_wrong_user.html", ctx, status=403)
+        if request.method == "POST":
+            return _accept(request, invitation, user)
+        return render(request, "orgs/invitation_accept.html", ctx)
+    existing = User.objects.filter(email__iexact=invitation.email).first()
+    if existing:
+        ctx["login_url"] = f"{reverse('login')}?next={request.path}"
+        return render(request, "orgs/invitation_accept.html", {**ctx, "needs_login": True})
+    form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.accept_invitation_as_new_user(
+                invitation, form.cleaned_data["name"], form.cleaned_data["password1"]
+            )
+        except ValidationError as error:
+            return _accept_failed(request, invitation, error)
+        login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        return _joined(request, membership)
+    return render(
+        request,
+        "orgs/invitation_accept.html",
+        {**ctx, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _accept(request: HttpRequest, invitation: Invitation, user: User) -> HttpResponse:
+    try:
+        membership = services.accept_invitation(invitation, user)
+    except ValidationError as error:
+        return _accept_failed(request, invitation, error)
+    return _joined(request, membership)
+
+
+def _accept_failed(
+    request: HttpRequest, invitation: Invitation, error: ValidationError
+) -> HttpResponse:
+    return render(
+        request,
+        "orgs/invitation_invalid.html",
+        {"reason": "failed", "message": " ".join(error.messages), "invitation": invitation},
+        status=409,
+    )
+
+
+def _joined(request: HttpRequest, membership: Membership) -> HttpResponse:
+    messages.success(
+        request,
+        f"Welcome to {membership.organization.name}, as {membership.get_role_display().lower()}.",
+    )
+    return redirect("org_home", org=membership.organization.slug)

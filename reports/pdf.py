@@ -1,0 +1,91 @@
+"""PDF reports: the dashboards' numbers laid out for print and rendered by WeasyPrint.
+
+Runs inside Celery tasks and `manage.py render_report`, never in a request. The HTML holds
+its stylesheet and SVG charts inline, and the URL fetcher refuses everything, so a render
+never reaches the network or the file system.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from assessments.models import Cycle
+from orgs.models import Organization, Team
+
+from . import queries
+from .charts import Chart
+from .svg import render_svg
+
+PRINT_CSS = Path(settings.BASE_DIR) / "static" / "css" / "print.css"
+
+
+class RefuseAll(URLFetcher):
+    """Reports embed everything they need; any fetch is refused."""
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        raise ValueError(f"Report rendering does not fetch resources ({url[:60]}).")
+
+
+@dataclass(frozen=True)
+class PdfResult:
+    content: bytes
+    pages: int
+
+
+def svg(chart: Chart | None, width: int = 640) -> str:
+    # render_svg escapes every text it writes: the SVG is ours, not user markup.
+    return mark_safe(render_svg(chart, width=width)) if chart else ""  # nosec B308 B703
+
+
+def team_context(org: Organization, cycle: Cycle, team: Team) -> dict[str, Any]:
+    view = queries.team_page(team, cycle, queries.team_cycles(team), viewer_in_team=False)
+    if view.get("visible"):
+        view["construct_svg"] = svg(view["construct_chart"])
+        view["practice_svg"] = svg(view["practice_chart"])
+        view["trend_svg"] = svg(view["trend"]["chart"]) if view.get("trend") else ""
+        recs = sorted(
+            view["recs_team"] + view["recs_leadership"], key=lambda r: r["audience"] != "team"
+        )
+        view["top_actions"] = recs[:3]
+    return {"view": view, "team": team}
+
+
+def org_context(org: Organization, cycle: Cycle) -> dict[str, Any]:
+    view = dict(queries.org_page(org, cycle, {}))  # a copy: the cached view stays as it was
+    if view.get("visible"):
+        view["heatmap_svg"] = svg(view["heatmap"], width=720)
+        # These two sit side by side in the PDF: drawn at half width, their text stays legible.
+        view["profile_svg"] = svg(view["profile_chart"], width=360)
+        view["prevalence_svg"] = svg(view["prevalence_chart"], width=360)
+        view["lift_svg"] = svg(view["lift_chart"], width=720)
+    return {"view": view}
+
+
+def render_html(org: Organization, cycle: Cycle, team: Team | None) -> str:
+    context = team_context(org, cycle, team) if team else org_context(org, cycle)
+    context |= {
+        "org": org,
+        "cycle": cycle,
+        "generated": timezone.localtime(),
+        # Our own print stylesheet, inlined so the render fetches nothing.
+        "css": mark_safe(PRINT_CSS.read_text(encoding="utf-8")),  # nosec B308 B703
+        "instrument_version": cycle.instrument.version,
+    }
+    template = "reports/pdf/team.html" if team else "reports/pdf/organization.html"
+    return render_to_string(template, context)
+
+
+def render_pdf(org: Organization, cycle: Cycle, team: Team | None) -> PdfResult:
+    """The PDF bytes of a team report (with `team`) or a leadership report."""
+    document = HTML(string=render_html(org, cycle, team), url_fetcher=RefuseAll()).render()
+    content = document.write_pdf(pdf_variant="pdf/ua-1")
+    return PdfResult(content, len(document.pages))

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from .views import dashboards, pdf
+
+# Mounted under /o/<org>/.
+org_patterns = [
+    path("dashboard/", dashboards.org_dashboard, name="org_dashboard"),
+    path("dashboard/export.csv", dashboards.org_dashboard_export, name="org_dashboard_export"),
+    path("teams/<slug:team>/dashboard/", dashboards.team_dashboard, name="team_dashboard"),
+    path(
+        "teams/<slug:team>/dashboard/export.csv",
+        dashboards.team_dashboard_export,
+        name="team_dashboard_export",
+    ),
+    path("reports/", pdf.report_list, name="report_list"),
+    path("reports/request/", pdf.report_request, name="report_request"),
+    path("reports/<int:report>/", pdf.report_detail, name="report_detail"),
+    path("reports/<int:report>/download/", pdf.report_download, name="report_download"),
+    path("reports/<int:report>/retry/", pdf.report_retry, name="report_retry"),
+]

@@ -1,0 +1,409 @@
+"""The free-text action classifier: cues, negation, scope, review routing, accuracy, speed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assessments.classify import (
+    DEFAULT_LEXICON_PATH,
+    KINDS,
+    Classification,
+    LabelledActionsError,
+    Lexicon,
+    LexiconError,
+    classify,
+    load_labelled_actions,
+    load_lexicon,
+    measure_accuracy,
+    normalise,
+)
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+DEV = DATA / "actions_dev.csv"
+HOLDOUT = DATA / "actions_holdout.csv"
+# Written from the domain definitions only, by someone who never saw the classifier or its
+# lexicon; never used for tuning. It estimates accuracy on phrasing we have not seen.
+BLIND = DATA / "actions_blind.csv"
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return load_lexicon()
+
+
+def label(text: str, lexicon: Lexicon, threshold: float | None = None) -> Classification:
+    return classify(text, lexicon, lexicon.threshold if threshold is None else threshold)
+
+
+# --- the result shape ---------------------------------------------------------------------
+
+
+def test_to_dict_has_exactly_the_contract_keys_and_rounds_confidence(lexicon):
+    result = label("We held the launch two weeks for an external bias audit.", lexicon)
+    data = result.to_dict()
+    assert list(data) == ["text", "kind", "confidence", "needs_review", "cues"]
+    assert data["confidence"] == round(result.confidence, 3)
+    assert isinstance(data["cues"], list)
+    assert data["text"] == "We held the launch two weeks for an external bias audit."
+
+
+def test_result_keeps_the_text_stripped_but_otherwise_as_written(lexicon):
+    assert label("  Added a DISCLAIMER.\n", lexicon).text == "Added a DISCLAIMER."
+
+
+# --- cues -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("Reviewed every genAI summary myself before it went out.", "individual:output_review"),
+        ("Our team made a checklist for prompt changes.", "individual:team_artefact"),
+        ("We redact customer names before using the LLM.", "individual:data_hygiene"),
+        ("Documented the known limitations of the summariser.", "individual:limitations"),
+        ("Ran a red-team afternoon on the support bot.", "individual:break_it"),
+        ("I wrote 40 eval cases for refusals.", "individual:own_tests"),
+        ("added disclaimer", "individual:disclaimer_label"),
+    ],
+)
+def test_individual_actions_are_individual_with_the_deciding_cue(lexicon, text, cue):
+    result = label(text, lexicon)
+    assert result.kind == "individual"
+    assert not result.needs_review
+    assert cue in result.cues
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("Commissioned an external audit of the ranking model.", "collective:external_party"),
+        ("We held the launch until the fairness issues were fixed.", "collective:launch_hold"),
+        ("Set up a cross-functional AI review board.", "collective:review_body"),
+        ("Leadership approved budget for evaluation tooling.", "collective:budget"),
+        ("RAI goals are now part of performance reviews.", "collective:incentives"),
+        ("A company-wide genAI policy was published.", "collective:company_wide"),
+        ("Hired an AI ethicist.", "collective:headcount"),
+        ("Renegotiated the vendor contract to forbid training on our data.", "collective:contract"),
+    ],
+)
+def test_collective_actions_are_collective_with_the_deciding_cue(lexicon, text, cue):
+    result = label(text, lexicon)
+    assert result.kind == "collective"
+    assert not result.needs_review
+    assert cue in result.cues
+
+
+def test_cues_for_the_chosen_kind_come_first(lexicon):
+    result = label("Leadership approved a budget; I documented the limitations.", lexicon)
+    sides = [cue.split(":")[0] for cue in result.cues]
+    assert sides == sorted(sides, key=lambda side: side != result.kind)
+
+
+# --- negation and scope -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Without needing budget, I set up a weekly review of the outputs.",
+        "Didn't need sign-off from anyone, just added a human review step.",
+        "We couldn't get budget approval, so I wrote eval cases myself.",
+        "Instead of waiting for a company-wide policy, I wrote a checklist for my team.",
+        "No approval was needed: we masked the PII in our prompts.",
+    ],
+)
+def test_negated_resources_count_for_individual(lexicon, text):
+    result = label(text, lexicon)
+    assert result.kind == "individual"
+    assert not result.needs_review
+
+
+def test_a_negated_collective_cue_is_reported_as_individual_evidence(lexicon):
+    result = label("Without any budget, we reviewed the outputs by hand.", lexicon)
+    assert "individual:not_budget" in result.cues
+    assert "collective:budget" not in result.cues
+
+
+def test_no_x_without_y_is_a_requirement_not_a_negation(lexicon):
+    result = label(
+        "The CISO mandated that no team can ship an LLM feature without a security review.",
+        lexicon,
+    )
+    assert result.kind == "collective"
+    assert "individual:not_department" not in result.cues
+
+
+def test_negation_does_not_reach_across_a_clause(lexicon):
+    result = label("Nothing was skipped, the board approved the audit.", lexicon)
+    assert result.kind == "collective"
+    assert "collective:audit" in result.cues
+
+
+def test_team_scope_and_organisation_scope_pull_opposite_ways(lexicon):
+    team = label("My team agreed a rule for reviewing prompts.", lexicon)
+    org = label("All teams across the org must follow a rule for reviewing prompts.", lexicon)
+    assert team.kind == "individual"
+    assert org.kind == "collective"
+
+
+# --- normalisation: abbreviations, tense, unicode, length ---------------------------------
+
+
+def test_abbreviations_expand_to_the_words_cues_are_written_for(lexicon):
+    norm = normalise("Our CISO's DPIA w/o PII; mgmt and eng ok'd RAI evals for the LLM", lexicon)
+    for expanded in (
+        "chief information security officer's",
+        "data protection impact assessment",
+        "without personal data",
+        "management and engineering approved",
+        "responsible ai evaluations",
+        "large language model",
+    ):
+        assert expanded in norm
+
+
+def test_capitalised_it_is_the_it_department_but_lowercase_it_is_a_pronoun(lexicon):
+    assert "information technology department" in normalise("IT blocked uploads", lexicon)
+    assert normalise("it blocked uploads", lexicon) == "it blocked uploads"
+
+
+def test_abbreviated_and_spelled_out_actions_get_the_same_kind(lexicon):
+    short = label("mgmt approved a DPIA process for all PMs", lexicon)
+    long = label(
+        "Management approved a data protection impact assessment process for all product managers",
+        lexicon,
+    )
+    assert short.kind == long.kind == "collective"
+    assert short.cues == long.cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We held the launch for an external audit.",
+        "We will hold the launch for an external audit.",
+        "We are holding the launch for an external audit.",
+        "We hold launches for external audits.",
+        "The launch was delayed for an external audit.",
+        "We're going to postpone the release until the external audit is done.",
+    ],
+)
+def test_launch_holds_are_collective_in_any_tense(lexicon, text):
+    result = label(text, lexicon)
+    assert result.kind == "collective"
+    assert "collective:launch_hold" in result.cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Reviewed the generated answers before release.",
+        "I review the generated answers before release.",
+        "I will review the generated answers before release.",
+        "Reviewing generated answers before release.",
+    ],
+)
+def test_output_review_is_individual_in_any_tense(lexicon, text):
+    assert label(text, lexicon).kind == "individual"
+
+
+def test_accents_and_typographic_quotes_are_normalised(lexicon):
+    text = "Tested the r\u00e9sum\u00e9 parser \u2013 it didn\u2019t cope"
+    assert normalise(text, lexicon) == ("tested the resume parser it did not cope")
+
+
+def test_long_texts_are_classified_on_their_first_max_chars(lexicon):
+    padding = "word " * (lexicon.max_chars // 5)
+    result = label(padding + "We commissioned an external audit.", lexicon)
+    assert "collective:audit" not in result.cues
+    assert result.text.endswith("external audit.")
+
+
+# --- confidence and review ---------------------------------------------------------------
+
+
+def test_below_the_threshold_the_action_goes_to_review_with_its_best_guess(lexicon):
+    text = "Leadership approved an extra sprint for safety testing before launch."
+    lenient = label(text, lexicon, threshold=0.5)
+    strict = label(text, lexicon, threshold=0.99)
+    assert not lenient.needs_review
+    assert strict.needs_review
+    assert strict.kind == lenient.kind
+    assert strict.confidence == lenient.confidence
+
+
+def test_a_text_without_any_cue_goes_to_review(lexicon):
+    result = label("Did the thing on Tuesday.", lexicon)
+    assert result.cues == ()
+    assert result.needs_review
+    assert 0.5 <= result.confidence < lexicon.threshold
+
+
+def test_balanced_evidence_goes_to_review(lexicon):
+    result = label("Reviewed the outputs; leadership funded it.", lexicon)
+    assert result.needs_review
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t "])
+def test_empty_text_is_refused_with_a_clear_message(lexicon, text):
+    with pytest.raises(ValueError, match="empty"):
+        classify(text, lexicon, 0.7)
+
+
+@pytest.mark.parametrize("threshold", [-0.1, 1.5])
+def test_threshold_outside_0_1_is_refused(lexicon, threshold):
+    with pytest.raises(ValueError, match="Threshold"):
+        classify("added disclaimer", lexicon, threshold)
+
+
+def test_classification_is_deterministic(lexicon):
+    texts = [text for text, _ in load_labelled_actions(DEV)][:50]
+    first = [label(text, lexicon) for text in texts]
+    again = [label(text, load_lexicon(DEFAULT_LEXICON_PATH)) for text in texts]
+    assert first == again
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1, max_size=400).filter(lambda text: text.strip()))
+def test_any_text_gets_a_valid_kind_and_a_confidence_in_0_1(text):
+    lexicon = load_lexicon()
+    result = classify(text, lexicon, lexicon.threshold)
+    assert result.kind in KINDS
+    assert 0.0 <= result.confidence <= 1.0
+    assert result.needs_review == (result.confidence < lexicon.threshold)
+    assert all(isinstance(cue, str) for cue in result.cues)
+    assert classify(text, lexicon, lexicon.threshold) == result
+
+
+# Words that hit cues, negators and clause breaks, to exercise the trigger index.
+VOCABULARY = (
+    "the we i my team company wide budget audit launch held not without no review outputs"
+    " legal approved policy all teams every checklist personal data leadership external"
+    " instead of a , . sign off delayed release red team afternoon"
+)
+WORDS = st.sampled_from(VOCABULARY.split(" "))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WORDS, min_size=1, max_size=30).map(" ".join))
+def test_the_trigger_index_never_skips_a_cue_that_matches(text):
+    lexicon = load_lexicon()
+    norm = normalise(text, lexicon)
+    candidates = set(lexicon.triggers.candidates(norm))
+    for index, cue in enumerate(lexicon.cues):
+        if cue.pattern.search(norm):
+            assert index in candidates, cue.name
+
+
+# --- the lexicon file ---------------------------------------------------------------------
+
+
+def test_the_lexicon_is_cached_per_path():
+    assert load_lexicon() is load_lexicon(DEFAULT_LEXICON_PATH)
+    assert load_lexicon() is load_lexicon(str(DEFAULT_LEXICON_PATH))
+
+
+def test_the_lexicon_default_threshold_is_a_probability(lexicon):
+    assert 0.5 < lexicon.threshold < 1.0
+    assert all(cue.weight > 0 for cue in lexicon.cues)
+
+
+def write_lexicon(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "lexicon.yaml"
+    path.write_text(DEFAULT_LEXICON_PATH.read_text(encoding="utf-8") + text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ("threshold: 1.7\n", "threshold"),
+        ("slope: -1\n", "slope"),
+        ("negation: []\n", "negation"),
+        (
+            "cues:\n  individual:\n    - {name: bad, pattern: '(unclosed', weight: 1}\n"
+            "  collective:\n    - {name: ok, pattern: 'x', weight: 1}\n",
+            "cues.individual[0].pattern",
+        ),
+        (
+            "cues:\n  individual:\n    - {name: a, pattern: 'x', weight: 1}\n"
+            "  collective:\n    - {name: a, pattern: 'y', weight: 1}\n",
+            "cues.collective[0].name",
+        ),
+        (
+            "cues:\n  individual:\n    - {name: a, pattern: '{nomacro}', weight: 1}\n"
+            "  collective:\n    - {name: b, pattern: 'y', weight: 1}\n",
+            "cues.individual[0].pattern",
+        ),
+        (
+            "cues:\n  individual:\n    - {name: a, pattern: 'x', weight: 0}\n"
+            "  collective:\n    - {name: b, pattern: 'y', weight: 1}\n",
+            "cues.individual[0].weight",
+        ),
+        (
+            "cues:\n  individual:\n    - {name: a, pattern: 'x', weight: 1, on_negation: no}\n"
+            "  collective:\n    - {name: b, pattern: 'y', weight: 1}\n",
+            "cues.individual[0].on_negation",
+        ),
+    ],
+)
+def test_lexicon_errors_name_the_file_and_the_key(tmp_path, change, key):
+    # a later duplicate key in YAML overrides the earlier one, so appending replaces it
+    path = write_lexicon(tmp_path, "\n" + change)
+    with pytest.raises(LexiconError) as caught:
+        load_lexicon(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path.resolve()}: {key}")
+
+
+def test_a_missing_lexicon_file_is_a_lexicon_error(tmp_path):
+    with pytest.raises(LexiconError, match=re.escape(str(tmp_path / "nope.yaml"))):
+        load_lexicon(tmp_path / "nope.yaml")
+
+
+def test_labelled_actions_errors_name_the_file_and_line(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("text,kind\nadded disclaimer,individual\nhired someone,both\n")
+    with pytest.raises(LabelledActionsError, match=r"bad\.csv: line 3"):
+        load_labelled_actions(path)
+
+
+# --- accuracy and speed ------------------------------------------------------------------
+
+
+def test_the_labelled_sets_are_large_balanced_and_disjoint():
+    dev, holdout = load_labelled_actions(DEV), load_labelled_actions(HOLDOUT)
+    assert len(dev) >= 220
+    assert len(holdout) >= 100
+    for examples in (dev, holdout):
+        share = sum(kind == "individual" for _, kind in examples) / len(examples)
+        assert 0.4 <= share <= 0.6
+    assert not {text for text, _ in dev} & {text for text, _ in holdout}
+
+
+@pytest.mark.parametrize("path", [DEV, HOLDOUT, BLIND], ids=["dev", "holdout", "blind"])
+def test_accuracy_on_labelled_actions(lexicon, path):
+    report = measure_accuracy(load_labelled_actions(path), lexicon, lexicon.threshold)
+    print(
+        f"\n{path.name}: n={report.n} accuracy={report.accuracy:.3f}"
+        f" review_rate={report.review_rate:.3f}"
+        f" accuracy_not_reviewed={report.accuracy_not_reviewed}"
+    )
+    assert report.accuracy >= 0.90
+    assert report.accuracy_not_reviewed is not None
+    assert report.accuracy_not_reviewed >= 0.95
+    assert report.review_rate < 0.20
+
+
+def test_a_very_long_text_is_classified_on_its_beginning(lexicon):
+    # Speed is measured in `make bench`; here: long input neither fails nor changes the answer
+    # that its first `max_chars` characters give.
+    text = " ".join(text for text, _ in load_labelled_actions(DEV))
+    assert len(text) > lexicon.max_chars
+    whole, start = label(text, lexicon), label(text[: lexicon.max_chars], lexicon)
+    assert (whole.kind, whole.confidence, whole.cues) == (start.kind, start.confidence, start.cues)

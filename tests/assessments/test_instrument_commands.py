@@ -1,0 +1,119 @@
+"""validate_instrument, instrument_summary and publish_instrument."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, ManagementUtility, call_command
+
+from assessments.instrument import CONSTRUCTS, INSTRUMENTS_DIR
+from assessments.models import InstrumentVersion
+
+BROKEN = Path(__file__).resolve().parent.parent / "data" / "instruments" / "broken.yaml"
+V1 = INSTRUMENTS_DIR / "v1.yaml"
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+# --- validate_instrument --------------------------------------------------------------------
+
+
+def test_validate_accepts_v1_and_counts_its_items():
+    assert run("validate_instrument", str(V1)).strip() == "OK: v1, 71 items"
+
+
+def test_validate_reports_every_problem_of_a_broken_file():
+    with pytest.raises(CommandError) as caught:
+        run("validate_instrument", str(BROKEN))
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 3
+    assert all(line.startswith(f"{BROKEN}: item '") for line in lines)
+    text = "\n".join(lines)
+    assert "unknown construct 'uncertainy'" in text
+    assert "unknown type 'essay'" in text
+    assert "resource" in text
+
+
+def test_validate_names_a_missing_file(tmp_path):
+    with pytest.raises(CommandError, match="cannot read the file"):
+        run("validate_instrument", str(tmp_path / "v9.yaml"))
+
+
+def test_validate_exits_with_status_1():
+    # CommandError from the command line becomes exit status 1 (Django's run_from_argv).
+    with pytest.raises(SystemExit) as caught:
+        ManagementUtility(["manage.py", "validate_instrument", str(BROKEN)]).execute()
+    assert caught.value.code == 1
+
+
+# --- instrument_summary ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_summary_json_has_stable_keys_and_v1_coverage():
+    summary = json.loads(run("instrument_summary", "--json"))
+    assert set(summary) == {
+        "version",
+        "items",
+        "items_by_construct",
+        "practice_items_by_resource",
+        "free_text_action_items",
+    }
+    assert summary["version"] == "1"
+    assert summary["items"] == 71
+    assert list(summary["items_by_construct"]) == list(CONSTRUCTS)
+    assert summary["items_by_construct"]["individual_practice"] == 11
+    assert summary["items_by_construct"]["collective_practice"] == 12
+    assert summary["practice_items_by_resource"] == {"individual": 11, "collective": 12}
+    assert summary["free_text_action_items"] == 2
+
+
+@pytest.mark.django_db
+def test_summary_falls_back_to_the_newest_file_when_nothing_is_published():
+    assert not InstrumentVersion.objects.exists()
+    out = run("instrument_summary")
+    assert "Instrument v1" in out and "newest file, not published" in out
+    assert "individual_practice" in out and "71" in out
+
+
+@pytest.mark.django_db
+def test_summary_prefers_the_newest_published_version():
+    run("publish_instrument", "1")
+    out = run("instrument_summary")
+    assert "(newest published)" in out
+
+
+# --- publish_instrument ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_publish_records_the_version_once():
+    assert "Published v1" in run("publish_instrument", "1")
+    published = InstrumentVersion.objects.get(version="1")
+    assert len(published.content_hash) == 64
+    assert "already published" in run("publish_instrument", "1")
+    assert InstrumentVersion.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_publish_refuses_a_changed_file_and_asks_to_bump_the_version():
+    InstrumentVersion.objects.create(version="1", title="v1 as it was", content_hash="f" * 64)
+    with pytest.raises(CommandError) as caught:
+        run("publish_instrument", "1")
+    assert "published with different content" in str(caught.value)
+    assert "bump `version`" in str(caught.value)
+    assert InstrumentVersion.objects.get(version="1").content_hash == "f" * 64
+
+
+@pytest.mark.django_db
+def test_publish_of_an_unknown_version_is_refused():
+    with pytest.raises(CommandError, match="cannot read the file"):
+        run("publish_instrument", "99")
+    assert not InstrumentVersion.objects.exists()

@@ -1,0 +1,341 @@
+"""Sign-in, sign-out, password change and reset, sign-up, and where a new user lands."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from orgs.models import AuditEvent, Membership, Organization, Role, User
+from tests.conftest import PASSWORD
+
+from .conftest import events, messages_of
+
+NEW_PASSWORD = "another long passphrase 42"
+
+
+def sign_in(client, email: str, password: str = PASSWORD, **extra):
+    return client.post(reverse("login"), {"username": email, "password": password, **extra})
+
+
+def signed_in_user_id(client) -> int | None:
+    value = client.session.get("_auth_user_id")
+    return int(value) if value else None
+
+
+def signup_form(**overrides) -> dict[str, str]:
+    return {
+        "name": "Sam Founder",
+        "email": "sam@newco.example",
+        "organization": "NewCo",
+        "password1": NEW_PASSWORD,
+        "password2": NEW_PASSWORD,
+        **overrides,
+    }
+
+
+# --- Sign-in and sign-out ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["alice@example.com", "ALICE@Example.COM", "Alice@example.com"])
+def test_sign_in_with_email_in_any_case(world, client, typed):
+    response = sign_in(client, typed)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert signed_in_user_id(client) == world.alice.pk
+    # Home sends a member to their organisation.
+    assert client.get(reverse("home"))["Location"] == reverse("org_home", args=["acme"])
+
+
+def test_sign_in_follows_a_safe_next_url(world, client):
+    response = sign_in(client, "alice@example.com", next="/o/acme/admin/members/")
+    assert response["Location"] == "/o/acme/admin/members/"
+
+
+def test_sign_in_ignores_an_offsite_next_url(world, client):
+    response = sign_in(client, "alice@example.com", next="https://evil.example/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+
+@pytest.mark.parametrize(
+    "email,password",
+    [("alice@example.com", "wrong password"), ("nobody@example.com", PASSWORD)],
+    ids=["wrong-password", "unknown-email"],
+)
+def test_wrong_credentials_show_a_message_not_an_error(world, client, email, password):
+    response = sign_in(client, email, password)
+    assert response.status_code == 200
+    assert "Please enter a correct email and password." in response.content.decode()
+    assert signed_in_user_id(client) is None
+
+
+def test_inactive_user_cannot_sign_in(world, client):
+    User.objects.filter(pk=world.max.pk).update(is_active=False)
+    response = sign_in(client, "max@example.com")
+    assert response.status_code == 200
+    assert signed_in_user_id(client) is None
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"username": "a" * 10_000 + "@example.com", "password": "x"},
+        {"username": "alice@example.com", "password": "x" * 10_000},
+        {"username": "not-an-email", "password": "x"},
+        {},
+    ],
+    ids=["huge-email", "huge-password", "not-an-email", "empty"],
+)
+def test_malformed_sign_in_never_errors(world, client, form):
+    response = client.post(reverse("login"), form)
+    assert response.status_code in {200, 400}
+    assert signed_in_user_id(client) is None
+
+
+def test_repeated_failures_lock_the_account_for_a_while(world, client, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "alice@example.com", "wrong password")
+    response = sign_in(client, "alice@example.com")  # even the right password now
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    assert signed_in_user_id(client) is None
+
+
+def test_lockout_cannot_be_dodged_by_changing_the_case_of_the_email(world, client, settings):
+    for typed in ["alice@example.com", "Alice@example.com", "aLice@example.com"]:
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            sign_in(client, typed, "wrong password")
+    response = sign_in(client, "ALICE@EXAMPLE.COM")
+    assert response.status_code == 429
+    assert signed_in_user_id(client) is None
+
+
+def test_sign_out_needs_post_and_ends_the_session(world, client):
+    sign_in(client, "alice@example.com")
+    assert client.get(reverse("logout")).status_code == 405
+    assert signed_in_user_id(client) == world.alice.pk
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert signed_in_user_id(client) is None
+    assert client.get(reverse("org_home", args=["acme"]))["Location"].startswith(reverse("login"))
+
+
+def test_signed_in_user_visiting_sign_in_goes_home(world, login):
+    response = login(world.alice).get(reverse("login"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+
+def test_anonymous_home_goes_to_sign_in(client):
+    assert client.get(reverse("home"))["Location"] == reverse("login")
+
+
+# --- Password change and reset -------------------------------------------------------------
+
+
+def test_password_change_keeps_session_and_new_password_works(world, client):
+    sign_in(client, "alice@example.com")
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_change_done")
+    assert client.get(reverse("password_change_done")).status_code == 200  # still signed in
+    world.alice.refresh_from_db()
+    assert world.alice.check_password(NEW_PASSWORD)
+    assert not world.alice.check_password(PASSWORD)
+
+
+def test_password_change_with_wrong_old_password_changes_nothing(world, client):
+    sign_in(client, "alice@example.com")
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": "nope", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 200
+    assert "Your old password was entered incorrectly" in response.content.decode()
+    world.alice.refresh_from_db()
+    assert world.alice.check_password(PASSWORD)
+
+
+def test_password_change_needs_sign_in(client):
+    response = client.get(reverse("password_change"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_password_reset_email_and_confirm_flow(world, client, mailoutbox):
+    response = client.post(reverse("password_reset"), {"email": "Alice@Example.com"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_reset_done")
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["alice@example.com"]
+    link = re.search(
+        r"https?://testserver(/accounts/password/reset/[^/\s]+/[^/\s]+/)", mailoutbox[0].body
+    )
+    assert link, mailoutbox[0].body
+
+    form_page = client.get(link.group(1), follow=True)
+    assert form_page.status_code == 200
+    assert form_page.context["validlink"] is True
+    set_url = form_page.redirect_chain[-1][0]
+    done = client.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert done.status_code == 302
+    assert done["Location"] == reverse("password_reset_complete")
+    world.alice.refresh_from_db()
+    assert world.alice.check_password(NEW_PASSWORD)
+
+    # The link works once.
+    client.cookies.clear()
+    reused = client.get(link.group(1), follow=True)
+    assert reused.context["validlink"] is False
+    assert "invalid or was already used" in reused.content.decode()
+    fresh = client.__class__()
+    assert sign_in(fresh, "alice@example.com", NEW_PASSWORD).status_code == 302
+
+
+def test_password_reset_for_unknown_email_sends_nothing_and_says_the_same(db, client, mailoutbox):
+    response = client.post(reverse("password_reset"), {"email": "ghost@example.com"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_reset_done")
+    assert mailoutbox == []
+
+
+# --- Sign-up -------------------------------------------------------------------------------
+
+
+def test_signup_creates_user_organisation_admin_membership_and_audit(db, client):
+    response = client.post(reverse("signup"), signup_form(email="Sam@NewCo.example"))
+    assert response.status_code == 302
+    user = User.objects.get(email="sam@newco.example")
+    assert user.name == "Sam Founder"
+    assert user.check_password(NEW_PASSWORD)
+    org = Organization.objects.get(name="NewCo")
+    assert org.slug == "newco"
+    assert response["Location"] == reverse("admin_teams", args=[org.slug])
+    membership = Membership.objects.get(user=user)
+    assert (membership.organization, membership.role, membership.team) == (
+        org,
+        Role.ORG_ADMIN,
+        None,
+    )
+    [event] = events(org, AuditEvent.Action.ORG_CREATED)
+    assert event.actor == user
+    assert signed_in_user_id(client) == user.pk
+    assert any("NewCo is ready" in m for m in messages_of(response))
+    assert client.get(reverse("admin_teams", args=[org.slug])).status_code == 200
+
+
+def test_signup_with_a_taken_organisation_name_gets_its_own_slug(world, client):
+    client.post(reverse("signup"), signup_form(organization="Acme"))
+    org = Organization.objects.get(memberships__user__email="sam@newco.example")
+    assert org.slug == "acme-2"
+    assert world.acme.memberships.count() == 5
+
+
+@pytest.mark.parametrize("name", ["New", "new"])
+def test_organisation_named_new_gets_a_slug_that_does_not_clash_with_the_create_page(
+    db, client, name
+):
+    client.post(reverse("signup"), signup_form(organization=name))
+    org = Organization.objects.get(name=name)
+    assert org.slug != "new"
+    home = client.get(reverse("org_home", args=[org.slug]))
+    assert home.status_code == 200
+    assert home.context["m"].organization == org
+
+
+@pytest.mark.parametrize("email", ["alice@example.com", "ALICE@EXAMPLE.COM"])
+def test_signup_with_an_existing_email_is_refused_with_message(world, client, email):
+    response = client.post(reverse("signup"), signup_form(email=email))
+    assert response.status_code == 400
+    assert "An account with this email exists. Sign in instead." in response.content.decode()
+    assert not Organization.objects.filter(name="NewCo").exists()
+    assert User.objects.filter(email__iexact="alice@example.com").count() == 1
+
+
+@pytest.mark.parametrize(
+    "field,error",
+    [
+        ({"password2": NEW_PASSWORD + "x"}, "The two passwords differ."),
+        ({"password1": "short", "password2": "short"}, "This password is too short"),
+        (
+            {"password1": "sam@newco.example", "password2": "sam@newco.example"},
+            "too similar",
+        ),
+        ({"email": "not-an-email"}, "Enter a valid email address."),
+        ({"organization": ""}, "This field is required."),
+    ],
+    ids=["mismatch", "short", "similar-to-email", "bad-email", "no-organisation"],
+)
+def test_signup_with_invalid_input_is_refused_and_creates_nothing(db, client, field, error):
+    response = client.post(reverse("signup"), signup_form(**field))
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert not User.objects.exists()
+    assert not Organization.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["name", "email", "organization", "password1"])
+def test_huge_signup_inputs_are_refused_never_a_server_error(db, client, field):
+    huge = "x" * 10_000
+    value = huge + "@example.com" if field == "email" else huge
+    form = signup_form(**{field: value})
+    if field == "password1":
+        form["password2"] = value
+    response = client.post(reverse("signup"), form)
+    assert response.status_code == 400
+    assert "Ensure this value has at most" in response.content.decode()
+    assert not User.objects.exists()
+
+
+def test_signed_in_user_visiting_signup_goes_home(world, login):
+    response = login(world.alice).get(reverse("signup"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+
+def test_signup_refuses_other_methods(db, client):
+    assert client.put(reverse("signup")).status_code == 405
+
+
+# --- A user without an organisation -----------------------------------------------------
+
+
+def test_signed_in_user_without_organisation_lands_on_create_an_organisation(db, client):
+    User.objects.create_user("solo@example.com", PASSWORD)
+    response = sign_in(client, "solo@example.com")
+    page = client.get(response["Location"], follow=True)
+    assert page.redirect_chain[-1][0] == reverse("org_new")
+    assert page.status_code == 200
+    assert "Create an organisation" in page.content.decode()
+
+
+def test_user_without_organisation_can_create_one_and_becomes_its_admin(db, client):
+    user = User.objects.create_user("solo@example.com", PASSWORD)
+    sign_in(client, "solo@example.com")
+    response = client.post(reverse("org_new"), {"name": "Solo Ltd"})
+    assert response.status_code == 302
+    membership = Membership.objects.get(user=user)
+    assert (membership.organization.name, membership.role) == ("Solo Ltd", Role.ORG_ADMIN)
+    assert len(events(membership.organization, AuditEvent.Action.ORG_CREATED)) == 1
+
+
+@pytest.mark.parametrize("name", ["", "x" * 10_000])
+def test_create_organisation_with_bad_name_is_refused(db, client, name):
+    User.objects.create_user("solo@example.com", PASSWORD)
+    sign_in(client, "solo@example.com")
+    response = client.post(reverse("org_new"), {"name": name})
+    assert response.status_code == 400
+    assert not Organization.objects.exists()
+
+
+def test_create_organisation_needs_sign_in(db, client):
+    response = client.post(reverse("org_new"), {"name": "Anon Ltd"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert not Organization.objects.exists()

@@ -1,0 +1,119 @@
+"""reports/svg.py: static SVGs for PDFs show the same labels and numbers as the tables."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from reports import charts
+from reports.svg import render_svg
+
+from .test_charts import CONSTRUCT_ROWS, construct_row, every_chart, every_empty_chart
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def words(svg: str) -> str:
+    """All text of the SVG in document order, whitespace collapsed (wrapped lines rejoin)."""
+    root = ET.fromstring(svg)
+    texts = [" ".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+    return re.sub(r"\s+", " ", " ".join(texts))
+
+
+# Per kind: which table columns must appear as text (labels and numbers; not the columns
+# that the drawing says with colour or position, like family or direction).
+SHOWN_COLUMNS = {
+    "construct": (0, 1, 2, 3),
+    "practice": (0, 2, 3),
+    "heatmap": None,  # every column
+    "profile": (0, 1, 2),
+    "prevalence": (0, 2, 3),
+    "lift": None,
+    "trend": None,
+}
+
+
+@pytest.mark.parametrize("chart", every_chart(), ids=lambda c: c.kind)
+@pytest.mark.parametrize("width", [640, 360])
+def test_every_kind_is_well_formed_and_shows_every_label_and_number(chart, width):
+    svg = render_svg(chart, width=width)
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG}svg"
+    assert root.get("width") == str(width)
+    assert root.get("viewBox", "").startswith(f"0 0 {width} ")
+    assert root.find(f"{SVG}title").text == chart.title
+    assert root.find(f"{SVG}desc").text == chart.summary
+    text = words(svg)
+    columns = SHOWN_COLUMNS[chart.kind] or range(len(chart.columns))
+    for row in chart.rows:
+        for i in columns:
+            if row[i] == "–" and chart.kind in {"construct", "practice"}:
+                assert charts.NOT_ENOUGH in text  # said in words instead of a dash
+            else:
+                assert row[i] in text, (chart.kind, row[i])
+
+
+@pytest.mark.parametrize("chart", every_chart(), ids=lambda c: c.kind)
+def test_svgs_are_self_contained(chart):
+    svg = render_svg(chart)
+    assert "<script" not in svg
+    assert "href" not in svg
+    assert "url(" not in svg
+    assert "<image" not in svg and "<foreignObject" not in svg
+
+
+def test_heatmap_teams_carry_n_and_cells_use_the_plotly_colours():
+    chart = every_chart()[2]
+    svg = render_svg(chart, width=720)
+    text = words(svg)
+    assert "Search (n=8)" in text and "Ads (n=5)" in text
+    cells = [r for r in ET.fromstring(svg).iter(f"{SVG}rect") if r.get("height") != "12"]
+    fills = {r.get("fill") for r in cells}  # the cells, not the colour key
+    # Uncertainty 80 is lower-is-better: coloured as goodness 20, i.e. bad.
+    assert charts.colour_for_goodness(20) in fills
+    assert charts.colour_for_goodness(80) not in fills
+    assert charts.MISSING_FILL in fills
+    assert "better →" in text and "worse" in text
+
+
+def test_construct_bars_use_family_colours_and_say_when_answers_are_missing():
+    svg = render_svg(charts.construct_chart("c", CONSTRUCT_ROWS))
+    fills = {r.get("fill") for r in ET.fromstring(svg).iter(f"{SVG}rect")}
+    assert {charts.FAMILY_COLOURS[f] for f in ("constrainer", "enabler", "practice")} <= fills
+    assert charts.NOT_ENOUGH in words(svg)
+
+
+def test_text_is_escaped_and_survives_parsing():
+    label = 'R&D <script>alert("x")</script> \x01team'
+    rows = [construct_row("x", label, "enabler", 50.0)]
+    chart = charts.construct_chart("c&<>", rows, title="Scores <&>")
+    svg = render_svg(chart)
+    assert "<script>" not in svg
+    assert "R&amp;D &lt;script&gt;" in svg
+    root = ET.fromstring(svg)
+    assert root.find(f"{SVG}title").text == "Scores <&>"
+    assert 'R&D <script>alert("x")</script> team' in words(svg)
+    teams = ["A <&> B"]
+    heat = charts.heatmap_chart(
+        "h", teams, [{"key": "k", "label": "L&<", "polarity": ""}], [[1]], [3]
+    )
+    assert "A <&> B (n=3)" in words(render_svg(heat))
+
+
+@pytest.mark.parametrize("chart", every_empty_chart(), ids=lambda c: c.kind)
+def test_empty_charts_render_their_summary(chart):
+    svg = render_svg(chart)
+    assert chart.summary in words(svg)
+
+
+def test_lift_draws_the_reference_line_and_uses_a_log_scale():
+    chart = every_chart()[5]
+    root = ET.fromstring(render_svg(chart, width=720))
+    dashed = [line for line in root.iter(f"{SVG}line") if line.get("stroke-dasharray")]
+    assert len(dashed) == 1
+    assert "1×" in words(render_svg(chart, width=720))
+    dots = sorted(float(c.get("cx")) for c in root.iter(f"{SVG}circle"))
+    one = float(dashed[0].get("x1"))
+    assert dots[0] < one < dots[1]  # 0.8× left of the line, 3.1× right of it
