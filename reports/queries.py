@@ -51,10 +51,21 @@ def team_respondents(team: Team, cycles: list[Cycle]) -> list[Respondent]:
     return _respondents(Response.objects.filter(team=team, cycle__in=cycles))
 
 
+def _submitted_stamp(responses: Any) -> str:
+    """Count and last change of the submitted responses among `responses` (one query).
+
+    Only submitted responses feed the results, so drafts being autosaved never invalidate
+    a cached page; a submission, a reopening (it leaves the count) or a deletion does.
+    """
+    agg = responses.filter(status=Response.Status.SUBMITTED).aggregate(
+        n=Count("pk"), last=Max("updated_at")
+    )
+    return f"{agg['n']}:{agg['last'].timestamp() if agg['last'] else 0}"
+
+
 def results_stamp(cycle: Cycle) -> str:
-    """Changes whenever a response of the cycle is created, changed or removed (one query)."""
-    agg = Response.objects.filter(cycle=cycle).aggregate(n=Count("pk"), last=Max("updated_at"))
-    return f"{cycle.pk}:{agg['n']}:{agg['last'].timestamp() if agg['last'] else 0}"
+    """Changes whenever a submitted response of the cycle appears, changes or goes."""
+    return f"{cycle.pk}:" + _submitted_stamp(Response.objects.filter(cycle=cycle))
 
 
 def org_stamp(cycle: Cycle) -> str:
@@ -63,12 +74,13 @@ def org_stamp(cycle: Cycle) -> str:
 
 
 def team_stamp(team: Team, cycle: Cycle) -> str:
-    """Changes with any of the team's responses (every cycle: the trend), its reviewed
+    """Changes with any of the team's submitted responses (every cycle: the trend), its reviewed
     actions in `cycle`, and its size."""
-    agg = Response.objects.filter(team=team).aggregate(n=Count("pk"), last=Max("updated_at"))
-    last = agg["last"].timestamp() if agg["last"] else 0
-    return f"{team.pk}:{agg['n']}:{last}:" + _actions_and_sizes_stamp(
-        Team.objects.filter(pk=team.pk), cycle
+    return (
+        f"{team.pk}:"
+        + _submitted_stamp(Response.objects.filter(team=team))
+        + ":"
+        + _actions_and_sizes_stamp(Team.objects.filter(pk=team.pk), cycle)
     )
 
 

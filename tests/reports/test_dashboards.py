@@ -269,3 +269,20 @@ def test_cached_dashboards_change_as_soon_as_results_or_reviews_do(world, result
     )
     after = lead.get(team_url()).content.decode()
     assert after.count("In review</span>") == page.count("In review</span>") - 1
+
+
+def test_autosaving_a_draft_leaves_cached_results_alone_but_reopening_does_not(world, results):
+    """Drafts never feed the results, so a member typing must not recompute every dashboard."""
+    from assessments.services import reopen_response, response_for, save_answer
+    from reports import queries
+
+    newcomer = add_people(world.acme, world.alpha, 1, start=60)[0]
+    before = (queries.org_stamp(results), queries.team_stamp(world.alpha, results))
+    draft = response_for(results, world.alpha, newcomer)
+    assert save_answer(draft, "ctx_role", ["engineering"], 0).outcome == "saved"
+    assert (queries.org_stamp(results), queries.team_stamp(world.alpha, results)) == before
+
+    submitted = Response.objects.filter(team=world.alpha, status=Response.Status.SUBMITTED).first()
+    reopen_response(world.tess, submitted, "typo in an answer")
+    assert queries.org_stamp(results) != before[0]
+    assert queries.team_stamp(world.alpha, results) != before[1]
