@@ -230,7 +230,7 @@ def test_threshold_out_of_range_is_refused_and_the_typed_value_stays(world, logi
     assert (org.name, org.anonymity_threshold) == ("Acme", 3)
     assert not events(world.acme, A.SETTINGS_CHANGED)
     # The page header still shows the saved name, not the rejected one.
-    assert "· Acme</span>" in body
+    assert '<p class="rc-eyebrow">Acme</p>' in body
 
 
 def test_huge_organisation_name_is_refused(world, login):

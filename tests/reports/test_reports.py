@@ -208,6 +208,10 @@ def test_render_report_command_writes_the_same_pdf(world, alpha_results, tmp_pat
         ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "Leadership commitment" in text  # selectable text, not pictures of text
+    first_page = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", str(out), "-"], capture_output=True, text=True
+    ).stdout
+    assert "Where your team stands" in first_page  # the cover comes first, not a blank page
     with pytest.raises(CommandError, match="No team"):
         call_command("render_report", "--org", "acme", "--team", "zeta", "--out", str(out))
     with pytest.raises(CommandError, match="No organisation"):
