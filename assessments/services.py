@@ -142,7 +142,8 @@ def response_for(cycle: Cycle, team: Team, user: User) -> Response:
 
 
 def answers_of(response: Response) -> dict[str, object]:
-    return {a.item_key: a.value for a in response.answers.all()}
+    # Plain rows, not model instances: every autosave reads them all back for progress.
+    return dict(Answer.objects.filter(response=response).values_list("item_key", "value"))
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,11 @@ def save_answer(
     A stale save (another tab saved in between) changes nothing and returns the current
     value, so the client can show it instead of silently overwriting.
     """
-    response = Response.objects.select_for_update().select_related("cycle").get(pk=response.pk)
+    response = (
+        Response.objects.select_for_update(of=("self",))
+        .select_related("cycle__instrument")
+        .get(pk=response.pk)
+    )
     check_editable(response)
     instrument = instrument_for(response.cycle.instrument.version)
     try:
@@ -228,7 +233,9 @@ def missing_required(instrument: Instrument, answers: dict[str, object]) -> list
 @transaction.atomic
 def submit_response(response: Response) -> None:
     response = (
-        Response.objects.select_for_update().select_related("cycle__instrument").get(pk=response.pk)
+        Response.objects.select_for_update(of=("self",))
+        .select_related("cycle__instrument")
+        .get(pk=response.pk)
     )
     check_editable(response)
     instrument = instrument_for(response.cycle.instrument.version)
@@ -321,7 +328,9 @@ def review_action(actor: User, action: ClassifiedAction, kind: str, reason: str)
 @transaction.atomic
 def reopen_response(actor: User, response: Response, reason: str) -> None:
     response = (
-        Response.objects.select_for_update().select_related("cycle", "team").get(pk=response.pk)
+        Response.objects.select_for_update(of=("self",))
+        .select_related("cycle", "team")
+        .get(pk=response.pk)
     )
     if not response.is_locked():
         raise ValidationError("This response is not submitted.")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import resolve_url
 
@@ -114,6 +114,30 @@ def respondent_team(membership: Membership, cycle: Cycle, team_slug: str) -> Tea
     if membership.team_id != team.pk:
         raise PermissionDenied("You can only answer for your own team.")
     return team
+
+
+def own_response(membership: Membership, cycle_slug: str, team_slug: str) -> Response | None:
+    """The member's existing response for their own team in a cycle of their organisation,
+    in one query; None when there is none yet (or the rules would refuse it), so callers
+    fall back to `cycle_in_org` and `respondent_team`, which say why. The hot path of
+    autosave: every rule of those two is part of the filter."""
+    from assessments.models import Response
+
+    if membership.team_id is None:
+        return None
+    return (
+        Response.objects.select_related("cycle__instrument", "cycle__organization", "team")
+        .filter(
+            cycle__organization=membership.organization,
+            cycle__slug=cycle_slug,
+            team_id=membership.team_id,
+            team__slug=team_slug,
+            team__organization=membership.organization,
+            cycle__teams=F("team_id"),  # the team still takes part in the cycle
+            respondent_id=membership.user_id,
+        )
+        .first()
+    )
 
 
 def response_to_manage(membership: Membership, cycle: Cycle, response_id: int) -> Response:

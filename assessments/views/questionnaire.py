@@ -16,7 +16,13 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orgs.access import cycle_in_org, org_view, respondent_team, response_to_manage
+from orgs.access import (
+    cycle_in_org,
+    org_view,
+    own_response,
+    respondent_team,
+    response_to_manage,
+)
 from orgs.models import Membership
 
 from .. import services
@@ -30,9 +36,12 @@ RESPONDENT = "respondent"
 def _load(
     request: HttpRequest, m: Membership, cycle: str, team: str
 ) -> tuple[Cycle, Response, Instrument]:
-    cycle_obj = cycle_in_org(m, cycle)
-    team_obj = respondent_team(m, cycle_obj, team)
-    response = services.response_for(cycle_obj, team_obj, request.user)
+    response = own_response(m, cycle, team)
+    if response is None:
+        cycle_obj = cycle_in_org(m, cycle)
+        team_obj = respondent_team(m, cycle_obj, team)
+        response = services.response_for(cycle_obj, team_obj, request.user)
+    cycle_obj = response.cycle
     return cycle_obj, response, services.instrument_for(cycle_obj.instrument.version)
 
 

@@ -279,3 +279,19 @@ def test_export_never_includes_someone_elses_answers(world, cycle, login, urls):
     )
     client = login(world.max)
     assert "tess-secret-answer" not in client.get(urls.export("json")).content.decode()
+
+
+def test_a_draft_stops_taking_answers_once_its_team_no_longer_applies(world, cycle, login, urls):
+    """The one-query lookup of an existing draft keeps every access rule: moving the member
+    to another team, or taking the team out of the cycle, closes the old draft to them."""
+    client = login(world.max)
+    assert autosave(client, urls.answer, "ctx_role", ["engineering"]).status_code == 200
+    membership = world.max.memberships.get(organization=world.acme)
+    membership.team = world.beta
+    membership.save()
+    assert autosave(client, urls.answer, "ctx_role", ["design"], base=1).status_code == 403
+    membership.team = world.alpha
+    membership.save()
+    cycle.teams.remove(world.alpha)
+    assert autosave(client, urls.answer, "ctx_role", ["design"], base=1).status_code == 404
+    assert Answer.objects.get(item_key="ctx_role").value == "engineering"
