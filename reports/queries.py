@@ -108,24 +108,22 @@ def cached(key: str, stamp: str, compute: Any, timeout: int = 3600) -> Any:
     return value
 
 
-def org_cycles(org: Organization) -> list[Cycle]:
-    """Cycles that may have results, newest first (one query)."""
+def _with_results(cycles: Any) -> list[Cycle]:
+    """The cycles that may have results (not drafts), newest first (one query)."""
     return list(
-        Cycle.objects.filter(organization=org)
-        .exclude(state=Cycle.State.DRAFT)
+        cycles.exclude(state=Cycle.State.DRAFT)
         .select_related("instrument")
         .order_by("-opens_on", "-id")
     )
+
+
+def org_cycles(org: Organization) -> list[Cycle]:
+    return _with_results(Cycle.objects.filter(organization=org))
 
 
 def team_cycles(team: Team) -> list[Cycle]:
-    """Cycles the team takes part in that may have results, newest first (one query)."""
-    return list(
-        Cycle.objects.filter(teams=team)
-        .exclude(state=Cycle.State.DRAFT)
-        .select_related("instrument")
-        .order_by("-opens_on", "-id")
-    )
+    """Only the cycles the team takes part in."""
+    return _with_results(Cycle.objects.filter(teams=team))
 
 
 def cycle_teams(cycle: Cycle) -> list[Team]:
