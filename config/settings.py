@@ -123,6 +123,9 @@ if os.environ.get("CACHE_URL"):
             "LOCATION": os.environ["CACHE_URL"],
         }
     }
+    # django-ratelimit lists only django-redis as supported; Django's own Redis backend
+    # gives it what it needs (atomic INCR shared by every process).
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 else:
     CACHES = {
         "default": {

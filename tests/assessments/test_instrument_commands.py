@@ -117,3 +117,29 @@ def test_publish_of_an_unknown_version_is_refused():
     with pytest.raises(CommandError, match="cannot read the file"):
         run("publish_instrument", "99")
     assert not InstrumentVersion.objects.exists()
+
+
+def test_summary_works_on_a_fresh_checkout_before_any_migration(tmp_path):
+    """The command-line contract is checked on fresh machines: no database tables yet."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    done = subprocess.run(
+        [sys.executable, "manage.py", "instrument_summary", "--json"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["version"] == "1" and summary["items"] == 71

@@ -153,10 +153,15 @@ def test_settings_start_without_secret_key_in_debug(tmp_path):
     assert result.stdout.strip() == "True True"
 
 
-def test_check_deploy_passes_with_production_like_environment(tmp_path):
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"CACHE_URL": "redis://127.0.0.1:6379/13"}],
+    ids=["process-cache", "redis-cache-as-deployed"],
+)
+def test_check_deploy_passes_with_production_like_environment(tmp_path, extra):
     result = run_python(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        {"SECRET_KEY": random_secret_key(), "ALLOWED_HOSTS": "example.com"},
+        {"SECRET_KEY": random_secret_key(), "ALLOWED_HOSTS": "example.com", **extra},
         tmp_path,
     )
     output = result.stdout + result.stderr

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from assessments.instrument import InstrumentError, available_versions, instrument_summary
 from assessments.models import InstrumentVersion
@@ -18,7 +19,10 @@ from assessments.services import instrument_for
 
 def current_version() -> tuple[str, str]:
     """The version to summarise and where it came from ("published" or "file")."""
-    published = InstrumentVersion.objects.order_by("-published_at", "-id").first()
+    try:
+        published = InstrumentVersion.objects.order_by("-published_at", "-id").first()
+    except DatabaseError:  # not migrated yet (a fresh checkout): the files still answer
+        published = None
     if published is not None:
         return published.version, "published"
     versions = available_versions()
