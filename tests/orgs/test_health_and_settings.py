@@ -234,3 +234,12 @@ def test_seed_demo_logins_sign_in_with_the_printed_password_in_their_roles(db, c
         response = client.post(reverse("login"), {"username": email, "password": DEMO_PASSWORD})
         assert response.status_code == 302, email
         assert int(client.session["_auth_user_id"]) == User.objects.get(email=email).pk
+
+
+def test_seed_demo_on_a_fresh_checkout_migrates_first(tmp_path):
+    """`seed_demo` is a command-line contract: on an empty database it must still work."""
+    result = run_python(["manage.py", "seed_demo"], {"DEBUG": "true"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Applying database migrations first" in result.stdout
+    assert "Demo organisation 'demo' ready" in result.stdout
+    assert "leader@demo.example" in result.stdout
