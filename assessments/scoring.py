@@ -666,6 +666,25 @@ def _visible_answers(
     return [(a, plan.visible_keys(a)) for a in answers_list]
 
 
+def item_counts(
+    instrument: Instrument, answers_list: Sequence[Answers]
+) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """`item_distribution` and `item_answered_counts` in one walk over the answers (the
+    dashboards need both for every team)."""
+    plan = _plan(instrument)
+    counts = {i.key: dict.fromkeys(plan.options[i.key], 0) for i in instrument.items if i.options}
+    answered = dict.fromkeys(counts, 0)
+    for answers, shown in _visible_answers(instrument, answers_list):
+        for key, answer in answers.items():
+            if key in counts and key in shown:
+                selected = _selected(answer, plan.options[key])
+                if selected:
+                    answered[key] += 1
+                    for value in selected:
+                        counts[key][value] += 1
+    return counts, answered
+
+
 def item_distribution(
     instrument: Instrument, answers_list: Sequence[Answers]
 ) -> dict[str, dict[str, int]]:
@@ -675,14 +694,7 @@ def item_distribution(
     multiple-choice answer counts once for each selected value. Answers to items the
     respondent could not see are ignored.
     """
-    plan = _plan(instrument)
-    counts = {i.key: dict.fromkeys(plan.options[i.key], 0) for i in instrument.items if i.options}
-    for answers, shown in _visible_answers(instrument, answers_list):
-        for key, answer in answers.items():
-            if key in counts and key in shown:
-                for value in _selected(answer, plan.options[key]):
-                    counts[key][value] += 1
-    return counts
+    return item_counts(instrument, answers_list)[0]
 
 
 def item_answered_counts(instrument: Instrument, answers_list: Sequence[Answers]) -> dict[str, int]:
@@ -691,13 +703,7 @@ def item_answered_counts(instrument: Instrument, answers_list: Sequence[Answers]
     The denominator of option shares: for multiple choice it differs from the sum of
     `item_distribution` counts, since one respondent may select several values.
     """
-    plan = _plan(instrument)
-    answered = {i.key: 0 for i in instrument.items if i.options}
-    for answers, shown in _visible_answers(instrument, answers_list):
-        for key, answer in answers.items():
-            if key in answered and key in shown and _selected(answer, plan.options[key]):
-                answered[key] += 1
-    return answered
+    return item_counts(instrument, answers_list)[1]
 
 
 # --- Enabler lift ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from assessments.scoring import (
     aggregate,
     cycle_deltas,
     enabler_lift,
-    item_answered_counts,
+    item_counts,
     item_distribution,
 )
 
@@ -94,13 +94,8 @@ def group_result(
     instrument: Instrument, key: str, name: str, members: Sequence[Respondent]
 ) -> GroupResult:
     agg = aggregate([r.score for r in members], instrument.thresholds)
-    answers = [r.answers for r in members]
-    facts = facts_from_aggregate(
-        instrument.version,
-        agg,
-        item_distribution(instrument, answers),
-        item_answered_counts(instrument, answers),
-    )
+    distribution, answered = item_counts(instrument, [r.answers for r in members])
+    facts = facts_from_aggregate(instrument.version, agg, distribution, answered)
     return GroupResult(key, name, len(members), agg, facts)
 
 
