@@ -7,7 +7,7 @@ never reaches the network or the file system.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,10 +59,33 @@ def team_context(org: Organization, cycle: Cycle, team: Team) -> dict[str, Any]:
     return {"view": view, "team": team}
 
 
+HEATMAP_ROWS_PER_PART = 30  # about one A4 page of rows: a drawing cannot break across pages
+
+
+def heatmap_parts(chart: Chart) -> list[Chart]:
+    """The heatmap in slices of teams, each drawn as its own figure, so a large organisation's
+    heatmap flows over pages instead of being cut at the bottom of the first."""
+    data = chart.data
+    if len(data["teams"]) <= HEATMAP_ROWS_PER_PART:
+        return [chart]
+    return [
+        replace(
+            chart,
+            id=f"{chart.id}-part{start // HEATMAP_ROWS_PER_PART + 1}",  # ids stay unique
+            data=data
+            | {
+                key: data[key][start : start + HEATMAP_ROWS_PER_PART]
+                for key in ("teams", "ns", "values")
+            },
+        )
+        for start in range(0, len(data["teams"]), HEATMAP_ROWS_PER_PART)
+    ]
+
+
 def org_context(org: Organization, cycle: Cycle) -> dict[str, Any]:
     view = dict(queries.org_page(org, cycle, {}))  # a copy: the cached view stays as it was
     if view.get("visible"):
-        view["heatmap_svg"] = svg(view["heatmap"], width=720)
+        view["heatmap_svgs"] = [svg(part, width=720) for part in heatmap_parts(view["heatmap"])]
         # These two sit side by side in the PDF: drawn at half width, their text stays legible.
         view["profile_svg"] = svg(view["profile_chart"], width=360)
         view["prevalence_svg"] = svg(view["prevalence_chart"], width=360)

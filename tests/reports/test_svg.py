@@ -117,3 +117,21 @@ def test_lift_draws_the_reference_line_and_uses_a_log_scale():
     dots = sorted(float(c.get("cx")) for c in root.iter(f"{SVG}circle"))
     one = float(dashed[0].get("x1"))
     assert dots[0] < one < dots[1]  # 0.8× left of the line, 3.1× right of it
+
+
+def test_a_large_heatmap_is_drawn_in_page_sized_parts_with_every_team_once():
+    """A drawing cannot break across PDF pages: 65 teams become three figures, in order."""
+    from reports.pdf import HEATMAP_ROWS_PER_PART, heatmap_parts
+
+    constructs = [{"key": "leadership", "label": "Leadership commitment", "polarity": "higher"}]
+    teams = [f"Team {i:02d}" for i in range(65)]
+    chart = charts.heatmap_chart(
+        "heatmap", teams, constructs, [[float(i)] for i in range(65)], [3 + i for i in range(65)]
+    )
+    parts = heatmap_parts(chart)
+    assert [len(p.data["teams"]) for p in parts] == [HEATMAP_ROWS_PER_PART] * 2 + [5]
+    assert [t for p in parts for t in p.data["teams"]] == teams
+    assert [v for p in parts for v in p.data["values"]] == [[float(i)] for i in range(65)]
+    last = words(render_svg(parts[-1], width=720))
+    assert "Team 64 (n=67)" in last and "Team 00 (n=3)" not in last
+    assert heatmap_parts(every_chart()[2]) == [every_chart()[2]]  # small: one figure
