@@ -287,3 +287,12 @@ def test_autosaving_a_draft_leaves_cached_results_alone_but_reopening_does_not(w
     reopen_response(world.tess, submitted, "typo in an answer")
     assert queries.org_stamp(results) != before[0]
     assert queries.team_stamp(world.alpha, results) != before[1]
+
+
+def test_dashboards_still_answer_while_the_shared_cache_is_down(world, results, login, settings):
+    """Production caches in Redis; while it restarts the pages compute instead of failing."""
+    from config.settings import shared_cache
+
+    settings.CACHES = {"default": shared_cache("redis://127.0.0.1:1/0")}  # nothing listens
+    assert "Alpha (n=4)" in login(world.leo).get(org_url()).content.decode()
+    assert login(world.tess).get(team_url()).status_code == 200
