@@ -243,9 +243,6 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
             f"autosave: {save['respondents']} respondents, {_fmt(save['saves_per_s'])} saves/s, "
             f"errors {save['errors']}, 409s {save['conflicts_409']}"
         )
-    for r in results.values():
-        if r.get("skipped"):
-            notes.append(f"skipped: {r['skipped']}")
     for note in notes:
         print("  " + note)
     print()

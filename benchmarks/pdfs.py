@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 import time
 from typing import Any
 
 from django.core.cache import cache
 
+from reports import pdf
+
 from .fixtures import BenchOrg
-from .stats import entry, median, skipped
+from .stats import entry, median
 
 RUNS = 3
 
@@ -27,14 +28,6 @@ def _time(render: Any, runs: int, before: Any = None) -> tuple[list[float], int,
 
 
 def pdf_times(bench: BenchOrg, runs: int = RUNS) -> dict[str, dict[str, Any]]:
-    try:
-        pdf = importlib.import_module("reports.pdf")
-    except ImportError as error:  # reports/svg.py may not be there yet
-        reason = f"reports.pdf could not be imported: {error}"
-        return {
-            "team_pdf_s": skipped(target=3, op="<=", unit="s", reason=reason),
-            "org_pdf_s": skipped(target=15, op="<=", unit="s", reason=reason),
-        }
     org, cycle = bench.org, bench.open
     results = {}
     times, pages, size = _time(lambda: pdf.render_pdf(org, cycle, bench.team), runs)

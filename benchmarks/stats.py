@@ -48,12 +48,6 @@ def entry(
     }
 
 
-def skipped(*, target: float, op: str, unit: str, reason: str) -> dict[str, Any]:
-    return entry(
-        None, target=target, op=op, unit=unit, n=0, low=None, high=None, met=False, skipped=reason
-    )
-
-
 def _tidy(value: Any) -> Any:
     if isinstance(value, float):
         return round(value, 4 if abs(value) < 10 else 1)
