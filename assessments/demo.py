@@ -228,7 +228,8 @@ def _seed_responses(cycle: Cycle, instrument: Instrument, teams: list[Team], dri
             # Leave the demo member's open-cycle response for them to fill in.
             if cycle.state == Cycle.State.OPEN and membership.user.email == "member@demo.example":
                 continue
-            rng = random.Random(f"{cycle.slug}:{membership.user.email}")  # nosec B311 - demo data
+            # Demo answers, not security: any generator will do.
+            rng = random.Random(f"{cycle.slug}:{membership.user.email}")  # nosec B311
             response, created = Response.objects.get_or_create(
                 cycle=cycle, team=team, respondent=membership.user
             )

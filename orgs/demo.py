@@ -10,7 +10,8 @@ from django.utils.text import slugify
 from .models import Membership, Organization, Role, Team, User
 
 DEMO_SLUG = "demo"
-DEMO_PASSWORD = "recouple-demo"  # nosec B105 - the published demo password
+# The published demo password (README, `make run`), not a secret.
+DEMO_PASSWORD = "recouple-demo"  # nosec B105
 DEMO_LOGINS = [
     ("admin@demo.example", "org admin"),
     ("leader@demo.example", "leader"),

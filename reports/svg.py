@@ -16,7 +16,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr  # nosec B406 - escaping output, not parsing XML
+
+# Escaping our own output, not parsing XML.
+from xml.sax.saxutils import escape, quoteattr  # nosec B406
 
 from .charts import (
     FAMILY_COLOURS,
