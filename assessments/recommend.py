@@ -21,8 +21,7 @@ from assessments.scoring import (
     PROFILE_STATES,
     GroupAggregate,
     ResponseScore,
-    item_answered_counts,
-    item_distribution,
+    item_counts,
 )
 
 DEFAULT_RULES_PATH = Path(__file__).parent / "rules" / "recommendations.yaml"
@@ -112,13 +111,14 @@ def facts_from_response(
     instrument: Instrument, response_score: ResponseScore, answers: Answers
 ) -> Facts:
     """Facts of a single response: its own scores, profile, gap and answers."""
+    distribution, answered = item_counts(instrument, [answers])
     return Facts(
         instrument_version=response_score.instrument_version,
         scores={k: c.score for k, c in response_score.constructs.items()},
         profile=response_score.profile.state,
         gap=response_score.gap.present,
-        item_counts=item_distribution(instrument, [answers]),
-        item_answered=item_answered_counts(instrument, [answers]),
+        item_counts=distribution,
+        item_answered=answered,
         n_responses=1,
     )
 

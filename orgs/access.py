@@ -131,8 +131,7 @@ def own_response(membership: Membership, cycle_slug: str, team_slug: str) -> Res
             cycle__organization=membership.organization,
             cycle__slug=cycle_slug,
             team_id=membership.team_id,
-            team__slug=team_slug,
-            team__organization=membership.organization,
+            team__slug=team_slug,  # the member's team is in their organisation already
             cycle__teams=F("team_id"),  # the team still takes part in the cycle
             respondent_id=membership.user_id,
         )

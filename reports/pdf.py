@@ -64,7 +64,7 @@ HEATMAP_ROWS_PER_PART = 30  # about one A4 page of rows: a drawing cannot break 
 
 def heatmap_parts(chart: Chart) -> list[Chart]:
     """The heatmap in slices of teams, each drawn as its own figure, so a large organisation's
-    heatmap flows over pages instead of being cut at the bottom of the first."""
+    heatmap flows over pages (one drawing several pages tall cannot)."""
     data = chart.data
     if len(data["teams"]) <= HEATMAP_ROWS_PER_PART:
         return [chart]
