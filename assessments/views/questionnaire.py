@@ -3,8 +3,6 @@ and reopening by a team lead."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
@@ -23,6 +21,7 @@ from orgs.access import (
     respondent_team,
     response_to_manage,
 )
+from orgs.csv_export import csv_response
 from orgs.models import Membership
 
 from .. import services
@@ -372,14 +371,19 @@ def response_export(
         )
         out = HttpResponse(body, content_type="application/json")
     else:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(
-            buffer, fieldnames=["section", "item", "question", "answer", "value", "evidence"]
+        columns = ["section", "item", "question", "answer", "value", "evidence"]
+        return csv_response(
+            name,
+            columns,
+            (
+                [
+                    *(r[c] for c in columns[:4]),
+                    json.dumps(r["value"], ensure_ascii=False),
+                    r["evidence"],
+                ]
+                for r in records
+            ),
         )
-        writer.writeheader()
-        for r in records:
-            writer.writerow({**r, "value": json.dumps(r["value"], ensure_ascii=False)})
-        out = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     out["Content-Disposition"] = f'attachment; filename="{name}"'
     return out
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -14,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from orgs.access import ADMIN_ONLY, REVIEWERS, action_for_review, org_view, reviewable_teams
+from orgs.csv_export import csv_response
 from orgs.models import Membership
 
 from .. import services
@@ -121,22 +119,18 @@ def review_stats(request: HttpRequest, m: Membership) -> HttpResponse:
 @require_GET
 def review_export(request: HttpRequest, m: Membership) -> HttpResponse:
     """Reviewed actions as labelled data (text,kind), the format the classifier's tests read."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["text", "kind", "classifier_kind", "confidence", "reason", "reviewed_at"])
-    for a in _actions_for(m).filter(reviewed_at__isnull=False).order_by("reviewed_at"):
-        writer.writerow(
+    return csv_response(
+        f"{m.organization.slug}-reviewed-actions.csv",
+        ["text", "kind", "classifier_kind", "confidence", "reason", "reviewed_at"],
+        (
             [
                 a.text,
                 a.reviewed_kind,
                 a.kind,
                 f"{a.confidence:.3f}",
                 a.review_reason,
-                a.reviewed_at.isoformat(),
+                a.reviewed_at.isoformat() if a.reviewed_at else "",
             ]
-        )
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{m.organization.slug}-reviewed-actions.csv"'
+            for a in _actions_for(m).filter(reviewed_at__isnull=False).order_by("reviewed_at")
+        ),
     )
-    return response

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,6 +18,7 @@ from assessments.instrument import CONSTRUCTS
 from assessments.models import Cycle
 from assessments.services import instrument_for
 from orgs.access import LEADERSHIP, org_view, team_for
+from orgs.csv_export import csv_response
 from orgs.models import Membership, Team
 
 from .. import dashboards, queries
@@ -98,16 +97,7 @@ def org_dashboard(request: HttpRequest, m: Membership) -> HttpResponse:
 
 
 def _csv(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(
-        [("" if v is None else (round(v, 1) if isinstance(v, float) else v)) for v in row]
-        for row in rows
-    )
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    return csv_response(f"{name}.csv", header, rows)
 
 
 ORG_TABLES = ("participation", "teams", "profiles", "prevalence", "lift", "actions")
