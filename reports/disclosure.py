@@ -1,0 +1,377 @@
+"""Disclosure control over everything a release holds, in one place. Pure: people in, groups out.
+
+A release shows sums and counts over groups of people: teams, a pool of small teams, teams
+under one filter value, the organisation. An attacker who keeps every release can add and
+subtract any of those groups, so a group being large is not enough. Treat each released
+group as a row of 0/1 weights over the people (each *version* of a person's response is its
+own variable: a resubmitted response is a new variable). Everything an attacker can compute
+is a linear combination of rows. This module releases a set of rows only when no such
+combination isolates fewer than k people (k = the organisation's anonymity threshold):
+
+1. **Units** are released teams (at least k included responses) and one pool of the teams
+   with 1..k-1 (released when the pool itself has at least k). The pool is formed from
+   unfiltered team sizes, so it is the same set of teams under every filter. Everything
+   organisation-wide is a sum of released units, so it adds nothing an attacker could use.
+2. **Filter cells** (a unit's people with one filter value) are released per unit and
+   dimension only as a partition into blocks of at least k: the released cells, plus the
+   rest of the unit (which is then derivable) when it is not empty.
+3. **Between releases** a response that was added, changed or withdrawn is a change. Every
+   released group that was released before must differ from its last release by 0 or at
+   least k people; a change that would move a group by fewer waits for a later release
+   (it is "held back": the group keeps showing the response as it was last released).
+4. **The audit**: all rows ever released in the cycle plus the new ones are checked exactly
+   (linear algebra over the classes of people the rows cannot tell apart). If some class of
+   fewer than k people, or two such classes together, lies in the row space, the release
+   drops filter cells of the units involved, then holds back their changes, until none does.
+
+The same check runs in the test suite over generated organisations (tests/reports/
+test_disclosure_audit.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+
+Version = tuple[int, str]  # (response id, digest of what the release holds of it)
+Row = frozenset[Version]
+POOL = "pool"
+ORG = "org"
+REST = "*"  # the value of a unit's "rest" block under a filter dimension
+_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class Person:
+    """One submitted response as disclosure control sees it: never who wrote it."""
+
+    rid: int
+    digest: str
+    team: int
+    segments: Mapping[str, str] = field(default_factory=dict)  # filter -> value ("" unknown)
+
+    @property
+    def version(self) -> Version:
+        return (self.rid, self.digest)
+
+
+@dataclass(frozen=True)
+class Prior:
+    """What earlier releases of the cycle showed: the last release's people, the last
+    membership of every group key, and every distinct row ever released."""
+
+    people: Mapping[int, Person] = field(default_factory=dict)
+    last: Mapping[str, Row] = field(default_factory=dict)
+    rows: tuple[Row, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a release may show."""
+
+    threshold: int
+    people: dict[int, Person]  # included responses, by response id
+    held_back: frozenset[int]  # response ids whose change waits for a later release
+    teams: dict[int, Row]  # released teams
+    pool_teams: tuple[int, ...]  # teams with 1..k-1 included responses
+    pool: Row | None  # the released pool, or None
+    cells: dict[tuple[str, str, str], Row]  # (unit key, filter, value) -> people
+    rows: tuple[Row, ...]  # every distinct row released in the cycle so far
+    last: dict[str, Row]  # last released membership of every group key
+
+    def unit_rows(self) -> dict[str, Row]:
+        units = {team_key(t): members for t, members in self.teams.items()}
+        if self.pool is not None:
+            units[POOL] = self.pool
+        return units
+
+    def organisation(self) -> Row:
+        return frozenset().union(*self.unit_rows().values())
+
+    def cell_units(self, dimension: str, value: str) -> dict[str, Row]:
+        """The released cells of one filter value, by unit key."""
+        return {
+            unit: members
+            for (unit, dim, val), members in self.cells.items()
+            if dim == dimension and val == value
+        }
+
+
+def team_key(team_id: int) -> str:
+    return f"team:{team_id}"
+
+
+def cell_key(unit: str, dimension: str, value: str) -> str:
+    return f"{unit}|{dimension}={value}"
+
+
+def persons(row: Iterable[Version]) -> int:
+    return len({rid for rid, _ in row})
+
+
+def changed_by(before: Row, after: Row) -> int:
+    """How many people a group's membership changed by (a changed response counts once)."""
+    return persons(before ^ after)
+
+
+def safe_change(before: Row | None, after: Row, k: int) -> bool:
+    return before is None or changed_by(before, after) == 0 or changed_by(before, after) >= k
+
+
+# --- units -------------------------------------------------------------------------------
+
+
+def _units(people: Mapping[int, Person], k: int) -> tuple[dict[int, Row], tuple[int, ...], Row]:
+    by_team: dict[int, set[Version]] = {}
+    for p in people.values():
+        by_team.setdefault(p.team, set()).add(p.version)
+    teams = {t: frozenset(v) for t, v in by_team.items() if len(v) >= k}
+    pooled = tuple(sorted(t for t, v in by_team.items() if 0 < len(v) < k))
+    pool = frozenset(v for t in pooled for v in by_team[t])
+    return teams, pooled, pool
+
+
+# --- filter cells ------------------------------------------------------------------------
+
+
+def _cells_of_unit(
+    unit: str,
+    members: Sequence[Person],
+    dimension: str,
+    k: int,
+    last: Mapping[str, Row],
+) -> tuple[dict[str, Row], Row | None]:
+    """The cells of one unit under one filter dimension that form blocks of at least k.
+
+    Returns the released cells by value, and the rest block (None when the cells cover the
+    unit, or nothing is released)."""
+    by_value: dict[str, set[Version]] = {}
+    for p in members:
+        by_value.setdefault(p.segments.get(dimension, ""), set()).add(p.version)
+    whole = frozenset(p.version for p in members)
+    candidates = {
+        value: row
+        for value, v in by_value.items()
+        if value
+        and len(row := frozenset(v)) >= k
+        and safe_change(last.get(cell_key(unit, dimension, value)), row, k)
+    }
+    while candidates:
+        covered = frozenset().union(*candidates.values())
+        rest = whole - covered
+        rest_ok = not rest or (
+            len(rest) >= k and safe_change(last.get(cell_key(unit, dimension, REST)), rest, k)
+        )
+        if rest_ok:
+            return candidates, (rest or None)
+        smallest = min(candidates, key=lambda v: (len(candidates[v]), v))
+        del candidates[smallest]
+    return {}, None
+
+
+# --- the audit ---------------------------------------------------------------------------
+
+
+def exposed_classes(rows: Sequence[Row], k: int) -> list[frozenset[Version]]:
+    """Classes of fewer than k people (or two such classes together) whose sum lies in the
+    row space of `rows`: what an attacker could isolate by adding and subtracting groups."""
+    signature: dict[Version, list[int]] = {}
+    unique = list(dict.fromkeys(r for r in rows if r))
+    for i, row in enumerate(unique):
+        for v in row:
+            signature.setdefault(v, []).append(i)
+    atoms_by_sig: dict[tuple[int, ...], list[Version]] = {}
+    for v, sig in signature.items():
+        atoms_by_sig.setdefault(tuple(sig), []).append(v)
+    atoms = list(atoms_by_sig.items())
+    sizes = [persons(vs) for _, vs in atoms]
+    small = [i for i, s in enumerate(sizes) if s < k]
+    if not small:
+        return []
+    matrix = np.zeros((len(unique), len(atoms)))
+    for j, (sig, _) in enumerate(atoms):
+        matrix[list(sig), j] = 1.0
+    _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
+    basis = vt[: int(np.sum(singular > _TOLERANCE * max(1.0, singular[0])))]
+    residual = np.eye(len(atoms)) - basis.T @ basis  # projector onto what rows cannot see
+    found = [frozenset(atoms[i][1]) for i in small if residual[i, i] < _TOLERANCE]
+    for a, b in combinations(small, 2):
+        if sizes[a] + sizes[b] < k and residual[a, a] + residual[b, b] + 2 * residual[a, b] < (
+            _TOLERANCE
+        ):
+            found.append(frozenset(atoms[a][1]) | frozenset(atoms[b][1]))
+    return found
+
+
+def _blocks(rows: Sequence[Row]) -> list[list[Row]]:
+    """Rows grouped into independent blocks (rows that share no one never combine)."""
+    parent: dict[Version, Version] = {}
+
+    def find(v: Version) -> Version:
+        while parent[v] != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    for row in rows:
+        items = list(row)
+        for v in items:
+            parent.setdefault(v, v)
+        for v in items[1:]:
+            ra, rb = find(items[0]), find(v)
+            if ra != rb:
+                parent[rb] = ra
+    blocks: dict[Version, list[Row]] = {}
+    for row in rows:
+        if row:
+            blocks.setdefault(find(next(iter(row))), []).append(row)
+    return list(blocks.values())
+
+
+# --- planning a release ------------------------------------------------------------------
+
+
+@dataclass
+class _Attempt:
+    teams: dict[int, Row]
+    pooled: tuple[int, ...]
+    pool: Row | None
+    cells: dict[tuple[str, str, str], Row]
+    rests: dict[tuple[str, str], Row]
+
+    def unit_rows(self) -> dict[str, Row]:
+        units = {team_key(t): m for t, m in self.teams.items()}
+        if self.pool is not None:
+            units[POOL] = self.pool
+        return units
+
+    def rows_by_key(self) -> dict[str, Row]:
+        keyed = dict(self.unit_rows())
+        keyed |= {cell_key(u, d, v): m for (u, d, v), m in self.cells.items()}
+        keyed |= {cell_key(u, d, REST): m for (u, d), m in self.rests.items()}
+        return keyed
+
+
+def _attempt(
+    people: Mapping[int, Person],
+    k: int,
+    dimensions: Sequence[str],
+    prior: Prior,
+    no_cells: frozenset[str],
+    one_dimension: frozenset[str],
+) -> _Attempt:
+    teams, pooled, pool_row = _units(people, k)
+    pool = pool_row if len(pool_row) >= k else None
+    members_of: dict[str, list[Person]] = {}
+    for p in people.values():
+        if p.team in teams:
+            members_of.setdefault(team_key(p.team), []).append(p)
+        elif pool is not None and p.team in pooled:
+            members_of.setdefault(POOL, []).append(p)
+    cells: dict[tuple[str, str, str], Row] = {}
+    rests: dict[tuple[str, str], Row] = {}
+    for unit, members in members_of.items():
+        if unit in no_cells:
+            continue
+        dims = dimensions[:1] if unit in one_dimension else dimensions
+        for dim in dims:
+            chosen, rest = _cells_of_unit(unit, members, dim, k, prior.last)
+            cells |= {(unit, dim, value): row for value, row in chosen.items()}
+            if rest is not None:
+                rests[(unit, dim)] = rest
+    return _Attempt(teams, pooled, pool, cells, rests)
+
+
+def _teams_in(row: Iterable[Version], team_of: Mapping[int, int]) -> set[int]:
+    return {team_of[rid] for rid, _ in row if rid in team_of}
+
+
+def plan_release(
+    prior: Prior,
+    current: Mapping[int, Person],
+    threshold: int,
+    dimensions: Sequence[str] = (),
+) -> Plan:
+    """Decide what the next release includes and shows.
+
+    `current` holds every submitted response now; `prior` what earlier releases showed.
+    Changes (added, changed or withdrawn responses) are applied in batches that keep every
+    group's change at 0 or at least k, and every released row passes the audit.
+    """
+    k = max(1, threshold)
+    pending = {
+        rid
+        for rid in set(prior.people) | set(current)
+        if (prior.people.get(rid) and prior.people[rid].version)
+        != (current.get(rid) and current[rid].version)
+    }
+    team_of = {rid: p.team for rid, p in prior.people.items()}
+    team_of |= {rid: p.team for rid, p in current.items()}
+    applied = set(pending)
+    no_cells: set[str] = set()
+    one_dimension: set[str] = set()
+    for _ in range(4 * (len(pending) + len(team_of)) + 8):
+        people = dict(prior.people)
+        for rid in applied:
+            if rid in current:
+                people[rid] = current[rid]
+            else:
+                people.pop(rid, None)
+        attempt = _attempt(
+            people, k, dimensions, prior, frozenset(no_cells), frozenset(one_dimension)
+        )
+        keyed = attempt.rows_by_key()
+        units = attempt.unit_rows()
+        groups = dict(units)
+        if units:
+            groups[ORG] = frozenset().union(*units.values())
+        # Rule 3: a released group moves by 0 or at least k people between releases.
+        hold: set[int] = set()
+        for key, row in groups.items():
+            if not safe_change(prior.last.get(key), row, k):
+                hold |= _teams_in(row | prior.last.get(key, frozenset()), team_of)
+        # Rule 4: the audit, block by block; degrade filter cells first, then hold back.
+        clean = not hold
+        if clean:
+            for block in _blocks([*prior.rows, *keyed.values()]):
+                if not exposed_classes(block, k):
+                    continue
+                clean = False
+                involved = {u for u, row in units.items() if any(row & r for r in block)}
+                if involved - one_dimension - no_cells and len(dimensions) > 1:
+                    one_dimension |= involved
+                elif involved - no_cells:
+                    no_cells |= involved
+                else:
+                    hold |= {t for r in block for t in _teams_in(r, team_of)}
+        if clean:
+            return _plan(k, people, pending - applied, attempt, prior, groups)
+        applied -= {rid for rid in applied if team_of[rid] in hold}
+    raise RuntimeError("disclosure planning did not settle")  # pragma: no cover
+
+
+def _plan(
+    k: int,
+    people: dict[int, Person],
+    held: set[int],
+    attempt: _Attempt,
+    prior: Prior,
+    groups: Mapping[str, Row],
+) -> Plan:
+    keyed = attempt.rows_by_key()
+    last = dict(prior.last) | dict(keyed) | dict(groups)
+    rows = tuple(dict.fromkeys([*prior.rows, *keyed.values()]))
+    return Plan(
+        threshold=k,
+        people=people,
+        held_back=frozenset(held),
+        teams=attempt.teams,
+        pool_teams=attempt.pooled,
+        pool=attempt.pool,
+        cells=attempt.cells,
+        rows=rows,
+        last=last,
+    )

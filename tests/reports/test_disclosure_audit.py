@@ -1,0 +1,157 @@
+"""The disclosure audit: no sequence of releases lets anyone isolate one person's answers.
+
+Independent of reports/disclosure.py's own check: every group a page can show (teams, pool,
+filter cells, the organisation, the organisation under each filter value) is a row of 0/1
+weights over person-versions; a person-version is exposed when its unit vector lies in the
+row space of all rows released so far in the cycle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reports.disclosure import Person, Plan, Prior, plan_release
+
+DIMS = ("role", "stage")
+ROLES = ("pm", "engineering", "design", "")
+STAGES = ("build", "launch", "")
+
+
+def shown_rows(plan: Plan) -> list[frozenset]:
+    """Every group the pages built from this plan can show, with nothing left out."""
+    units = plan.unit_rows()
+    rows = list(units.values()) + list(plan.cells.values())
+    if units:
+        rows.append(plan.organisation())
+    for dim in DIMS:
+        for value in {v for (_, d, v) in plan.cells if d == dim}:
+            rows.append(frozenset().union(*plan.cell_units(dim, value).values()))
+    return [r for r in rows if r]
+
+
+def exposed(rows: list[frozenset]) -> set:
+    versions = sorted({v for r in rows for v in r})
+    if not versions:
+        return set()
+    index = {v: i for i, v in enumerate(versions)}
+    a = np.zeros((len(rows), len(versions)))
+    for i, row in enumerate(rows):
+        for v in row:
+            a[i, index[v]] = 1.0
+    _, s, vt = np.linalg.svd(a, full_matrices=False)
+    basis = vt[: int(np.sum(s > 1e-9 * s[0]))]
+    leverage = np.sum(basis**2, axis=0)
+    return {v for v, i in index.items() if leverage[i] > 1 - 1e-9}
+
+
+def release_sequence(k, teams, events):
+    """Play `events` (per release: list of (action, person index)) and plan each release."""
+    current: dict[int, Person] = {}
+    digests: dict[int, int] = {}
+    prior = Prior()
+    plans = []
+    for batch in events:
+        for action, idx in batch:
+            team, role, stage = teams[idx]
+            if action == "submit":
+                digests[idx] = digests.get(idx, 0) + 1
+                current[idx] = Person(idx, f"d{digests[idx]}", team, {"role": role, "stage": stage})
+            elif action == "reopen":
+                current.pop(idx, None)
+        plan = plan_release(prior, current, k, DIMS)
+        plans.append(plan)
+        prior = Prior(plan.people, plan.last, plan.rows)
+    return plans
+
+
+people_strategy = st.lists(
+    st.tuples(st.integers(1, 6), st.sampled_from(ROLES), st.sampled_from(STAGES)),
+    min_size=1,
+    max_size=45,
+)
+
+
+@st.composite
+def scenario(draw):
+    k = draw(st.sampled_from([2, 3, 3, 4, 5]))
+    # team sizes 1-12: cap people per team
+    people = draw(people_strategy)
+    counts: dict[int, int] = {}
+    kept = []
+    for p in people:
+        if counts.get(p[0], 0) < 12:
+            counts[p[0]] = counts.get(p[0], 0) + 1
+            kept.append(p)
+    n = len(kept)
+    releases = draw(st.integers(1, 4))
+    events = []
+    submitted: set[int] = set()
+    for r in range(releases):
+        batch = []
+        for idx in draw(st.lists(st.integers(0, n - 1), max_size=n, unique=True)):
+            if idx in submitted and draw(st.booleans()):
+                batch.append(("reopen", idx) if draw(st.booleans()) else ("submit", idx))
+                if batch[-1][0] == "reopen":
+                    submitted.discard(idx)
+            else:
+                batch.append(("submit", idx))
+                submitted.add(idx)
+        if r == 0 and not batch:
+            batch = [("submit", i) for i in range(n)]
+            submitted |= set(range(n))
+        events.append(batch)
+    return k, kept, events
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario())
+def test_no_person_is_ever_exposed_across_releases(case):
+    k, teams, events = case
+    plans = release_sequence(k, teams, events)
+    rows: list[frozenset] = []
+    for plan in plans:
+        current_rows = shown_rows(plan)
+        assert all(len({rid for rid, _ in r}) >= k for r in current_rows)
+        assert not exposed(current_rows), "exposed within one release"
+        rows.extend(current_rows)
+        assert not exposed(rows), "exposed across releases"
+
+
+def test_two_filters_subtracted_do_not_isolate_a_person():
+    """Attack 1 in miniature: team of 4 in 'build', 3 of them engineers."""
+    teams = [(1, "engineering", "build")] * 3 + [(1, "pm", "build")]
+    plan = release_sequence(3, teams, [[("submit", i) for i in range(4)]])[0]
+    assert not exposed(shown_rows(plan))
+    eng = plan.cells.get(("team:1", "role", "engineering"))
+    assert eng is None  # the rest (1 pm) is smaller than k, so the cell is not released
+
+
+def test_one_more_submission_is_held_back_until_k_more():
+    teams = [(1, "pm", "build")] * 6
+    first = [("submit", i) for i in range(3)]
+    plans = release_sequence(3, teams, [first, [("submit", 3)], [("submit", 4)], [("submit", 5)]])
+    assert [len(p.people) for p in plans] == [3, 3, 3, 6]
+    assert [len(p.held_back) for p in plans] == [0, 1, 2, 0]
+
+
+def test_a_reopen_keeps_the_released_answers_until_a_batch_is_ready():
+    teams = [(1, "pm", "build")] * 4
+    plans = release_sequence(
+        3, teams, [[("submit", i) for i in range(4)], [("reopen", 0)], [("submit", 0)]]
+    )
+    assert plans[1].people[0].digest == "d1"  # the withdrawn response still shows as released
+    assert plans[1].held_back == {0}
+    assert plans[2].people[0].digest == "d1"  # its new version alone would show the change
+    assert plans[2].held_back == {0}
+
+
+def test_the_pool_is_the_same_teams_under_every_filter():
+    teams = [(1, "pm", "build"), (1, "engineering", "build"), (2, "pm", "launch")] + [
+        (3, "pm", "build")
+    ] * 4
+    plan = release_sequence(3, teams, [[("submit", i) for i in range(len(teams))]])[0]
+    assert plan.pool_teams == (1, 2)
+    assert plan.pool is not None and len(plan.pool) == 3
+    assert not exposed(shown_rows(plan))
