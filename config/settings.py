@@ -305,3 +305,12 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Celery beat: results are released by a periodic pass, not on each submission, so that
+# changes batch up (reports/releases.py). Run exactly one beat per deployment.
+CELERY_BEAT_SCHEDULE = {
+    "refresh-releases": {
+        "task": "reports.tasks.refresh_releases_task",
+        "schedule": float(os.environ.get("RECOUPLE_RELEASE_INTERVAL", "60")),
+    },
+}

@@ -1,13 +1,16 @@
 """What the team and organisation dashboards (and the PDF reports) show, computed from plain
-data: respondents' stored scores, team names and sizes, the rule table. No ORM here.
+data: the included responses of a release, team names and sizes, the rule table. No ORM here.
 
-Every group shown goes through reports/anonymity.py first.
+Only groups that reports/disclosure.py released are passed in; this module never decides
+what may be shown, it only says it. Spread follows one rule (`sd_allowed`): no minimum or
+maximum for any group, a standard deviation only where n >= 2k. Free text is quoted only
+where its author allowed it, and only inside a released group; elsewhere it is counted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assessments.instrument import CONSTRUCTS, ENABLERS, PRACTICE_CATEGORIES, Instrument
@@ -21,24 +24,30 @@ from assessments.recommend import (
 from assessments.scoring import (
     LIFT_METHOD,
     PROFILE_STATES,
+    Answers,
     GroupAggregate,
+    ResponseScore,
     aggregate,
-    cycle_deltas,
     enabler_lift,
     item_counts,
     item_distribution,
 )
 
 from . import charts
-from .anonymity import POOL_KEY, POOL_LABEL, plan_groups, team_results_visible
-from .queries import Respondent
 
-# Filters offered on the organisation dashboard: URL parameter -> instrument segment.
+POOL_LABEL = "Other teams (pooled)"
+# Filters offered on the organisation dashboard, one at a time: URL parameter -> segment.
 FILTERS = {"role": "respondent_role", "stage": "lifecycle_stage"}
 CATEGORY_LABELS = {c: c.replace("_", " ").capitalize() for c in PRACTICE_CATEGORIES}
 CATEGORY_LABELS |= {"testing_evaluation": "Testing and evaluation", "data_privacy": "Data privacy"}
 # A respondent "reports" a constrainer or enabler when its score reaches this.
 PREVALENCE_MIN = 60.0
+KIND_LABELS = {
+    "individual": "Individual",
+    "collective": "Collective",
+    "none": "Not an action",
+    "in_review": "In review",
+}
 
 
 @dataclass(frozen=True)
@@ -49,9 +58,37 @@ class TeamInfo:
     size: int
 
 
+@dataclass(frozen=True)
+class Text:
+    """A free-text answer as a release holds it."""
+
+    item_key: str
+    text: str
+    may_quote: bool
+    kind: str | None = (
+        None  # final label of an action ("in_review" while pending); None: not an action item
+    )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One included response version: its scores, filter values and free text. No author."""
+
+    rid: int
+    digest: str
+    team: int
+    score: ResponseScore
+    segments: Mapping[str, str]  # filter parameter -> value
+    texts: tuple[Text, ...] = ()
+
+    @property
+    def answers(self) -> Answers:
+        return self.score.answers()
+
+
 @dataclass
 class GroupResult:
-    """A shown group (team or pool): its aggregate and what the rules recommend for it."""
+    """A released group (team, pool, cell): its aggregate and what the rules say for it."""
 
     key: str
     name: str
@@ -60,6 +97,11 @@ class GroupResult:
     facts: Facts
     slug: str = ""
     recommendations: list[Any] = field(default_factory=list)
+
+
+def sd_allowed(n: int, threshold: int) -> bool:
+    """A standard deviation is shown only for groups of at least twice the threshold."""
+    return n >= 2 * max(1, threshold)
 
 
 def filter_options(instrument: Instrument) -> dict[str, list[tuple[str, str]]]:
@@ -73,27 +115,33 @@ def filter_options(instrument: Instrument) -> dict[str, list[tuple[str, str]]]:
 
 
 def clean_filters(instrument: Instrument, raw: Mapping[str, str]) -> dict[str, str]:
-    """Only known filters with known values; anything else is ignored."""
+    """At most one known filter with a known value (the first given); the rest is ignored.
+
+    Combining filters would release intersections small enough to single people out, so
+    the dashboards offer one dimension at a time."""
     options = filter_options(instrument)
-    return {
-        param: raw[param]
-        for param in options
-        if raw.get(param) and raw[param] in {v for v, _ in options[param]}
-    }
+    for param in options:
+        if raw.get(param) and raw[param] in {v for v, _ in options[param]}:
+            return {param: raw[param]}
+    return {}
 
 
-def apply_filters(
-    respondents: Sequence[Respondent], filters: Mapping[str, str]
-) -> list[Respondent]:
-    return [
-        r for r in respondents if all(r.segments.get(FILTERS[p]) == v for p, v in filters.items())
-    ]
+def _private(agg: GroupAggregate, threshold: int) -> GroupAggregate:
+    """The aggregate with what must never be shown taken out: min, max, median, small sd."""
+    keep_sd = sd_allowed(agg.n_responses, threshold)
+    return replace(
+        agg,
+        constructs={
+            k: replace(s, min=None, max=None, median=None, sd=s.sd if keep_sd else None)
+            for k, s in agg.constructs.items()
+        },
+    )
 
 
 def group_result(
-    instrument: Instrument, key: str, name: str, members: Sequence[Respondent]
+    instrument: Instrument, key: str, name: str, members: Sequence[Entry], threshold: int
 ) -> GroupResult:
-    agg = aggregate([r.score for r in members], instrument.thresholds)
+    agg = _private(aggregate([r.score for r in members], instrument.thresholds), threshold)
     distribution, answered = item_counts(instrument, [r.answers for r in members])
     facts = facts_from_aggregate(instrument.version, agg, distribution, answered)
     return GroupResult(key, name, len(members), agg, facts)
@@ -109,17 +157,13 @@ def construct_rows(agg: GroupAggregate) -> list[dict[str, Any]]:
             "mean": agg.constructs[key].mean,
             "sd": agg.constructs[key].sd,
             "n": agg.constructs[key].n,
-            "min": agg.constructs[key].min,
-            "max": agg.constructs[key].max,
             "dont_know": agg.constructs[key].dont_know_total,
         }
         for key, meta in CONSTRUCTS.items()
     ]
 
 
-def practice_adoption(
-    instrument: Instrument, members: Sequence[Respondent]
-) -> list[dict[str, Any]]:
+def practice_adoption(instrument: Instrument, members: Sequence[Entry]) -> list[dict[str, Any]]:
     """Share of answers at or above the practice threshold, by category and resource level."""
     cut = instrument.thresholds.lift_practice_min
     cells: dict[tuple[str, str], list[int]] = {}
@@ -146,7 +190,7 @@ def practice_adoption(
     ]
 
 
-def _item_score(r: Respondent, construct: str, key: str) -> float | None:
+def _item_score(r: Entry, construct: str, key: str) -> float | None:
     for c in r.score.constructs[construct].items:
         if c.item_key == key:
             return c.score
@@ -154,9 +198,10 @@ def _item_score(r: Respondent, construct: str, key: str) -> float | None:
 
 
 def construct_drilldown(
-    instrument: Instrument, members: Sequence[Respondent]
+    instrument: Instrument, members: Sequence[Entry], threshold: int
 ) -> list[dict[str, Any]]:
-    """For each construct: its items with the group's answer distribution and mean."""
+    """For each construct: its items with the group's answer counts and mean. An item fewer
+    than k people answered shows neither (one answer among several blanks is one person's)."""
     distribution = item_distribution(instrument, [r.answers for r in members])
     out = []
     for key, meta in CONSTRUCTS.items():
@@ -166,16 +211,21 @@ def construct_drilldown(
                 continue
             scores = [s for r in members if (s := _item_score(r, key, item.key)) is not None]
             counts = distribution.get(item.key, {})
+            enough = len(scores) >= threshold
             items.append(
                 {
                     "key": item.key,
                     "text": item.text,
                     "reverse": item.reverse,
                     "weight": item.weight,
-                    "mean": sum(scores) / len(scores) if scores else None,
-                    "n": len(scores),
+                    "mean": sum(scores) / len(scores) if scores and enough else None,
+                    "n": len(scores) if enough else None,
                     "answers": [
-                        {"label": o.label, "count": counts.get(o.value, 0), "score": o.score}
+                        {
+                            "label": o.label,
+                            "count": counts.get(o.value, 0) if enough else 0,
+                            "score": o.score,
+                        }
                         for o in item.options
                     ],
                 }
@@ -200,40 +250,73 @@ def recommendation_view(rec: Any) -> dict[str, Any]:
     }
 
 
+def free_text_view(instrument: Instrument, members: Sequence[Entry]) -> dict[str, Any]:
+    """Classified counts of the group's actions, and the texts their authors allowed to quote.
+
+    Quotes are sorted by text, not by submission, so their order says nothing about who
+    answered when."""
+    counts = dict.fromkeys(KIND_LABELS, 0)
+    quotes: dict[str, list[str]] = {}
+    for r in members:
+        for t in r.texts:
+            if t.kind is not None:
+                counts[t.kind if t.kind in counts else "in_review"] += 1
+            if t.may_quote:
+                quotes.setdefault(t.item_key, []).append(t.text)
+    by_key = {i.key: i for i in instrument.items}
+    return {
+        "action_counts": [
+            {"kind": kind, "label": label, "count": counts[kind]}
+            for kind, label in KIND_LABELS.items()
+        ],
+        "actions_total": sum(counts.values()),
+        "quotes": [
+            {
+                "item": key,
+                "question": by_key[key].text if key in by_key else key,
+                "texts": sorted(texts),
+            }
+            for key, texts in sorted(quotes.items())
+        ],
+    }
+
+
 def team_view(
     instrument: Instrument,
     rules: Sequence[Rule],
     team: TeamInfo,
-    members: Sequence[Respondent],
+    members: Sequence[Entry],
     threshold: int,
-    viewer_in_team: bool,
-    actions: Sequence[Any] = (),
-    history: Sequence[tuple[str, Sequence[Respondent]]] = (),
+    history: Sequence[tuple[str, Mapping[str, float | None]]] = (),
 ) -> dict[str, Any]:
-    """The team dashboard: scores, profile, practices, actions, recommendations, trend."""
+    """A released team's page: scores, profile, practices, free text, recommendations, trend.
+
+    `history`: earlier cycles' released construct means for this team, oldest first."""
     n = len(members)
-    view: dict[str, Any] = {"n": n, "threshold": threshold, "team_size": team.size, "team": team}
-    view["visible"] = team_results_visible(n, threshold, team.size, viewer_in_team)
-    if not view["visible"] or not n:
-        return view
-    group = group_result(instrument, str(team.id), team.name, members)
+    group = group_result(instrument, f"team:{team.id}", team.name, members, threshold)
     agg = group.aggregate
     recs = [recommendation_view(r) for r in recommend(rules, group.facts)]
     rows = construct_rows(agg)
-    view |= {
+    view: dict[str, Any] = {
+        "visible": True,
+        "n": n,
+        "threshold": threshold,
+        "team_size": team.size,
         "constructs": rows,
+        "means": agg.means(),
         "construct_chart": charts.construct_chart("team-constructs", rows),
         "profile": _profile_view(agg),
         "gap": agg.gap,
         "practice_rows": practice_adoption(instrument, members),
-        "drilldown": construct_drilldown(instrument, members),
+        "drilldown": construct_drilldown(instrument, members, threshold),
         "recs_team": [r for r in recs if r["audience"] == "team"],
         "recs_leadership": [r for r in recs if r["audience"] == "leadership"],
-        "actions": [_action_view(a) for a in actions],
+        "free_text": free_text_view(instrument, members),
         "instrument_version": instrument.version,
+        "sd_shown": sd_allowed(n, threshold),
     }
     view["practice_chart"] = charts.practice_chart("team-practices", view["practice_rows"])
-    view["trend"] = _trend(instrument, history, threshold, team.size, viewer_in_team)
+    view["trend"] = trend_view("team-trend", [*history, ("This cycle", agg.means())])
     return view
 
 
@@ -250,103 +333,85 @@ def _profile_view(agg: GroupAggregate) -> dict[str, Any]:
     }
 
 
-def _action_view(action: Any) -> dict[str, Any]:
-    final = action.final_kind()
-    return {
-        "text": action.text,
-        "kind": final or "in_review",
-        "label": {"individual": "Individual", "collective": "Collective"}.get(
-            final or "", "In review"
-        ),
-        "reviewed": action.is_reviewed(),
-    }
-
-
-def _trend(
-    instrument: Instrument,
-    history: Sequence[tuple[str, Sequence[Respondent]]],
-    threshold: int,
-    size: int,
-    viewer_in_team: bool,
+def trend_view(
+    chart_id: str, points: Sequence[tuple[str, Mapping[str, float | None]]]
 ) -> dict[str, Any] | None:
-    """Construct means over the cycles where the team's results may be shown."""
-    points = [
-        (name, aggregate([r.score for r in members], instrument.thresholds))
-        for name, members in history
-        if members and team_results_visible(len(members), threshold, size, viewer_in_team)
-    ]
+    """Released construct means over cycles, with the change over the last step."""
     if len(points) < 2:
         return None
     series = [
         {
             "label": meta["label"],
             "polarity": meta["polarity"],
-            "values": [agg.constructs[key].mean for _, agg in points],
+            "values": [means.get(key) for _, means in points],
         }
         for key, meta in CONSTRUCTS.items()
     ]
-    deltas = cycle_deltas(points[-2][1], points[-1][1])
+    (previous_name, previous), (current_name, current) = points[-2], points[-1]
+    deltas = []
+    for key, meta in CONSTRUCTS.items():
+        before, now = previous.get(key), current.get(key)
+        change = None if before is None or now is None else now - before
+        improved = None if not change else (change < 0) == (meta["polarity"] == "lower_is_better")
+        deltas.append({"label": meta["label"], "change": change, "improved": improved})
     return {
-        "chart": charts.trend_chart("team-trend", [name for name, _ in points], series),
-        "deltas": [
-            {"label": CONSTRUCTS[k]["label"], "change": d.change, "improved": d.improved}
-            for k, d in deltas.items()
-        ],
-        "from": points[-2][0],
-        "to": points[-1][0],
+        "chart": charts.trend_chart(chart_id, [name for name, _ in points], series),
+        "deltas": deltas,
+        "from": previous_name,
+        "to": current_name,
     }
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A released unit of the organisation view: a team or the pool, with its people."""
+
+    key: str
+    name: str
+    slug: str
+    members: tuple[Entry, ...]
 
 
 def org_view(
     instrument: Instrument,
     rules: Sequence[Rule],
-    teams: Sequence[TeamInfo],
-    respondents: Sequence[Respondent],
-    filtered: Sequence[Respondent],
+    units: Sequence[Unit],
     threshold: int,
-    participation: Mapping[int, Mapping[str, int]],
-    filters: Mapping[str, str],
+    *,
+    filtered: bool,
+    pooled_teams: Sequence[str] = (),
+    hidden_teams: int = 0,
+    history: Sequence[tuple[str, Mapping[str, float | None]]] = (),
 ) -> dict[str, Any]:
-    """The organisation dashboard for one cycle, under the given filters."""
-    by_team: dict[int, list[Respondent]] = {t.id: [] for t in teams}
-    for r in filtered:
-        by_team.setdefault(r.team_id, []).append(r)
-    unfiltered_counts: dict[str, int] = {}
-    for r in respondents:
-        unfiltered_counts[str(r.team_id)] = unfiltered_counts.get(str(r.team_id), 0) + 1
-    plan = plan_groups(
-        {str(t.id): len(by_team[t.id]) for t in teams},
-        threshold,
-        unfiltered_counts if filters else None,
-    )
-    groups = [
-        group_result(instrument, str(t.id), t.name, by_team[t.id])
-        for t in teams
-        if plan.is_shown(str(t.id))
-    ]
-    for g, t in zip(groups, [t for t in teams if plan.is_shown(str(t.id))], strict=True):
-        g.slug = t.slug
-    if plan.pool.shown:
-        pooled = [r for k in plan.pooled for r in by_team[int(k)]]
-        groups.append(group_result(instrument, POOL_KEY, POOL_LABEL, pooled))
-    counted = [r for k in plan.counted for r in by_team[int(k)]]
+    """The organisation page over released units (teams and pool, or their cells under one
+    filter value). Organisation-wide figures are over the union of the units shown, so no
+    total minus the units reveals anyone left out. Leadership actions, enabler lift and
+    quotes use the unfiltered page only."""
+    groups = []
+    for u in units:
+        g = group_result(instrument, u.key, u.name, u.members, threshold)
+        g.slug = u.slug
+        groups.append(g)
+    counted = [r for u in units for r in u.members]
     view: dict[str, Any] = {
         "threshold": threshold,
-        "plan": plan,
-        "filters": dict(filters),
+        "filtered": filtered,
         "n_counted": len(counted),
-        "n_all": len(respondents),
-        "participation": _participation(teams, participation),
         "groups": groups,
-        "hidden_teams": [t.name for t in teams if str(t.id) in plan.pooled and not plan.pool.shown],
-        "pooled_teams": [t.name for t in teams if str(t.id) in plan.pooled and plan.pool.shown],
+        "pooled_teams": list(pooled_teams),
+        "hidden_teams": hidden_teams,
+        "visible": bool(groups) and len(counted) >= threshold,
     }
-    if not plan.total.shown or not groups:
-        view["visible"] = False
+    if not view["visible"]:
         return view
-    view["visible"] = True
-    view["overall"] = group_result(instrument, "__all__", "Organisation", counted)
+    overall = group_result(instrument, "org", "Organisation", counted, threshold)
+    view["overall"] = overall
     view |= _org_charts(instrument, groups, counted)
+    if filtered:
+        return view
+    view |= _lift_view(instrument, counted)
+    view["free_text"] = free_text_view(instrument, counted)
+    view["trend"] = trend_view("org-trend", [*history, ("This cycle", overall.aggregate.means())])
     ranked = rank_leadership_actions(rules, {g.name: g.facts for g in groups})
     view["actions"] = [
         {
@@ -366,28 +431,8 @@ def org_view(
     return view
 
 
-def _participation(
-    teams: Sequence[TeamInfo], counts: Mapping[int, Mapping[str, int]]
-) -> list[dict[str, Any]]:
-    rows = []
-    for t in teams:
-        c = counts.get(t.id, {})
-        submitted = c.get("submitted", 0)
-        rows.append(
-            {
-                "team": t.name,
-                "slug": t.slug,
-                "size": t.size,
-                "submitted": submitted,
-                "in_progress": c.get("in_progress", 0),
-                "rate": round(100 * submitted / t.size) if t.size else None,
-            }
-        )
-    return rows
-
-
 def _org_charts(
-    instrument: Instrument, groups: Sequence[GroupResult], counted: Sequence[Respondent]
+    instrument: Instrument, groups: Sequence[GroupResult], counted: Sequence[Entry]
 ) -> dict[str, Any]:
     constructs = [
         {"key": k, "label": m["label"], "polarity": m["polarity"]} for k, m in CONSTRUCTS.items()
@@ -418,6 +463,17 @@ def _org_charts(
                 "n": len(scored),
             }
         )
+    return {
+        "heatmap": heatmap,
+        "profile_rows": profile_rows,
+        "profile_chart": charts.profile_chart("org-profiles", profile_rows),
+        "prevalence_rows": prevalence_rows,
+        "prevalence_chart": charts.prevalence_chart("org-prevalence", prevalence_rows),
+        "enablers": [CONSTRUCTS[e]["label"] for e in ENABLERS],
+    }
+
+
+def _lift_view(instrument: Instrument, counted: Sequence[Entry]) -> dict[str, Any]:
     cells = enabler_lift(instrument, [(r.score, r.answers) for r in counted])
     shown = [c for c in cells if not c.withheld]
     lift_rows = [
@@ -449,20 +505,12 @@ def _org_charts(
         if c.withheld
     ]
     return {
-        "heatmap": heatmap,
-        "profile_rows": profile_rows,
-        "profile_chart": charts.profile_chart("org-profiles", profile_rows),
-        "prevalence_rows": prevalence_rows,
-        "prevalence_chart": charts.prevalence_chart("org-prevalence", prevalence_rows),
         "lift_rows": lift_rows,
-        # Headlines: the most certain lifts (highest lower bound), not the widest guesses.
-        # (cells needing the zero-count correction only after the others).
         "lift_top": _lift_sentences(
             sorted(lift_rows, key=lambda r: (r["method"] != LIFT_METHOD, -(r["ci_low"] or 0)))[:3]
         ),
         "lift_chart": charts.lift_chart("org-lift", lift_rows[:8]),
         "lift_withheld": withheld,
-        "enablers": [CONSTRUCTS[e]["label"] for e in ENABLERS],
     }
 
 
@@ -472,4 +520,18 @@ def _lift_sentences(rows: Sequence[Mapping[str, Any]]) -> list[str]:
         f"report “{r['practice_label']}” (95 % CI {r['ci_low']:.1f}–{r['ci_high']:.1f}; "
         f"{r['with_k']}/{r['with_n']} with, {r['without_k']}/{r['without_n']} without)."
         for r in rows
+    ]
+
+
+def construct_rows_of_response(score: ResponseScore) -> list[dict[str, Any]]:
+    """One response's construct scores, for its own author's eyes only."""
+    return [
+        {
+            "key": key,
+            "label": meta["label"],
+            "family": meta["family"],
+            "polarity": meta["polarity"],
+            "mean": score.constructs[key].score,
+        }
+        for key, meta in CONSTRUCTS.items()
     ]

@@ -64,3 +64,80 @@ class Report(models.Model):
     def filename(self) -> str:
         subject = self.team.slug if self.team_id and self.team else self.organization.slug
         return f"recouple-{subject}-{self.cycle.slug}-{self.kind}.pdf"
+
+
+class ResponseSnapshot(models.Model):
+    """What a release holds of one version of a response, copied when first released: a
+    reopened or resubmitted response keeps showing as it was until its change is released."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+")
+    response_key = models.PositiveIntegerField()  # the response id; kept if it is deleted
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=32)
+    scores = models.JSONField()
+    segments = models.JSONField(default=dict, blank=True)  # filter parameter -> value
+    texts = models.JSONField(default=list, blank=True)  # [{item_key, text, may_quote, kind}]
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response_key", "digest"], name="one_snapshot_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Snapshot {self.response_key}@{self.digest[:8]}"
+
+
+class Release(models.Model):
+    """One consistent snapshot of a cycle's results: every page is computed over the same
+    included responses, and disclosure control (reports/disclosure.py) checked all of it."""
+
+    class Reason(models.TextChoices):
+        SUBMISSIONS = "submissions", "New or changed submissions"
+        CLOSED = "closed", "Cycle closed"
+        REQUESTED = "requested", "Requested by an admin"
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="releases")
+    number = models.PositiveIntegerField()
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    threshold = models.PositiveSmallIntegerField()
+    n_included = models.PositiveIntegerField()
+    n_held_back = models.PositiveIntegerField(default=0)
+    # response id -> snapshot id of the version included
+    people = models.JSONField(default=dict)
+    # disclosure state carried to the next release: last membership per group key, and
+    # every distinct row released in the cycle, as [[response id, digest], ...]
+    last_rows = models.JSONField(default=dict)
+    all_rows = models.JSONField(default=list)
+    # what the builder saw of the cycle's submissions (to skip a build when nothing changed)
+    source_stamp = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "number"], name="one_release_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Release {self.number} of {self.cycle}"
+
+
+class ReleasePage(models.Model):
+    """One page of a release (the organisation, under one filter, or a team), JSON-ready."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="pages")
+    key = models.CharField(max_length=120)
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["release", "key"], name="one_page_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.release} · {self.key}"

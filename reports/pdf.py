@@ -21,8 +21,9 @@ from weasyprint.urls import URLFetcher
 from assessments.models import Cycle
 from orgs.models import Organization, Team
 
-from . import queries
+from . import selectors
 from .charts import Chart
+from .release_builder import ORG_PAGE
 from .svg import render_svg
 
 PRINT_CSS = Path(settings.BASE_DIR) / "static" / "css" / "print.css"
@@ -41,13 +42,31 @@ class PdfResult:
     pages: int
 
 
-def svg(chart: Chart | None, width: int = 640) -> str:
+def as_chart(data: Any) -> Chart | None:
+    """A chart as a release stores it (plain JSON) back as a Chart."""
+    if not data:
+        return None
+    if isinstance(data, Chart):
+        return data
+    fields = {k: data[k] for k in Chart.__dataclass_fields__}
+    fields["columns"] = tuple(fields["columns"])
+    fields["rows"] = tuple(tuple(r) for r in fields["rows"])
+    return Chart(**fields)
+
+
+def svg(chart: Any, width: int = 640) -> str:
+    chart = as_chart(chart)
     # render_svg escapes every text it writes: the SVG is ours, not user markup.
     return mark_safe(render_svg(chart, width=width)) if chart else ""  # nosec B308 B703
 
 
+def _released(cycle: Cycle, key: str, threshold: int) -> tuple[Any, dict[str, Any]]:
+    release, page = selectors.release_page(cycle, key)
+    return release, dict(page) if page else {"visible": False, "threshold": threshold}
+
+
 def team_context(org: Organization, cycle: Cycle, team: Team) -> dict[str, Any]:
-    view = queries.team_page(team, cycle, queries.team_cycles(team), viewer_in_team=False)
+    release, view = _released(cycle, f"team:{team.pk}", org.anonymity_threshold)
     if view.get("visible"):
         view["construct_svg"] = svg(view["construct_chart"])
         view["practice_svg"] = svg(view["practice_chart"])
@@ -56,15 +75,16 @@ def team_context(org: Organization, cycle: Cycle, team: Team) -> dict[str, Any]:
             view["recs_team"] + view["recs_leadership"], key=lambda r: r["audience"] != "team"
         )
         view["top_actions"] = recs[:3]
-    return {"view": view, "team": team}
+    return {"view": view, "team": team, "release": release}
 
 
 HEATMAP_ROWS_PER_PART = 30  # about one A4 page of rows: a drawing cannot break across pages
 
 
-def heatmap_parts(chart: Chart) -> list[Chart]:
+def heatmap_parts(chart: Any) -> list[Chart]:
     """The heatmap in slices of teams, each drawn as its own figure, so a large organisation's
     heatmap flows over pages (one drawing several pages tall cannot)."""
+    chart = as_chart(chart)
     data = chart.data
     if len(data["teams"]) <= HEATMAP_ROWS_PER_PART:
         return [chart]
@@ -83,14 +103,14 @@ def heatmap_parts(chart: Chart) -> list[Chart]:
 
 
 def org_context(org: Organization, cycle: Cycle) -> dict[str, Any]:
-    view = dict(queries.org_page(org, cycle, {}))  # a copy: the cached view stays as it was
+    release, view = _released(cycle, ORG_PAGE, org.anonymity_threshold)
     if view.get("visible"):
         view["heatmap_svgs"] = [svg(part, width=720) for part in heatmap_parts(view["heatmap"])]
         # These two sit side by side in the PDF: drawn at half width, their text stays legible.
         view["profile_svg"] = svg(view["profile_chart"], width=360)
         view["prevalence_svg"] = svg(view["prevalence_chart"], width=360)
         view["lift_svg"] = svg(view["lift_chart"], width=720)
-    return {"view": view}
+    return {"view": view, "release": release}
 
 
 def render_html(org: Organization, cycle: Cycle, team: Team | None) -> str:

@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from . import services
+from . import releases, services
 
 log = logging.getLogger(__name__)
 TIME_LIMIT = settings.RECOUPLE_REPORT_TIME_LIMIT
@@ -41,3 +41,29 @@ def render_report_task(self, report_id: int) -> str:  # type: ignore[no-untyped-
         services.mark_failed(report_id, f"The report could not be rendered: {error}")
         return "failed"
     return "ready"
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=TIME_LIMIT,
+    soft_time_limit=TIME_LIMIT - 10,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def build_release_task(cycle_id: int, reason: str = "submissions") -> str:
+    """Build the cycle's next release. Safe to run twice: builds lock the cycle, and a
+    second run finds nothing new."""
+    release = releases.build(cycle_id, reason)
+    return f"release {release.number}" if release else "unchanged"
+
+
+@shared_task(time_limit=TIME_LIMIT * 4, soft_time_limit=TIME_LIMIT * 4 - 10)
+def refresh_releases_task() -> int:
+    """The periodic pass (Celery beat): release every cycle whose submissions changed or that
+    closed since its latest release."""
+    built = 0
+    for cycle_id, reason in releases.cycles_to_refresh():
+        built += releases.build(cycle_id, reason) is not None
+    return built

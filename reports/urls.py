@@ -5,6 +5,7 @@ from .views import dashboards, pdf
 # Mounted under /o/<org>/.
 org_patterns = [
     path("dashboard/", dashboards.org_dashboard, name="org_dashboard"),
+    path("dashboard/release/", dashboards.release_now, name="release_now"),
     path("dashboard/export.csv", dashboards.org_dashboard_export, name="org_dashboard_export"),
     path("teams/<slug:team>/dashboard/", dashboards.team_dashboard, name="team_dashboard"),
     path(

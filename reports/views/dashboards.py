@@ -1,4 +1,4 @@
-"""Team and organisation dashboards and their CSV exports."""
+"""Team and organisation dashboards and their CSV exports: they read only released results."""
 
 from __future__ import annotations
 
@@ -6,22 +6,27 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from csp.decorators import csp_update
+from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from assessments.instrument import CONSTRUCTS
 from assessments.models import Cycle
 from assessments.services import instrument_for
-from orgs.access import LEADERSHIP, org_view, team_for
+from orgs.access import ADMIN_ONLY, LEADERSHIP, cycle_in_org, org_view, team_for
 from orgs.csv_export import csv_response
 from orgs.models import Membership, Team
 
-from .. import dashboards, queries
+from .. import dashboards, selectors
+from ..models import Release
+from ..release_builder import org_page_key
+from ..tasks import build_release_task
 
 # plotly.js always injects one fixed block of map styles (plotly/plotly.js#7543); allow
 # exactly that block by its hash (tests/browser/test_journeys.py fails if it changes).
@@ -42,40 +47,44 @@ def _pick_cycle(request: HttpRequest, cycles: Sequence[Cycle]) -> Cycle | None:
 
 def _org_context(request: HttpRequest, m: Membership) -> dict[str, Any]:
     org = m.organization
-    cycles = queries.org_cycles(org)
+    cycles = selectors.organisation_cycles(org)
     cycle = _pick_cycle(request, cycles)
     context: dict[str, Any] = {"m": m, "cycles": cycles, "cycle": cycle}
     if cycle is None:
         return context
     instrument = instrument_for(cycle.instrument.version)
-    filters = dashboards.clean_filters(instrument, request.GET)
+    raw = dict(request.GET.items())
+    if ":" in raw.get("filter", ""):  # the dashboard's one "Show only" select: "role:pm"
+        param, value = raw.pop("filter").split(":", 1)
+        raw = {param: value, **raw}
+    filters = dashboards.clean_filters(instrument, raw)
     context["filters"] = filters
     context["filter_options"] = dashboards.filter_options(instrument)
     context["export_query"] = urlencode({"cycle": cycle.slug, **filters})
+    release, page = selectors.release_page(cycle, org_page_key(filters))
+    context["release"] = release
+    context["view"] = page or {"visible": False, "threshold": m.organization.anonymity_threshold}
+    context["ignored_filter"] = len([p for p in dashboards.FILTERS if request.GET.get(p)]) > 1
     return context
 
 
-def _cached_body(
-    key: str, stamp: str, template: str, context: dict[str, Any], build: Any
-) -> dict[str, Any]:
-    """The dashboard body as HTML, rendered once per change of `stamp` and cached: a warm
-    page costs a cache read, not the aggregates and a long template. The body holds no
-    per-request content (no CSRF token, no request parameters)."""
-
-    def render() -> tuple[str, bool, Any]:
-        view = build()
-        html = render_to_string(template, {**context, "view": view})
-        return html, bool(view.get("visible")), view
-
-    fresh: dict[str, Any] = {}
-
-    def compute() -> tuple[str, bool]:
-        html, visible, fresh["view"] = render()
-        return html, visible
-
-    html, visible = queries.cached(key, stamp, compute)
+def _body(template: str, release: Release | None, key: str, context: dict[str, Any]) -> Any:
+    """The page body as HTML, rendered once per release and cached: a release never changes,
+    so its pages need no invalidation. The body holds no per-request content."""
+    if release is None:
+        return mark_safe(render_to_string(template, context))  # nosec B308 B703
+    cache_key = f"recouple:body:{template}:{release.pk}:{key}"
+    html = cache.get(cache_key)
+    if html is None:
+        html = render_to_string(template, context)
+        cache.set(cache_key, html, 24 * 3600)
     # The body was rendered by our own templates (autoescaped).
-    return {"body": mark_safe(html), "visible": visible, **fresh}  # nosec B308 B703
+    return mark_safe(html)  # nosec B308 B703
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 @chart_csp
@@ -85,15 +94,45 @@ def org_dashboard(request: HttpRequest, m: Membership) -> HttpResponse:
     context = _org_context(request, m)
     cycle = context["cycle"]
     if cycle is not None:
-        org, filters = m.organization, context["filters"]
-        context |= _cached_body(
-            f"org-body:{cycle.pk}:{org.anonymity_threshold}:{sorted(filters.items())}",
-            queries.org_stamp(cycle),
-            "reports/_org_body.html",
-            context,
-            lambda: queries.org_page(org, cycle, filters),
+        key = org_page_key(context["filters"])
+        context["visible"] = bool(context["view"].get("visible"))
+        context["body"] = _body("reports/_org_body.html", context["release"], key, context)
+        teams = selectors.cycle_teams(cycle)
+        counts = selectors.participation_counts(cycle)
+        context["participation"] = _participation(teams.values(), counts)
+    return _no_store(render(request, "reports/org_dashboard.html", context))
+
+
+@org_view(ADMIN_ONLY)
+@require_POST
+def release_now(request: HttpRequest, m: Membership) -> HttpResponse:
+    """An org admin asks for a new release now instead of waiting for the periodic pass."""
+    cycle = cycle_in_org(m, request.POST.get("cycle", "")[:60])
+    build_release_task.delay(cycle.pk, Release.Reason.REQUESTED)
+    messages.info(
+        request,
+        "A new release is being built. Responses that would change a group by fewer than "
+        f"{m.organization.anonymity_threshold} people still wait for more.",
+    )
+    return redirect(f"{request.path.rsplit('release/', 1)[0]}?{urlencode({'cycle': cycle.slug})}")
+
+
+def _participation(teams: Iterable[dashboards.TeamInfo], counts: Any) -> list[dict[str, Any]]:
+    rows = []
+    for t in sorted(teams, key=lambda t: t.name.lower()):
+        c = counts.get(t.id, {})
+        submitted = c.get("submitted", 0)
+        rows.append(
+            {
+                "team": t.name,
+                "slug": t.slug,
+                "size": t.size,
+                "submitted": submitted,
+                "in_progress": c.get("in_progress", 0),
+                "rate": round(100 * submitted / t.size) if t.size else None,
+            }
         )
-    return render(request, "reports/org_dashboard.html", context)
+    return rows
 
 
 def _csv(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
@@ -106,26 +145,30 @@ ORG_TABLES = ("participation", "teams", "profiles", "prevalence", "lift", "actio
 @org_view(LEADERSHIP)
 @require_GET
 def org_dashboard_export(request: HttpRequest, m: Membership) -> HttpResponse:
-    """Every aggregate the organisation dashboard shows, under the same filters and rules."""
+    """Every table of the organisation dashboard, from the same release and filter."""
     table = request.GET.get("table", "")
     if table not in ORG_TABLES:
         return HttpResponse(f"Unknown table. Choose one of: {', '.join(ORG_TABLES)}.", status=400)
     context = _org_context(request, m)
-    if context["cycle"] is None:
+    cycle = context["cycle"]
+    if cycle is None:
         raise Http404("No cycle with results yet.")
-    view = queries.org_page(m.organization, context["cycle"], context["filters"])
-    name = f"{m.organization.slug}-{context['cycle'].slug}-{table}"
+    view = context["view"]
+    name = f"{m.organization.slug}-{cycle.slug}-{table}"
     if table == "participation":
+        teams = selectors.cycle_teams(cycle)
+        rows = _participation(teams.values(), selectors.participation_counts(cycle))
         return _csv(
             name,
             ["team", "people", "submitted", "in_progress", "participation_pct"],
-            (
-                [p["team"], p["size"], p["submitted"], p["in_progress"], p["rate"]]
-                for p in view["participation"]
-            ),
+            ([p["team"], p["size"], p["submitted"], p["in_progress"], p["rate"]] for p in rows),
         )
-    if not view["visible"]:
-        return _csv(name, ["note"], [["Not enough responses under these filters to show results."]])
+    if not view.get("visible"):
+        return _csv(name, ["note"], [["No released results under these filters yet."]])
+    return _org_table(name, table, view)
+
+
+def _org_table(name: str, table: str, view: dict[str, Any]) -> HttpResponse:
     if table == "teams":
         keys = list(CONSTRUCTS)
         return _csv(
@@ -133,10 +176,10 @@ def org_dashboard_export(request: HttpRequest, m: Membership) -> HttpResponse:
             ["team", "n", "profile", *keys],
             (
                 [
-                    g.name,
-                    g.n,
-                    g.aggregate.profile.label,
-                    *[g.aggregate.constructs[k].mean for k in keys],
+                    g["name"],
+                    g["n"],
+                    g["aggregate"]["profile"]["label"],
+                    *[g["aggregate"]["constructs"][k]["mean"] for k in keys],
                 ]
                 for g in view["groups"]
             ),
@@ -151,53 +194,10 @@ def org_dashboard_export(request: HttpRequest, m: Membership) -> HttpResponse:
             ["construct", "family", "share_pct", "n"],
             ([r["label"], r["family"], r["share"], r["n"]] for r in view["prevalence_rows"]),
         )
+    if view.get("filtered"):
+        return _csv(name, ["note"], [["This table uses all responses: clear the filter."]])
     if table == "lift":
-        shown = (
-            [
-                r["enabler_label"],
-                r["practice_label"],
-                r["ratio"],
-                r["ci_low"],
-                r["ci_high"],
-                r["with_k"],
-                r["with_n"],
-                r["without_k"],
-                r["without_n"],
-                "",
-            ]
-            for r in view["lift_rows"]
-        )
-        withheld = (
-            [
-                r["enabler_label"],
-                r["practice_label"],
-                "",
-                "",
-                "",
-                "",
-                r["with_n"],
-                "",
-                r["without_n"],
-                r["reason"],
-            ]
-            for r in view["lift_withheld"]
-        )
-        return _csv(
-            name,
-            [
-                "enabler",
-                "practice",
-                "ratio",
-                "ci_low",
-                "ci_high",
-                "with_k",
-                "with_n",
-                "without_k",
-                "without_n",
-                "withheld_because",
-            ],
-            [*shown, *withheld],
-        )
+        return _lift_table(name, view)
     return _csv(
         name,
         ["rule", "action", "teams_unblocked", "teams"],
@@ -208,16 +208,73 @@ def org_dashboard_export(request: HttpRequest, m: Membership) -> HttpResponse:
     )
 
 
+def _lift_table(name: str, view: dict[str, Any]) -> HttpResponse:
+    shown = (
+        [
+            r["enabler_label"],
+            r["practice_label"],
+            r["ratio"],
+            r["ci_low"],
+            r["ci_high"],
+            r["with_k"],
+            r["with_n"],
+            r["without_k"],
+            r["without_n"],
+            "",
+        ]
+        for r in view["lift_rows"]
+    )
+    withheld = (
+        [
+            r["enabler_label"],
+            r["practice_label"],
+            None,
+            None,
+            None,
+            None,
+            r["with_n"],
+            None,
+            r["without_n"],
+            r["reason"],
+        ]
+        for r in view["lift_withheld"]
+    )
+    return _csv(
+        name,
+        [
+            "enabler",
+            "practice",
+            "ratio",
+            "ci_low",
+            "ci_high",
+            "with_k",
+            "with_n",
+            "without_k",
+            "without_n",
+            "withheld_because",
+        ],
+        [*shown, *withheld],
+    )
+
+
 def _team_context(request: HttpRequest, m: Membership, team: Team) -> dict[str, Any]:
-    cycles = queries.team_cycles(team)
+    cycles = selectors.team_cycles(team)
     cycle = _pick_cycle(request, cycles)
-    return {
+    context: dict[str, Any] = {
         "m": m,
         "team": team,
         "cycles": cycles,
         "cycle": cycle,
         "viewer_in_team": m.team_id == team.pk,
     }
+    if cycle is not None:
+        release, page = selectors.release_page(cycle, f"team:{team.pk}")
+        context["release"] = release
+        context["view"] = page or {
+            "visible": False,
+            "threshold": m.organization.anonymity_threshold,
+        }
+    return context
 
 
 @chart_csp
@@ -226,16 +283,23 @@ def _team_context(request: HttpRequest, m: Membership, team: Team) -> dict[str, 
 def team_dashboard(request: HttpRequest, m: Membership, team: str) -> HttpResponse:
     team_obj = team_for(m, team)
     context = _team_context(request, m, team_obj)
-    cycle, cycles, viewer = context["cycle"], context["cycles"], context["viewer_in_team"]
+    cycle = context["cycle"]
     if cycle is not None:
-        context |= _cached_body(
-            f"team-body:{team_obj.pk}:{cycle.pk}:{viewer}:{m.organization.anonymity_threshold}",
-            queries.team_stamp(team_obj, cycle),
-            "reports/_team_body.html",
-            context,
-            lambda: queries.team_page(team_obj, cycle, cycles, viewer_in_team=viewer),
+        view = context["view"]
+        context["visible"] = bool(view.get("visible"))
+        if not context["visible"]:
+            counts = selectors.participation_counts(cycle).get(team_obj.pk, {})
+            context["submitted"] = counts.get("submitted", 0)
+            # The one-person view: a respondent sees their own scores, and only their own.
+            own = selectors.own_submitted_scores(cycle, team_obj, request.user)
+            context["own"] = dashboards.construct_rows_of_response(own) if own is not None else None
+        key = f"team:{team_obj.pk}:{context['viewer_in_team']}"
+        context["body"] = (
+            _body("reports/_team_body.html", context["release"], key, context)
+            if context["visible"]
+            else mark_safe(render_to_string("reports/_team_body.html", context))  # nosec B308 B703
         )
-    return render(request, "reports/team_dashboard.html", context)
+    return _no_store(render(request, "reports/team_dashboard.html", context))
 
 
 TEAM_TABLES = ("constructs", "practices", "items", "recommendations", "actions")
@@ -251,27 +315,20 @@ def team_dashboard_export(request: HttpRequest, m: Membership, team: str) -> Htt
     context = _team_context(request, m, team_obj)
     if context["cycle"] is None:
         raise Http404("No cycle with results yet.")
-    view = queries.team_page(
-        team_obj, context["cycle"], context["cycles"], context["viewer_in_team"]
-    )
+    view = context["view"]
     name = f"{slugify(team_obj.name)}-{context['cycle'].slug}-{table}"
-    if not view["visible"]:
-        return _csv(name, ["note"], [["Not enough responses yet to show this team's results."]])
+    if not view.get("visible"):
+        return _csv(name, ["note"], [["No released results for this team yet."]])
+    return _team_table(name, table, view)
+
+
+def _team_table(name: str, table: str, view: dict[str, Any]) -> HttpResponse:
     if table == "constructs":
         return _csv(
             name,
-            ["construct", "polarity", "mean", "sd", "min", "max", "n", "dont_know"],
+            ["construct", "polarity", "mean", "sd", "n", "dont_know"],
             (
-                [
-                    r["label"],
-                    r["polarity"],
-                    r["mean"],
-                    r["sd"],
-                    r["min"],
-                    r["max"],
-                    r["n"],
-                    r["dont_know"],
-                ]
+                [r["label"], r["polarity"], r["mean"], r["sd"], r["n"], r["dont_know"]]
                 for r in view["constructs"]
             ),
         )
@@ -304,4 +361,12 @@ def team_dashboard_export(request: HttpRequest, m: Membership, team: str) -> Htt
                 for r in [*view["recs_team"], *view["recs_leadership"]]
             ),
         )
-    return _csv(name, ["action", "label"], ([a["text"], a["label"]] for a in view["actions"]))
+    free = view["free_text"]
+    return _csv(
+        name,
+        ["kind", "count", "quote"],
+        [
+            *([c["label"], c["count"], None] for c in free["action_counts"]),
+            *(["quote", None, text] for q in free["quotes"] for text in q["texts"]),
+        ],
+    )

@@ -20,10 +20,8 @@ from orgs.access import (
 )
 from orgs.models import AuditEvent, Membership
 
-from .. import services
-from ..anonymity import team_results_visible
+from .. import selectors, services
 from ..models import Report
-from ..queries import team_size
 
 PAGE_SIZE = 20
 
@@ -62,13 +60,14 @@ def report_request(request: HttpRequest, m: Membership) -> HttpResponse:
             return render(request, "403.html", status=403)
         if not cycle.teams.filter(pk=team.pk).exists():
             return _bad_request(request, m, f"{team.name} does not take part in {cycle.name}.")
-        submitted = cycle.responses.filter(team=team, status="submitted").count()
-        threshold = m.organization.anonymity_threshold
-        if not team_results_visible(submitted, threshold, team_size(team), m.team_id == team.pk):
+        _, page = selectors.release_page(cycle, f"team:{team.pk}")
+        if page is None:
+            threshold = m.organization.anonymity_threshold
             return _bad_request(
                 request,
                 m,
-                f"{team.name} has {submitted} of the {threshold} responses a report needs.",
+                f"{team.name} has no released results for {cycle.name} yet: a report needs "
+                f"at least {threshold} responses, released.",
             )
     elif not m.is_leadership():
         return render(request, "403.html", status=403)
@@ -94,12 +93,14 @@ def report_download(request: HttpRequest, m: Membership, report: int) -> HttpRes
         messages.error(request, "This report is not ready yet.")
         return redirect("report_detail", m.organization.slug, obj.pk)
     audit.record(m.organization, request.user, AuditEvent.Action.REPORT_DOWNLOADED, obj)
-    return FileResponse(
+    response = FileResponse(
         obj.file.open("rb"),
         as_attachment=True,
         filename=obj.filename(),
         content_type="application/pdf",
     )
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 @org_view(policy="team:see")  # object-level: the report's team (or leadership)

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from assessments.models import Cycle
 from orgs.models import Organization
 from reports.pdf import render_pdf
-from reports.queries import org_cycles
+from reports.selectors import organisation_cycles as org_cycles
 
 
 class Command(BaseCommand):

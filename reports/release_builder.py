@@ -1,0 +1,163 @@
+"""Building a release: the responses it includes and every page it holds. Pure.
+
+Input: the responses submitted now, what the previous release included (as stored then),
+teams, the threshold. `reports/disclosure.py` decides which changes the release takes and
+which groups it shows; `reports/dashboards.py` computes each page over exactly those groups.
+The result is JSON-ready, so dashboards, exports and PDFs read one stored snapshot.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from assessments.instrument import Instrument
+from assessments.recommend import Rule
+
+from . import dashboards
+from .dashboards import POOL_LABEL, Entry, TeamInfo, Unit
+from .disclosure import POOL, Person, Plan, Prior, plan_release, team_key
+
+Means = Mapping[str, float | None]
+ORG_PAGE = "org"
+
+
+def org_page_key(filters: Mapping[str, str]) -> str:
+    """The stored page for the organisation under at most one filter."""
+    return ORG_PAGE + "".join(f"?{p}={v}" for p, v in sorted(filters.items())[:1])
+
+
+@dataclass(frozen=True)
+class ReleaseInput:
+    instrument: Instrument
+    rules: Sequence[Rule]
+    teams: Mapping[int, TeamInfo]
+    threshold: int
+    current: Mapping[int, Entry]  # every submitted response now, by response id
+    prior: Prior = field(default_factory=Prior)
+    prior_entries: Mapping[int, Entry] = field(default_factory=dict)  # as last released
+    team_history: Mapping[int, Sequence[tuple[str, Means]]] = field(default_factory=dict)
+    org_history: Sequence[tuple[str, Means]] = ()
+
+
+@dataclass(frozen=True)
+class BuiltRelease:
+    plan: Plan
+    entries: dict[int, Entry]  # included, by response id
+    pages: dict[str, dict[str, Any]]  # page key -> JSON-ready page
+
+
+def _person(entry: Entry) -> Person:
+    return Person(entry.rid, entry.digest, entry.team, entry.segments)
+
+
+def build_release(data: ReleaseInput) -> BuiltRelease:
+    """Plan the release and compute every page it holds."""
+    k = data.threshold
+    prior_people = {rid: _person(e) for rid, e in data.prior_entries.items()}
+    prior = dataclasses.replace(data.prior, people=prior_people)
+    current = {rid: _person(e) for rid, e in data.current.items()}
+    plan = plan_release(prior, current, k, tuple(dashboards.FILTERS))
+    entries = {
+        rid: (
+            data.current[rid]
+            if rid in data.current and data.current[rid].digest == p.digest
+            else data.prior_entries[rid]
+        )
+        for rid, p in plan.people.items()
+    }
+
+    def members(row: frozenset[tuple[int, str]]) -> tuple[Entry, ...]:
+        return tuple(sorted((entries[rid] for rid, _ in row), key=lambda e: e.rid))
+
+    pages: dict[str, dict[str, Any]] = {}
+    for team_id, row in plan.teams.items():
+        team = data.teams.get(team_id)
+        if team is None:
+            continue
+        pages[team_key(team_id)] = to_plain(
+            dashboards.team_view(
+                data.instrument,
+                data.rules,
+                team,
+                members(row),
+                k,
+                data.team_history.get(team_id, ()),
+            )
+        )
+
+    def unit(key: str, row: frozenset[tuple[int, str]]) -> Unit:
+        if key == POOL:
+            return Unit(POOL, POOL_LABEL, "", members(row))
+        team = data.teams[int(key.split(":")[1])]
+        return Unit(key, team.name, team.slug, members(row))
+
+    units = sorted(
+        (unit(key, row) for key, row in plan.unit_rows().items()),
+        key=lambda u: (u.key == POOL, u.name.lower()),
+    )
+    pooled = [data.teams[t].name for t in plan.pool_teams if t in data.teams]
+    hidden = 0 if plan.pool is not None else len(plan.pool_teams)
+    pages[ORG_PAGE] = to_plain(
+        dashboards.org_view(
+            data.instrument,
+            data.rules,
+            units,
+            k,
+            filtered=False,
+            pooled_teams=pooled if plan.pool is not None else (),
+            hidden_teams=hidden,
+            history=data.org_history,
+        )
+    )
+    for dim in dashboards.FILTERS:
+        for value in sorted({v for (_, d, v) in plan.cells if d == dim}):
+            cells = plan.cell_units(dim, value)
+            filtered_units = sorted(
+                (
+                    dataclasses.replace(unit(key, row), members=members(row))
+                    for key, row in cells.items()
+                ),
+                key=lambda u: (u.key == POOL, u.name.lower()),
+            )
+            pages[org_page_key({dim: value})] = to_plain(
+                dashboards.org_view(
+                    data.instrument,
+                    data.rules,
+                    filtered_units,
+                    k,
+                    filtered=True,
+                    hidden_teams=len(units) - len(filtered_units),
+                )
+            )
+    return BuiltRelease(plan, entries, pages)
+
+
+# --- JSON-ready pages --------------------------------------------------------------------
+
+_SKIP_FIELDS = {"facts", "recommendations", "item_means"}
+
+
+def to_plain(value: Any) -> Any:
+    """Dataclasses (with their properties, e.g. a profile's label), tuples and dicts as
+    plain JSON values. NaN and infinity become None (JSON has neither)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {
+            f.name: to_plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.name not in _SKIP_FIELDS
+        }
+        for name in dir(type(value)):
+            if isinstance(getattr(type(value), name, None), property) and name not in out:
+                out[name] = to_plain(getattr(value, name))
+        return out
+    if isinstance(value, Mapping):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

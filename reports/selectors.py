@@ -1,0 +1,253 @@
+"""ORM reads for releases and the pages that show them, each with a fixed number of queries."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.db.models import Count, Max, Q
+
+from assessments.instrument import Instrument
+from assessments.models import Answer, ClassifiedAction, Cycle, Response
+from assessments.scoring import ResponseScore
+from orgs.models import Organization, Role, Team
+
+from .dashboards import FILTERS, Entry, TeamInfo, Text
+from .disclosure import Row
+from .models import Release, ReleasePage, ResponseSnapshot
+
+TEXT_TYPES = ("free_text", "action")
+COUNTED_ROLES = (Role.MEMBER, Role.TEAM_LEAD)
+
+
+# --- what a release is built from --------------------------------------------------------
+
+
+def digest(scores: Any, segments: Mapping[str, str], texts: Sequence[Text]) -> str:
+    """Identifies what a release would hold of a response: a change of any of it is a change."""
+    body = json.dumps(
+        [
+            scores,
+            dict(sorted(segments.items())),
+            [[t.item_key, t.text, t.may_quote, t.kind] for t in texts],
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(body.encode()).hexdigest()[:32]
+
+
+def _filter_values(segments: Mapping[str, Any] | None) -> dict[str, str]:
+    segments = segments or {}
+    return {param: str(segments.get(segment) or "") for param, segment in FILTERS.items()}
+
+
+def _final_kind(kind: str, needs_review: bool, reviewed_kind: str, reviewed: bool) -> str:
+    if reviewed:
+        return reviewed_kind
+    return "in_review" if needs_review else kind
+
+
+def current_entries(cycle: Cycle, instrument: Instrument) -> dict[int, Entry]:
+    """Every submitted response of the cycle as a release would hold it (three queries)."""
+    rows = list(
+        Response.objects.filter(
+            cycle=cycle, status=Response.Status.SUBMITTED, scores__isnull=False
+        ).values_list("id", "team_id", "scores", "segments")
+    )
+    ids = [r[0] for r in rows]
+    text_keys = [i.key for i in instrument.items if i.type in TEXT_TYPES]
+    quotable = {f.name for f in Answer._meta.get_fields()} >= {"may_quote"}
+    fields = ["response_id", "item_key", "value"] + (["may_quote"] if quotable else [])
+    answers: dict[int, dict[str, tuple[str, bool]]] = {}
+    for row in Answer.objects.filter(response_id__in=ids, item_key__in=text_keys).values_list(
+        *fields
+    ):
+        value = row[2]
+        if isinstance(value, str) and value.strip():
+            answers.setdefault(row[0], {})[row[1]] = (value.strip(), bool(quotable and row[3]))
+    kinds: dict[tuple[int, str], str] = {}
+    for rid, key, kind, needs_review, reviewed_kind, reviewed_at in ClassifiedAction.objects.filter(
+        response_id__in=ids
+    ).values_list(
+        "response_id", "item_key", "kind", "needs_review", "reviewed_kind", "reviewed_at"
+    ):
+        kinds[(rid, key)] = _final_kind(kind, needs_review, reviewed_kind, reviewed_at is not None)
+    action_keys = {i.key for i in instrument.items if i.type == "action"}
+    out = {}
+    for rid, team_id, scores, segments in rows:
+        texts = tuple(
+            Text(
+                key,
+                text,
+                may_quote,
+                kinds.get((rid, key), "in_review") if key in action_keys else None,
+            )
+            for key, (text, may_quote) in sorted(answers.get(rid, {}).items())
+        )
+        filters = _filter_values(segments)
+        out[rid] = Entry(
+            rid,
+            digest(scores, filters, texts),
+            team_id,
+            ResponseScore.from_dict(scores),
+            filters,
+            texts,
+        )
+    return out
+
+
+def _entry_from_snapshot(s: ResponseSnapshot) -> Entry:
+    texts = tuple(Text(t["item_key"], t["text"], t["may_quote"], t["kind"]) for t in s.texts)
+    return Entry(
+        s.response_key, s.digest, s.team_id, ResponseScore.from_dict(s.scores), s.segments, texts
+    )
+
+
+def release_entries(release: Release) -> dict[int, Entry]:
+    """The responses a release included, as it held them (one query)."""
+    ids = list(release.people.values())
+    return {
+        s.response_key: _entry_from_snapshot(s) for s in ResponseSnapshot.objects.filter(pk__in=ids)
+    }
+
+
+def decode_rows(rows: Iterable[Iterable[Sequence[Any]]]) -> tuple[Row, ...]:
+    return tuple(frozenset((int(rid), str(d)) for rid, d in row) for row in rows)
+
+
+def encode_row(row: Row) -> list[list[Any]]:
+    return [[rid, d] for rid, d in sorted(row)]
+
+
+def cycle_teams(cycle: Cycle) -> dict[int, TeamInfo]:
+    """The cycle's teams with their current size (one query)."""
+    return {
+        t.pk: TeamInfo(t.pk, t.name, t.slug, t.size)
+        for t in cycle.teams.annotate(
+            size=Count("memberships", filter=Q(memberships__role__in=COUNTED_ROLES))
+        )
+    }
+
+
+def submissions_stamp(cycle: Cycle) -> str:
+    """Changes whenever what a release would be built from changes (two queries)."""
+    agg = Response.objects.filter(cycle=cycle, status=Response.Status.SUBMITTED).aggregate(
+        n=Count("pk"), last=Max("updated_at")
+    )
+    actions = ClassifiedAction.objects.filter(cycle=cycle).aggregate(
+        n=Count("pk"), last=Max("reviewed_at")
+    )
+    teams = sorted((t.id, t.name, t.slug, t.size) for t in cycle_teams(cycle).values())
+    body = json.dumps(
+        [agg["n"], str(agg["last"]), actions["n"], str(actions["last"]), teams],
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(body.encode()).hexdigest()[:40]
+
+
+def earlier_means(
+    cycle: Cycle,
+) -> tuple[list[tuple[str, dict[str, Any]]], dict[int, list[tuple[str, dict[str, Any]]]]]:
+    """Released construct means of the organisation and each team in earlier cycles, oldest
+    first (two queries): the trend lines."""
+    earlier = list(
+        Cycle.objects.filter(organization_id=cycle.organization_id, opens_on__lt=cycle.opens_on)
+        .exclude(state=Cycle.State.DRAFT)
+        .annotate(latest=Max("releases__id"))
+        .filter(latest__isnull=False)
+        .order_by("opens_on", "id")
+        .values_list("name", "latest")
+    )
+    names = {latest: name for name, latest in earlier}
+    org: list[tuple[str, dict[str, Any]]] = []
+    teams: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+    pages = (
+        ReleasePage.objects.filter(release_id__in=names)
+        .filter(Q(key="org") | Q(team__isnull=False))
+        .values_list("release_id", "team_id", "data__means", "data__overall__aggregate")
+    )
+    order = {latest: i for i, (_, latest) in enumerate(earlier)}
+    for release_id, team_id, means, overall in sorted(pages, key=lambda p: order[p[0]]):
+        name = names[release_id]
+        if team_id is None:
+            if overall:
+                org.append((name, {k: c["mean"] for k, c in overall["constructs"].items()}))
+        elif means:
+            teams.setdefault(team_id, []).append((name, means))
+    return org, teams
+
+
+# --- what pages read ---------------------------------------------------------------------
+
+
+def latest_release(cycle: Cycle) -> Release | None:
+    return (
+        Release.objects.filter(cycle=cycle)
+        .only("id", "number", "created_at", "n_included", "n_held_back", "threshold", "cycle_id")
+        .order_by("-number")
+        .first()
+    )
+
+
+def release_page(cycle: Cycle, key: str) -> tuple[Release | None, dict[str, Any] | None]:
+    """The latest release of the cycle and its page `key` (one query, two when the page is
+    absent: a group that is not released has no page)."""
+    page = (
+        ReleasePage.objects.filter(release__cycle=cycle, key=key)
+        .select_related("release")
+        .defer("release__people", "release__last_rows", "release__all_rows")
+        .order_by("-release__number")
+        .first()
+    )
+    latest = latest_release(cycle)
+    if page is None or latest is None or page.release_id != latest.pk:
+        return latest, None
+    return latest, page.data
+
+
+def organisation_cycles(org: Organization) -> list[Cycle]:
+    return _with_results(Cycle.objects.filter(organization=org))
+
+
+def team_cycles(team: Team) -> list[Cycle]:
+    """Only the cycles the team takes part in."""
+    return _with_results(Cycle.objects.filter(teams=team))
+
+
+def _with_results(cycles: Any) -> list[Cycle]:
+    """The cycles that may have results (not drafts), newest first (one query)."""
+    return list(
+        cycles.exclude(state=Cycle.State.DRAFT)
+        .select_related("instrument")
+        .order_by("-opens_on", "-id")
+    )
+
+
+def participation_counts(cycle: Cycle) -> dict[int, dict[str, int]]:
+    """Submitted and in-progress response counts per team (one query): counts, never names."""
+    rows = (
+        Response.objects.filter(cycle=cycle)
+        .values("team_id")
+        .annotate(
+            submitted=Count("pk", filter=Q(status=Response.Status.SUBMITTED)),
+            in_progress=Count("pk", filter=Q(status=Response.Status.DRAFT)),
+        )
+    )
+    return {
+        r["team_id"]: {"submitted": r["submitted"], "in_progress": r["in_progress"]} for r in rows
+    }
+
+
+def own_submitted_scores(cycle: Cycle, team: Team, user: Any) -> ResponseScore | None:
+    """The viewer's own submitted response in the team (one query): shown to them alone."""
+    scores = (
+        Response.objects.filter(
+            cycle=cycle, team=team, respondent=user, status=Response.Status.SUBMITTED
+        )
+        .values_list("scores", flat=True)
+        .first()
+    )
+    return ResponseScore.from_dict(scores) if scores else None
