@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,12 +27,15 @@ COUNTED_ROLES = (Role.MEMBER, Role.TEAM_LEAD)
 
 
 def digest(scores: Any, segments: Mapping[str, str], texts: Sequence[Text]) -> str:
-    """Identifies what a release would hold of a response: a change of any of it is a change."""
+    """Identifies what a release would hold of a response: a change of any of it is a change.
+
+    An action's label is left out: it is a reviewer's judgement, not the respondent's answer,
+    so a review shows at the next release without waiting for others."""
     body = json.dumps(
         [
             scores,
             dict(sorted(segments.items())),
-            [[t.item_key, t.text, t.may_quote, t.kind] for t in texts],
+            [[t.item_key, t.text, t.may_quote] for t in texts],
         ],
         sort_keys=True,
         separators=(",", ":"),
@@ -107,11 +111,31 @@ def _entry_from_snapshot(s: ResponseSnapshot) -> Entry:
 
 
 def release_entries(release: Release) -> dict[int, Entry]:
-    """The responses a release included, as it held them (one query)."""
-    ids = list(release.people.values())
-    return {
-        s.response_key: _entry_from_snapshot(s) for s in ResponseSnapshot.objects.filter(pk__in=ids)
+    """The responses a release included, as it held them, with their actions' current
+    labels (two queries)."""
+    snapshots = list(ResponseSnapshot.objects.filter(pk__in=list(release.people.values())))
+    rows = ClassifiedAction.objects.filter(
+        response_id__in=[s.response_key for s in snapshots]
+    ).values_list(
+        "response_id", "item_key", "text", "kind", "needs_review", "reviewed_kind", "reviewed_at"
+    )
+    kinds = {
+        (rid, key, text): _final_kind(kind, needs_review, reviewed_kind, reviewed_at is not None)
+        for rid, key, text, kind, needs_review, reviewed_kind, reviewed_at in rows
     }
+    out = {}
+    for s in snapshots:
+        entry = _entry_from_snapshot(s)
+        texts = tuple(
+            t
+            if t.kind is None
+            else dataclasses.replace(
+                t, kind=kinds.get((s.response_key, t.item_key, t.text), t.kind)
+            )
+            for t in entry.texts
+        )
+        out[s.response_key] = dataclasses.replace(entry, texts=texts)
+    return out
 
 
 def decode_rows(rows: Iterable[Iterable[Sequence[Any]]]) -> tuple[Row, ...]:

@@ -7,7 +7,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from reports.models import Report
 from tests.conftest import PASSWORD
-from tests.reports.test_dashboards import add_people, submit
+from tests.builders import add_people, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -13,7 +13,7 @@ from orgs.models import Membership
 from reports.models import Report
 from tests.browser.conftest import answer_visible_items
 from tests.conftest import PASSWORD
-from tests.reports.test_dashboards import add_people, submit
+from tests.builders import add_people, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

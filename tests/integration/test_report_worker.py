@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from reports.models import Report
 from tests.integration.conftest import wait_for
-from tests.reports.test_dashboards import add_people, submit
+from tests.builders import add_people, submit
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -15,7 +15,7 @@ from assessments.demo import GUARDRAILS
 from orgs.models import AuditEvent
 from reports import services
 from reports.models import Report
-from tests.reports.test_dashboards import add_people, submit
+from tests.builders import add_people, release, submit
 
 
 @pytest.fixture
@@ -23,6 +23,7 @@ def alpha_results(world, cycle, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     for user in [world.tess, world.max, *add_people(world.acme, world.alpha, 2)]:
         submit(cycle, world.alpha, user, GUARDRAILS)
+    release(cycle)
     return cycle
 
 
@@ -121,7 +122,7 @@ def test_bad_parameters_are_clear_4xx(world, alpha_results, login):
 
 def test_team_below_threshold_gets_no_report(world, alpha_results, login):
     response = post_request(login(world.bob), alpha_results, team="beta")
-    assert response.status_code == 400 and "responses a report needs" in response.content.decode()
+    assert response.status_code == 400 and "no released results" in response.content.decode()
 
 
 def test_failed_render_shows_its_message_and_can_be_retried(
