@@ -1,0 +1,198 @@
+"""The seven attacks that once recovered individual answers, as regression tests.
+
+Each runs against stored releases through the same views a leader or team lead uses, and an
+end-to-end audit checks what the pages show against the ground truth in the database: every
+group a page shows has the people disclosure control planned, and no combination of groups
+over all releases of the cycle isolates a person (tests/reports/test_disclosure_audit.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from django.urls import reverse
+
+from assessments.demo import GUARDRAILS, RECOUPLED
+from assessments.models import Answer, ClassifiedAction, Response
+from assessments.services import reopen_response, submit_response
+from orgs.models import Team
+from reports.models import Release, ResponseSnapshot
+from tests.builders import add_people, release, submit
+from tests.reports.test_disclosure_audit import exposed
+
+K = 3
+SECRET = "secret-words-of-one-person"
+
+
+def export(client, table, **params):
+    query = "&".join(f"{k}={v}" for k, v in {"table": table, **params}.items())
+    body = client.get(reverse("org_dashboard_export", args=["acme"]) + "?" + query)
+    assert body.status_code == 200
+    return list(csv.DictReader(io.StringIO(body.content.decode())))
+
+
+def audit(cycle):
+    """Rebuild every shown group of every release from the database and check it."""
+    rows = []
+    for rel in Release.objects.filter(cycle=cycle).order_by("number"):
+        snaps = {
+            s.response_key: s for s in ResponseSnapshot.objects.filter(pk__in=rel.people.values())
+        }
+        version = {rid: (rid, s.digest) for rid, s in snaps.items()}
+        teams = {t.pk: t.name for t in Team.objects.filter(organization=cycle.organization)}
+        for page in rel.pages.all():
+            data = page.data
+            if page.key.startswith("team:"):
+                team_id = int(page.key.split(":")[1])
+                members = {version[r] for r, s in snaps.items() if s.team_id == team_id}
+                assert data["n"] == len(members)
+                rows.append(frozenset(members))
+                continue
+            if not data.get("visible"):
+                continue
+            dim, value = page.key.split("?")[1].split("=") if "?" in page.key else (None, None)
+            pooled = set(data.get("pooled_teams") or [])
+            union = set()
+            for g in data["groups"]:
+                in_unit = {
+                    version[r]
+                    for r, s in snaps.items()
+                    if (teams[s.team_id] == g["name"])
+                    or (g["name"] == "Other teams (pooled)" and teams[s.team_id] in pooled_of(rel))
+                }
+                members = {v for v in in_unit if dim is None or snaps[v[0]].segments[dim] == value}
+                assert g["n"] == len(members), (page.key, g["name"])
+                assert g["n"] >= K
+                rows.append(frozenset(members))
+                union |= members
+            assert data["n_counted"] == len(union)
+            rows.append(frozenset(union))
+            if dim is None:
+                assert pooled <= set(pooled_of(rel))
+    assert not exposed(rows), "a person is exposed by what the pages show"
+    return rows
+
+
+def pooled_of(rel):
+    page = rel.pages.filter(key="org").first()
+    return set(page.data.get("pooled_teams") or []) if page else set()
+
+
+@pytest.fixture
+def org(world, cycle):
+    """Alpha: 4 people in 'build', 3 of them engineers (the attack's Search Assistant);
+    Beta: 2; Gamma and Delta: 1 each (pooled with Beta); Epsilon: 6."""
+    extra = {}
+    for name in ("Gamma", "Delta", "Epsilon"):
+        extra[name] = Team.objects.create(organization=world.acme, name=name, slug=name.lower())
+        cycle.teams.add(extra[name])
+    people = {
+        world.alpha: [world.tess, world.max, *add_people(world.acme, world.alpha, 2)],
+        world.beta: [world.bob, *add_people(world.acme, world.beta, 1)],
+        extra["Gamma"]: add_people(world.acme, extra["Gamma"], 1),
+        extra["Delta"]: add_people(world.acme, extra["Delta"], 1),
+        extra["Epsilon"]: add_people(world.acme, extra["Epsilon"], 6),
+    }
+    for team, users in people.items():
+        for i, user in enumerate(users):
+            role = "engineering" if (team == world.alpha and i < 3) or i % 2 else "design"
+            extra: dict[str, object] = {"ctx_lifecycle_stage": "build"}
+            if user == world.max:
+                extra["act_individual"] = SECRET
+            submit(cycle, team, user, GUARDRAILS, role=role, extra=extra)
+    release(cycle)
+    return cycle
+
+
+def test_attack_1_two_filters_subtracted(world, org, login):
+    client = login(world.leo)
+    by_stage = {r["team"]: r for r in export(client, "teams", cycle=org.slug, stage="build")}
+    both = {
+        r["team"]: r
+        for r in export(client, "teams", cycle=org.slug, role="engineering", stage="build")
+    }
+    unfiltered = {r["team"]: r for r in export(client, "teams", cycle=org.slug)}
+    assert "Epsilon" in {r["team"] for r in export(client, "teams", role="design")}  # cells shown
+    for team in set(by_stage) | set(both):
+        ns = {int(t[team]["n"]) for t in (by_stage, both, unfiltered) if team in t}
+        assert all(a == b or abs(a - b) >= K for a in ns for b in ns), (team, ns)
+    # The chart JSON on the page holds the same groups as the CSV, no more.
+    page = client.get(reverse("org_dashboard", args=["acme"]) + "?role=engineering&stage=build")
+    assert "one at a time" in page.content.decode()
+    audit(org)
+
+
+def test_attack_2_the_pool_differenced(world, org, login):
+    client = login(world.leo)
+    pools = []
+    for params in ({}, {"role": "engineering"}, {"role": "design"}, {"stage": "build"}):
+        rows = {r["team"]: int(r["n"]) for r in export(client, "teams", **params)}
+        if "Other teams (pooled)" in rows:
+            pools.append(rows["Other teams (pooled)"])
+    assert pools and all(a == b or abs(a - b) >= K for a in pools for b in pools)
+    audit(org)
+
+
+def test_attack_3_before_and_after_a_reopen_or_a_new_submission(world, org, login):
+    client = login(world.leo)
+    before = export(client, "teams")
+    target = Response.objects.filter(team=world.alpha, respondent=world.max).get()
+    reopen_response(world.tess, target, "typo")
+    release(org)
+    assert export(client, "teams") == before  # the reopen waits for a batch of k
+    target.refresh_from_db()
+    submit_response(target)
+    newcomer = add_people(world.acme, world.alpha, 1, start=40)[0]
+    submit(org, world.alpha, newcomer, RECOUPLED, extra={"ctx_lifecycle_stage": "build"})
+    release(org)
+    after = export(client, "teams")
+    alpha_n = {int(r["n"]) for r in (*before, *after) if r["team"] == "Alpha"}
+    assert all(a == b or abs(a - b) >= K for a in alpha_n for b in alpha_n)
+    audit(org)
+
+
+def test_attack_4_the_one_person_exception_shows_only_your_own(world, org, login):
+    gamma = Team.objects.get(organization=world.acme, slug="gamma")
+    author = Response.objects.get(team=gamma).respondent
+    author.memberships.all().delete()
+    world.membership(world.alice).__class__.objects.filter(user=world.alice).update(team=gamma)
+    page = login(world.alice).get(reverse("team_dashboard", args=["acme", "gamma"]))
+    assert "Your own scores" not in page.content.decode()
+    assert "Recoupling profile" not in page.content.decode()
+
+
+def test_attack_6_no_spread_for_small_groups(world, org, login):
+    client = login(world.tess)
+    body = client.get(
+        reverse("team_dashboard_export", args=["acme", "alpha"]) + "?table=constructs"
+    )
+    rows = list(csv.DictReader(io.StringIO(body.content.decode())))
+    assert "min" not in rows[0] and "max" not in rows[0]
+    assert all(r["sd"] == "" for r in rows)  # n = 4 < 2k
+    view = client.get(reverse("team_dashboard", args=["acme", "alpha"])).context["view"]
+    text = json.dumps(view)
+    assert '"min":' not in text.replace('"min": null', "") and '"max":' not in text.replace(
+        '"max": null', ""
+    )
+    leader_view = login(world.leo).get(reverse("org_dashboard", args=["acme"])).context["view"]
+    epsilon = next(g for g in leader_view["groups"] if g["name"] == "Epsilon")
+    assert all(c["sd"] is not None for c in epsilon["aggregate"]["constructs"].values())  # 6 = 2k
+
+
+def test_attack_7_free_text_is_quoted_only_where_allowed(world, org, login):
+    assert Answer.objects.filter(value=SECRET).exists()
+    assert ClassifiedAction.objects.filter(text=SECRET).exists()
+    for user, url in (
+        (world.tess, reverse("team_dashboard", args=["acme", "alpha"])),
+        (world.tess, reverse("team_dashboard_export", args=["acme", "alpha"]) + "?table=actions"),
+        (world.leo, reverse("org_dashboard", args=["acme"])),
+        (world.leo, reverse("org_dashboard_export", args=["acme"]) + "?table=actions"),
+    ):
+        assert SECRET not in login(user).get(url).content.decode()
+    from reports.pdf import render_html
+
+    html = render_html(world.acme, org, world.alpha) + render_html(world.acme, org, None)
+    assert SECRET not in html
