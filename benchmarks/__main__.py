@@ -22,7 +22,8 @@ from typing import Any
 from .database import Server
 
 HERE = Path(__file__).resolve().parent
-PARTS = ("domain", "pages", "pdf", "autosave")
+PARTS = ("domain", "releases", "pages", "pdf", "autosave", "releases1000")
+DEFAULT_PARTS = ("domain", "releases", "pages", "pdf", "autosave", "releases1000")
 PROFILES = (
     "scoring",
     "classify",
@@ -36,7 +37,10 @@ PROFILES = (
 ORDER = (
     "scoring_responses_per_s",
     "classify_actions_per_s",
+    "release_build_s",
+    "release_build_s_1000",
     "org_dashboard_ratio",
+    "org_dashboard_cold_ratio",
     "team_dashboard_ratio",
     "org_dashboard_queries",
     "team_dashboard_queries",
@@ -137,6 +141,14 @@ def run(args: argparse.Namespace, server: Server, database_url: str, started: fl
     print(f"bench: {large_n}-team organisation: {large.counts}", flush=True)
 
     results: dict[str, dict[str, Any]] = {}
+    # Pages read releases: every organisation gets its releases first (timed for the large).
+    from . import releases as release_bench
+
+    build_s = release_bench.release_all(large)
+    release_bench.release_all(small)
+    if "releases" in args.parts:
+        results |= release_bench.release_entry(build_s, large, "release_build_s", 5)
+    t = phase("releases", t)
     seconds = float(os.environ.get("BENCH_AUTOSAVE_SECONDS", "10" if args.quick else "60"))
     users = int(os.environ.get("BENCH_AUTOSAVE_USERS", "50"))
     think_ms = float(os.environ.get("BENCH_AUTOSAVE_THINK_MS", "1000"))
@@ -165,6 +177,11 @@ def run(args: argparse.Namespace, server: Server, database_url: str, started: fl
 
         results |= autosave.load_test(large, database_url, seconds, users, think_ms)
         t = phase("autosave", t)
+    if "releases1000" in args.parts and not args.quick:
+        huge = fixtures.build_org("bench-huge", 1000, password_hash)
+        seconds = release_bench.release_all(huge)
+        results |= release_bench.release_entry(seconds, huge, "release_build_s_1000", 25)
+        t = phase("releases at 1,000 teams", t)
     for name in args.profile:
         from . import profiling
 

@@ -49,7 +49,7 @@ def pdf_times(bench: BenchOrg, runs: int = RUNS) -> dict[str, dict[str, Any]]:
     warm, _, _ = _time(lambda: pdf.render_pdf(org, cycle, None), runs)
     results["org_pdf_s"] = entry(
         median(cold),
-        target=15,
+        target=10,
         op="<=",
         unit="s",
         n=len(cold),
