@@ -25,6 +25,7 @@ node_modules/.installed: package.json package-lock.json
 run: setup
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py seed_demo
+	DEBUG=true $(PY) manage.py release_results
 	DEBUG=true PORT=$(PORT) bash scripts/run.sh
 
 test: setup

@@ -107,7 +107,11 @@ def org_dashboard(request: HttpRequest, m: Membership) -> HttpResponse:
 @require_POST
 def release_now(request: HttpRequest, m: Membership) -> HttpResponse:
     """An org admin asks for a new release now instead of waiting for the periodic pass."""
-    cycle = cycle_in_org(m, request.POST.get("cycle", "")[:60])
+    try:
+        cycle = cycle_in_org(m, request.POST.get("cycle", "")[:60])
+    except Http404:  # an unknown cycle is the admin's mistake: say so, don't hide it
+        messages.error(request, "Choose a cycle to release.")
+        return render(request, "400.html", {"m": m}, status=400)
     build_release_task.delay(cycle.pk, Release.Reason.REQUESTED)
     messages.info(
         request,

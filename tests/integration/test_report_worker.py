@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from reports.models import Report
 from tests.integration.conftest import wait_for
-from tests.builders import add_people, submit
+from tests.builders import add_people, release, submit
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -33,6 +33,7 @@ def alpha_results(world, cycle):
 
     for user in [world.tess, world.max, *add_people(world.acme, world.alpha, 2)]:
         submit(cycle, world.alpha, user, GUARDRAILS)
+    release(cycle)
     return cycle
 
 
@@ -104,3 +105,27 @@ def test_killing_the_worker_mid_render_still_ends_ready_exactly_once(
     assert report.attempts == 2  # the render ran again after the kill, and only once more
     assert report.file.name.endswith(f"report-{report.pk}.pdf")
     assert os.listdir(os.path.dirname(report.file.path)) == [os.path.basename(report.file.name)]
+
+
+def test_the_worker_releases_new_submissions_in_batches(world, cycle, start_worker, login):
+    """The periodic pass, run by a real worker: three submissions make a release; one more
+    waits for enough others."""
+    from assessments.demo import GUARDRAILS
+    from reports.models import Release
+    from reports.tasks import refresh_releases_task
+
+    start_worker()
+    for user in [world.tess, world.max, *add_people(world.acme, world.alpha, 1)]:
+        submit(cycle, world.alpha, user, GUARDRAILS)
+    refresh_releases_task.delay()
+    wait_for(lambda: Release.objects.filter(cycle=cycle).exists(), what="first release")
+    first = Release.objects.get(cycle=cycle)
+    assert first.n_included == 3
+    page = login(world.leo).get(reverse("org_dashboard", args=["acme"])).content.decode()
+    assert "3 responses" in page and "Alpha (n=3)" in page
+    submit(cycle, world.alpha, add_people(world.acme, world.alpha, 1, start=7)[0], GUARDRAILS)
+    refresh_releases_task.delay()
+    wait_for(
+        lambda: Release.objects.get(pk=first.pk).n_held_back == 1, what="a held-back submission"
+    )
+    assert Release.objects.filter(cycle=cycle).count() == 1

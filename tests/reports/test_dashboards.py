@@ -302,3 +302,18 @@ def test_dashboards_still_answer_while_the_shared_cache_is_down(world, results, 
     settings.CACHES = {"default": shared_cache("redis://127.0.0.1:1/0")}  # nothing listens
     assert "Alpha (n=4)" in login(world.leo).get(org_url()).content.decode()
     assert login(world.tess).get(team_url()).status_code == 200
+
+
+def test_an_org_admin_can_release_now_and_others_cannot(world, results, login):
+    from reports.models import Release
+
+    url = reverse("release_now", args=["acme"])
+    assert login(world.leo).post(url, {"cycle": results.slug}).status_code == 403
+    assert login(world.charlie).post(url, {"cycle": results.slug}).status_code == 404
+    bad = login(world.alice).post(url, {"cycle": "nope"})
+    assert bad.status_code == 400 and "Choose a cycle to release" in bad.content.decode()
+    before = Release.objects.filter(cycle=results).count()
+    response = login(world.alice).post(url, {"cycle": results.slug})
+    assert response.status_code == 302 and response["Location"].endswith(f"?cycle={results.slug}")
+    assert Release.objects.filter(cycle=results).count() == before + 1  # eager in tests
+    assert login(world.alice).get(url).status_code == 405
