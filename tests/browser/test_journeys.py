@@ -12,8 +12,8 @@ from assessments.models import ClassifiedAction
 from orgs.models import Membership
 from reports.models import Report
 from tests.browser.conftest import answer_visible_items
-from tests.conftest import PASSWORD
 from tests.builders import add_people, submit
+from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,8 +12,8 @@ import pytest
 from django.urls import reverse
 
 from reports.models import Report
-from tests.integration.conftest import wait_for
 from tests.builders import add_people, release, submit
+from tests.integration.conftest import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -90,9 +91,7 @@ def test_one_person_team_sees_only_its_own_scores(world, cycle, login):
     assert "Your own scores" not in login(world.leo).get(team_url("solo")).content.decode()
 
 
-def test_whoever_joins_a_one_person_team_sees_nothing_of_the_previous_answers(
-    world, cycle, login
-):
+def test_whoever_joins_a_one_person_team_sees_nothing_of_the_previous_answers(world, cycle, login):
     """Attack 4: an admin (or the next member) of a one-person team saw its answers."""
     solo = Team.objects.create(organization=world.acme, name="Solo", slug="solo")
     cycle.teams.add(solo)
