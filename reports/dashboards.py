@@ -94,7 +94,7 @@ class GroupResult:
     name: str
     n: int
     aggregate: GroupAggregate
-    facts: Facts
+    facts: Facts | None
     slug: str = ""
     recommendations: list[Any] = field(default_factory=list)
 
@@ -139,11 +139,21 @@ def _private(agg: GroupAggregate, threshold: int) -> GroupAggregate:
 
 
 def group_result(
-    instrument: Instrument, key: str, name: str, members: Sequence[Entry], threshold: int
+    instrument: Instrument,
+    key: str,
+    name: str,
+    members: Sequence[Entry],
+    threshold: int,
+    *,
+    with_facts: bool = True,
 ) -> GroupResult:
+    """A group's aggregate, and (unless `with_facts` is off: filtered groups get no
+    recommendations) the facts the recommendation rules read."""
     agg = _private(aggregate([r.score for r in members], instrument.thresholds), threshold)
-    distribution, answered = item_counts(instrument, [r.answers for r in members])
-    facts = facts_from_aggregate(instrument.version, agg, distribution, answered)
+    facts = None
+    if with_facts:
+        distribution, answered = item_counts(instrument, [r.answers for r in members])
+        facts = facts_from_aggregate(instrument.version, agg, distribution, answered)
     return GroupResult(key, name, len(members), agg, facts)
 
 
@@ -288,14 +298,17 @@ def team_view(
     members: Sequence[Entry],
     threshold: int,
     history: Sequence[tuple[str, Mapping[str, float | None]]] = (),
+    cycle_name: str = "This cycle",
+    group: GroupResult | None = None,
 ) -> dict[str, Any]:
     """A released team's page: scores, profile, practices, free text, recommendations, trend.
 
-    `history`: earlier cycles' released construct means for this team, oldest first."""
+    `history`: earlier cycles' released construct means for this team, oldest first;
+    `group`: the team's group result when already computed."""
     n = len(members)
-    group = group_result(instrument, f"team:{team.id}", team.name, members, threshold)
+    group = group or group_result(instrument, f"team:{team.id}", team.name, members, threshold)
     agg = group.aggregate
-    recs = [recommendation_view(r) for r in recommend(rules, group.facts)]
+    recs = [recommendation_view(r) for r in recommend(rules, group.facts)] if group.facts else []
     rows = construct_rows(agg)
     view: dict[str, Any] = {
         "visible": True,
@@ -304,7 +317,6 @@ def team_view(
         "team_size": team.size,
         "constructs": rows,
         "means": agg.means(),
-        "construct_chart": charts.construct_chart("team-constructs", rows),
         "profile": _profile_view(agg),
         "gap": agg.gap,
         "practice_rows": practice_adoption(instrument, members),
@@ -315,9 +327,22 @@ def team_view(
         "instrument_version": instrument.version,
         "sd_shown": sd_allowed(n, threshold),
     }
-    view["practice_chart"] = charts.practice_chart("team-practices", view["practice_rows"])
-    view["trend"] = trend_view("team-trend", [*history, ("This cycle", agg.means())])
+    view["trend"] = trend_view([*history, (cycle_name, agg.means())])
     return view
+
+
+def with_team_charts(view: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored team page with its charts drawn (cheap for one team, so done when read)."""
+    out = dict(view)
+    if not out.get("visible"):
+        return out
+    out["construct_chart"] = charts.construct_chart("team-constructs", out["constructs"])
+    out["practice_chart"] = charts.practice_chart("team-practices", out["practice_rows"])
+    if out.get("trend"):
+        trend = dict(out["trend"])
+        trend["chart"] = charts.trend_chart("team-trend", trend["cycles"], trend["series"])
+        out["trend"] = trend
+    return out
 
 
 def _profile_view(agg: GroupAggregate) -> dict[str, Any]:
@@ -333,9 +358,7 @@ def _profile_view(agg: GroupAggregate) -> dict[str, Any]:
     }
 
 
-def trend_view(
-    chart_id: str, points: Sequence[tuple[str, Mapping[str, float | None]]]
-) -> dict[str, Any] | None:
+def trend_view(points: Sequence[tuple[str, Mapping[str, float | None]]]) -> dict[str, Any] | None:
     """Released construct means over cycles, with the change over the last step."""
     if len(points) < 2:
         return None
@@ -355,7 +378,8 @@ def trend_view(
         improved = None if not change else (change < 0) == (meta["polarity"] == "lower_is_better")
         deltas.append({"label": meta["label"], "change": change, "improved": improved})
     return {
-        "chart": charts.trend_chart(chart_id, [name for name, _ in points], series),
+        "cycles": [name for name, _ in points],
+        "series": series,
         "deltas": deltas,
         "from": previous_name,
         "to": current_name,
@@ -382,6 +406,8 @@ def org_view(
     pooled_teams: Sequence[str] = (),
     hidden_teams: int = 0,
     history: Sequence[tuple[str, Mapping[str, float | None]]] = (),
+    cycle_name: str = "This cycle",
+    computed: Mapping[str, GroupResult] | None = None,
 ) -> dict[str, Any]:
     """The organisation page over released units (teams and pool, or their cells under one
     filter value). Organisation-wide figures are over the union of the units shown, so no
@@ -389,7 +415,9 @@ def org_view(
     quotes use the unfiltered page only."""
     groups = []
     for u in units:
-        g = group_result(instrument, u.key, u.name, u.members, threshold)
+        g = (computed or {}).get(u.key) or group_result(
+            instrument, u.key, u.name, u.members, threshold, with_facts=not filtered
+        )
         g.slug = u.slug
         groups.append(g)
     counted = [r for u in units for r in u.members]
@@ -404,15 +432,20 @@ def org_view(
     }
     if not view["visible"]:
         return view
-    overall = group_result(instrument, "org", "Organisation", counted, threshold)
+    overall = group_result(
+        instrument, "org", "Organisation", counted, threshold, with_facts=not filtered
+    )
     view["overall"] = overall
     view |= _org_charts(instrument, groups, counted)
     if filtered:
         return view
     view |= _lift_view(instrument, counted)
     view["free_text"] = free_text_view(instrument, counted)
-    view["trend"] = trend_view("org-trend", [*history, ("This cycle", overall.aggregate.means())])
-    ranked = rank_leadership_actions(rules, {g.name: g.facts for g in groups})
+    trend = trend_view([*history, (cycle_name, overall.aggregate.means())])
+    if trend:
+        trend["chart"] = charts.trend_chart("org-trend", trend["cycles"], trend["series"])
+    view["trend"] = trend
+    ranked = rank_leadership_actions(rules, {g.name: g.facts for g in groups if g.facts})
     view["actions"] = [
         {
             "rule_id": a.rule.id,

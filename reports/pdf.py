@@ -21,7 +21,7 @@ from weasyprint.urls import URLFetcher
 from assessments.models import Cycle
 from orgs.models import Organization, Team
 
-from . import selectors
+from . import dashboards, selectors
 from .charts import Chart
 from .release_builder import ORG_PAGE
 from .svg import render_svg
@@ -67,6 +67,7 @@ def _released(cycle: Cycle, key: str, threshold: int) -> tuple[Any, dict[str, An
 
 def team_context(org: Organization, cycle: Cycle, team: Team) -> dict[str, Any]:
     release, view = _released(cycle, f"team:{team.pk}", org.anonymity_threshold)
+    view = dashboards.with_team_charts(view)
     if view.get("visible"):
         view["construct_svg"] = svg(view["construct_chart"])
         view["practice_svg"] = svg(view["practice_chart"])

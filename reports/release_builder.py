@@ -9,6 +9,7 @@ The result is JSON-ready, so dashboards, exports and PDFs read one stored snapsh
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from assessments.recommend import Rule
 
 from . import dashboards
 from .dashboards import POOL_LABEL, Entry, TeamInfo, Unit
-from .disclosure import POOL, Person, Plan, Prior, plan_release, team_key
+from .disclosure import POOL, Person, Plan, Prior, plan_release
 
 Means = Mapping[str, float | None]
 ORG_PAGE = "org"
@@ -41,6 +42,7 @@ class ReleaseInput:
     prior_entries: Mapping[int, Entry] = field(default_factory=dict)  # as last released
     team_history: Mapping[int, Sequence[tuple[str, Means]]] = field(default_factory=dict)
     org_history: Sequence[tuple[str, Means]] = ()
+    cycle_name: str = "This cycle"
 
 
 @dataclass(frozen=True)
@@ -73,22 +75,6 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
     def members(row: frozenset[tuple[int, str]]) -> tuple[Entry, ...]:
         return tuple(sorted((entries[rid] for rid, _ in row), key=lambda e: e.rid))
 
-    pages: dict[str, dict[str, Any]] = {}
-    for team_id, row in plan.teams.items():
-        team = data.teams.get(team_id)
-        if team is None:
-            continue
-        pages[team_key(team_id)] = to_plain(
-            dashboards.team_view(
-                data.instrument,
-                data.rules,
-                team,
-                members(row),
-                k,
-                data.team_history.get(team_id, ()),
-            )
-        )
-
     def unit(key: str, row: frozenset[tuple[int, str]]) -> Unit:
         if key == POOL:
             return Unit(POOL, POOL_LABEL, "", members(row))
@@ -96,9 +82,31 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
         return Unit(key, team.name, team.slug, members(row))
 
     units = sorted(
-        (unit(key, row) for key, row in plan.unit_rows().items()),
+        (unit(key, row) for key, row in plan.unit_rows().items() if _known(key, data.teams)),
         key=lambda u: (u.key == POOL, u.name.lower()),
     )
+    # Each unit's aggregate once: its team page and the organisation page share it.
+    computed = {
+        u.key: dashboards.group_result(data.instrument, u.key, u.name, u.members, k) for u in units
+    }
+    pages: dict[str, dict[str, Any]] = {}
+    for u in units:
+        if u.key == POOL:
+            continue
+        team_id = int(u.key.split(":")[1])
+        pages[u.key] = to_plain(
+            dashboards.team_view(
+                data.instrument,
+                data.rules,
+                data.teams[team_id],
+                u.members,
+                k,
+                data.team_history.get(team_id, ()),
+                data.cycle_name,
+                group=computed[u.key],
+            )
+        )
+
     pooled = [data.teams[t].name for t in plan.pool_teams if t in data.teams]
     hidden = 0 if plan.pool is not None else len(plan.pool_teams)
     pages[ORG_PAGE] = to_plain(
@@ -111,16 +119,15 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
             pooled_teams=pooled if plan.pool is not None else (),
             hidden_teams=hidden,
             history=data.org_history,
+            cycle_name=data.cycle_name,
+            computed=computed,
         )
     )
     for dim in dashboards.FILTERS:
         for value in sorted({v for (_, d, v) in plan.cells if d == dim}):
             cells = plan.cell_units(dim, value)
             filtered_units = sorted(
-                (
-                    dataclasses.replace(unit(key, row), members=members(row))
-                    for key, row in cells.items()
-                ),
+                (unit(key, row) for key, row in cells.items() if _known(key, data.teams)),
                 key=lambda u: (u.key == POOL, u.name.lower()),
             )
             pages[org_page_key({dim: value})] = to_plain(
@@ -136,28 +143,44 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
     return BuiltRelease(plan, entries, pages)
 
 
+def _known(key: str, teams: Mapping[int, TeamInfo]) -> bool:
+    """A unit whose team still takes part in the cycle (a team taken out has no page)."""
+    return key == POOL or int(key.split(":")[1]) in teams
+
+
 # --- JSON-ready pages --------------------------------------------------------------------
 
 _SKIP_FIELDS = {"facts", "recommendations", "item_means"}
 
 
+@functools.cache
+def _shape(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A dataclass's fields and properties, looked up once per class."""
+    fields = tuple(f.name for f in dataclasses.fields(cls) if f.name not in _SKIP_FIELDS)
+    properties = tuple(
+        name
+        for name in dir(cls)
+        if isinstance(getattr(cls, name, None), property) and name not in fields
+    )
+    return fields, properties
+
+
 def to_plain(value: Any) -> Any:
     """Dataclasses (with their properties, e.g. a profile's label), tuples and dicts as
     plain JSON values. NaN and infinity become None (JSON has neither)."""
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_plain(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out = {
-            f.name: to_plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.name not in _SKIP_FIELDS
-        }
-        for name in dir(type(value)):
-            if isinstance(getattr(type(value), name, None), property) and name not in out:
-                out[name] = to_plain(getattr(value, name))
-        return out
+        fields, properties = _shape(type(value))
+        return {name: to_plain(getattr(value, name)) for name in (*fields, *properties)}
     if isinstance(value, Mapping):
         return {str(k): to_plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [to_plain(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+    if isinstance(value, set | frozenset):
+        return [to_plain(v) for v in sorted(value)]
     return value

@@ -76,6 +76,7 @@ def _build(cycle: Cycle, latest: Release | None) -> BuiltRelease:
             prior_entries=prior_entries,
             team_history=team_history,
             org_history=org_history,
+            cycle_name=cycle.name,
         )
     )
 

@@ -274,10 +274,14 @@ def _team_context(request: HttpRequest, m: Membership, team: Team) -> dict[str, 
     if cycle is not None:
         release, page = selectors.release_page(cycle, f"team:{team.pk}")
         context["release"] = release
-        context["view"] = page or {
-            "visible": False,
-            "threshold": m.organization.anonymity_threshold,
-        }
+        context["view"] = (
+            dashboards.with_team_charts(page)
+            if page
+            else {
+                "visible": False,
+                "threshold": m.organization.anonymity_threshold,
+            }
+        )
     return context
 
 
