@@ -32,9 +32,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+import logging
 from itertools import combinations
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 Version = tuple[int, str]  # (response id, digest of what the release holds of it)
 Row = frozenset[Version]
@@ -336,8 +339,9 @@ def plan_release(
         # Rule 4: the audit, block by block; degrade filter cells first, then hold back.
         clean = not hold
         if clean:
+            prior_set = set(prior.rows)
             for block in _blocks([*prior.rows, *keyed.values()]):
-                if not exposed_classes(block, k):
+                if not _newly_exposed(block, prior_set, k):
                     continue
                 clean = False
                 involved = {u for u, row in units.items() if any(row & r for r in block)}
@@ -350,7 +354,36 @@ def plan_release(
         if clean:
             return _plan(k, people, pending - applied, attempt, prior, groups)
         applied -= {rid for rid in applied if team_of[rid] in hold}
-    raise RuntimeError("disclosure planning did not settle")  # pragma: no cover
+    # Not reached in practice (each pass releases less); if it were, release nothing new.
+    log.error("disclosure planning did not settle; nothing new is released")  # pragma: no cover
+    return _unchanged(k, prior, pending)  # pragma: no cover
+
+
+def _newly_exposed(block: Sequence[Row], prior_rows: set[Row], k: int) -> bool:
+    """Does the block expose a class that earlier releases alone did not? (What earlier
+    releases showed cannot be taken back: after the threshold is raised, groups released
+    under the old one would otherwise stop every later release.)"""
+    found = exposed_classes(block, k)
+    if not found:
+        return False
+    earlier = [r for r in block if r in prior_rows]
+    return bool(set(found) - set(exposed_classes(earlier, k)))
+
+
+def _unchanged(k: int, prior: Prior, pending: set[int]) -> Plan:
+    """The previous release again, every change held back."""
+    attempt = _attempt(prior.people, k, (), prior, frozenset(), frozenset())
+    return Plan(
+        threshold=k,
+        people=dict(prior.people),
+        held_back=frozenset(pending),
+        teams={t: r for t, r in attempt.teams.items() if r == prior.last.get(team_key(t))},
+        pool_teams=attempt.pooled,
+        pool=attempt.pool if attempt.pool == prior.last.get(POOL) else None,
+        cells={},
+        rows=tuple(prior.rows),
+        last=dict(prior.last),
+    )
 
 
 def _plan(

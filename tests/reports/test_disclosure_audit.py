@@ -155,3 +155,13 @@ def test_the_pool_is_the_same_teams_under_every_filter():
     assert plan.pool_teams == (1, 2)
     assert plan.pool is not None and len(plan.pool) == 3
     assert not exposed(shown_rows(plan))
+
+
+def test_raising_the_threshold_does_not_stop_later_releases():
+    teams = [(1, "pm", "build")] * 3 + [(1, "engineering", "build")] * 3 + [(2, "pm", "x")] * 8
+    current = {i: Person(i, "d1", t, {"role": r, "stage": s}) for i, (t, r, s) in enumerate(teams)}
+    first = plan_release(Prior(), current, 3, DIMS)
+    assert first.cells  # role cells of 3 released under k = 3
+    current |= {i: Person(i, "d1", 2, {"role": "pm", "stage": "x"}) for i in range(14, 19)}
+    second = plan_release(Prior(first.people, first.last, first.rows), current, 5, DIMS)
+    assert len(second.people) == 19 and not second.held_back  # team 2 grew by 5 = k
