@@ -30,9 +30,9 @@ test_disclosure_audit.py).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-import logging
 from itertools import combinations
 
 import numpy as np

@@ -1,12 +1,15 @@
-"""Requesting, rendering and storing PDF reports. The request never waits for a render."""
+"""Requesting and tracking PDF reports, and queueing releases. The request never waits for
+a render. Tasks are queued by name (`queue`), so this module does not import the tasks
+that import it; rendering itself lives in reports/rendering.py, which only workers load."""
 
 from __future__ import annotations
 
 import logging
 
-from django.core.files.base import ContentFile
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from assessments.models import Cycle
 from orgs.models import Organization, Team, User
@@ -15,10 +18,13 @@ from .models import Report
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
+RENDER_TASK = "reports.tasks.render_report_task"
+RELEASE_TASK = "reports.tasks.build_release_task"
 
 
-class ReportNotAllowed(Exception):
-    """The report cannot be made (e.g. the team is below the anonymity threshold)."""
+def queue(task_name: str, *args: object) -> None:
+    """Send a task to the broker by its registered name (run at once in eager mode)."""
+    current_app.tasks[task_name].delay(*args)
 
 
 def request_report(actor: User, org: Organization, cycle: Cycle, team: Team | None) -> Report:
@@ -38,12 +44,8 @@ def request_report(actor: User, org: Organization, cycle: Cycle, team: Team | No
 def enqueue(report_id: int) -> None:
     """Send the render to the broker. If the broker is down the report stays queued, and
     `recover_stale` sends it again once it has waited too long."""
-    from kombu.exceptions import OperationalError
-
-    from .tasks import render_report_task
-
     try:
-        render_report_task.delay(report_id)
+        queue(RENDER_TASK, report_id)
     except OperationalError:
         log.warning("broker unavailable; report %s stays queued for a later retry", report_id)
 
@@ -60,25 +62,6 @@ def start_render(report_id: int) -> Report | None:
         report.error = ""
         report.save(update_fields=["status", "started_at", "attempts", "error"])
     return report
-
-
-def render_and_store(report: Report) -> Report:
-    """Render the PDF and store it under a fixed name, replacing any earlier file."""
-    from .pdf import render_pdf  # WeasyPrint loads only in workers and commands
-
-    result = render_pdf(report.organization, report.cycle, report.team)
-    name = f"report-{report.pk}.pdf"
-    with transaction.atomic():
-        locked = Report.objects.select_for_update().get(pk=report.pk)
-        if locked.file:
-            locked.file.delete(save=False)
-        locked.file.save(name, ContentFile(result.content), save=False)
-        locked.pages = result.pages
-        locked.size = len(result.content)
-        locked.status = Report.Status.READY
-        locked.finished_at = timezone.now()
-        locked.save(update_fields=["file", "pages", "size", "status", "finished_at"])
-    return locked
 
 
 def mark_failed(report_id: int, message: str) -> None:
@@ -108,3 +91,8 @@ def recover_stale(reports: list[Report]) -> None:
             log.warning("report %s was stale; queued again", report.pk)
             retry_report(report)
         report.refresh_from_db()
+
+
+def request_release(cycle_id: int) -> None:
+    """An org admin asked for a new release now."""
+    queue(RELEASE_TASK, cycle_id, "requested")

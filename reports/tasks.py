@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from . import releases, services
+from . import releases, rendering, services
 
 log = logging.getLogger(__name__)
 TIME_LIMIT = settings.RECOUPLE_REPORT_TIME_LIMIT
@@ -30,7 +30,7 @@ def render_report_task(self, report_id: int) -> str:  # type: ignore[no-untyped-
     if report is None:
         return "skipped"
     try:
-        services.render_and_store(report)
+        rendering.render_and_store(report)
     except (DatabaseError, OSError):
         if self.request.retries >= self.max_retries:
             services.mark_failed(report_id, "The report could not be stored. Try again later.")

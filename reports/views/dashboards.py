@@ -23,10 +23,9 @@ from orgs.access import ADMIN_ONLY, LEADERSHIP, cycle_in_org, org_view, team_for
 from orgs.csv_export import csv_response
 from orgs.models import Membership, Team
 
-from .. import dashboards, selectors
+from .. import dashboards, selectors, services
 from ..models import Release
 from ..release_builder import org_page_key
-from ..tasks import build_release_task
 
 # plotly.js always injects one fixed block of map styles (plotly/plotly.js#7543); allow
 # exactly that block by its hash (tests/browser/test_journeys.py fails if it changes).
@@ -112,7 +111,7 @@ def release_now(request: HttpRequest, m: Membership) -> HttpResponse:
     except Http404:  # an unknown cycle is the admin's mistake: say so, don't hide it
         messages.error(request, "Choose a cycle to release.")
         return render(request, "400.html", {"m": m}, status=400)
-    build_release_task.delay(cycle.pk, Release.Reason.REQUESTED)
+    services.request_release(cycle.pk)
     messages.info(
         request,
         "A new release is being built. Responses that would change a group by fewer than "

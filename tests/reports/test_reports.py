@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from assessments.demo import GUARDRAILS
 from orgs.models import AuditEvent
-from reports import services
+from reports import rendering, services
 from reports.models import Report
 from tests.builders import add_people, release, submit
 
@@ -131,7 +131,7 @@ def test_failed_render_shows_its_message_and_can_be_retried(
     def broken(*args, **kwargs):
         raise ValueError("the chart data was malformed")
 
-    monkeypatch.setattr("reports.pdf.render_pdf", broken)
+    monkeypatch.setattr("reports.rendering.render_pdf", broken)
     client = login(world.tess)
     with django_capture_on_commit_callbacks(execute=True):
         post_request(client, alpha_results)
@@ -161,9 +161,9 @@ def test_rendering_twice_replaces_the_file(world, alpha_results):
     report = Report.objects.create(
         organization=world.acme, cycle=alpha_results, team=world.alpha, kind="team"
     )
-    first = services.render_and_store(services.start_render(report.pk))
+    first = rendering.render_and_store(services.start_render(report.pk))
     path = first.file.path
-    second = services.render_and_store(services.start_render(report.pk) or first)
+    second = rendering.render_and_store(services.start_render(report.pk) or first)
     assert second.file.path == path and second.status == Report.Status.READY
 
 
