@@ -30,6 +30,12 @@ def _number(value: float | None, digits: int = 2) -> str:
     return "∞" if math.isinf(value) else f"{value:.{digits}f}"
 
 
+def _p(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.4f}" if value >= 0.0001 else f"{value:.0e}"
+
+
 class Command(BaseCommand):
     help = "Print a cycle's enabler-lift table: counts, risk and odds ratios, p, q, findings."
 
@@ -87,5 +93,5 @@ class Command(BaseCommand):
         or_ci = f"{_number(c.or_low)}–{_number(c.or_high)}"
         return (
             f"{head} {_number(c.rr):>6} {rr_ci:>13} {_number(c.odds_ratio):>7} {or_ci:>15} "
-            f"{_number(c.p, 4):>7} {_number(c.q, 4):>7}  {'yes' if c.finding else 'no'}"
+            f"{_p(c.p):>7} {_p(c.q):>7}  {'yes' if c.finding else 'no'}"
         )
