@@ -57,9 +57,10 @@ METHOD = (
     "limit is then reported as such, and only its interval is read. With dozens of "
     "comparisons some look strong by chance, so the p-values of all compared cells are "
     "adjusted together by the Benjamini–Hochberg method, keeping the expected share of false "
-    "findings among the findings at 5 %. We chose it over Holm's method, which guards against "
-    "even one false finding and so misses more real ones among 46 related comparisons; when "
-    "nothing is related to anything, both keep the chance of any false finding at about 5 %. "
+    "findings among the findings at or below 5 %. We chose it over Holm's method, which guards "
+    "against even one false finding and so misses more real ones among dozens of related "
+    "comparisons; when nothing is related to anything, both keep the chance of any false "
+    "finding at most about 5 %. "
     "A cell is a finding only when its adjusted p (q) is at most 0.05 and its risk-ratio "
     "interval lies above 1 even when widened for the number of findings (the false-coverage "
     "adjustment of Benjamini and Yekutieli). Findings are ordered by that widened lower bound: "
@@ -458,7 +459,7 @@ def _log_choose(n: int, k: int) -> float:
     return _LOG_FACTORIALS[n] - _LOG_FACTORIALS[k] - _LOG_FACTORIALS[n - k]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)
 def _hypergeometric(with_k: int, with_n: int, without_k: int, without_n: int) -> _Hypergeometric:
     # Cached: Fisher's p and both bounds of the odds ratio need the same weights.
     m = with_k + without_k
