@@ -5,5 +5,6 @@ measures the domain modules, the dashboards, the PDF reports and autosave under 
 a table and writes `benchmarks/results.json`. Nothing here is a timed assert in `make test`.
 
 Modules: `database` (the throwaway database), `fixtures` (the synthetic organisations),
-`stats` (result entries), `domain`, `pages`, `pdfs`, `autosave` (the measurements).
+`stats` (result entries), `domain`, `pages`, `pdfs`, `autosave` (the measurements),
+`evidence` (simulations of the enabler-lift statistics; no database).
 """

@@ -1,8 +1,10 @@
 """`python -m benchmarks [--quick] [--only PARTS] [--profile NAME]`: see benchmarks/__init__.py.
 
-Creates the database `recouple_bench_<pid>` on the server of DATABASE_URL (default: local
-PostgreSQL), migrates it, builds the data, measures, prints a table, writes the results and
-drops the database, also on failure or Ctrl-C.
+`--only evidence` (the lift simulations) needs no database: it runs alone and updates only
+its own entries of the results file. Every other run creates the database
+`recouple_bench_<pid>` on the server of DATABASE_URL (default: local PostgreSQL), migrates
+it, builds the data, measures, prints a table, writes the results and drops the database,
+also on failure or Ctrl-C.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from typing import Any
 from .database import Server
 
 HERE = Path(__file__).resolve().parent
-PARTS = ("domain", "releases", "pages", "pdf", "autosave", "releases1000")
-DEFAULT_PARTS = ("domain", "releases", "pages", "pdf", "autosave", "releases1000")
+PARTS = ("domain", "releases", "pages", "pdf", "autosave", "evidence", "releases1000")
+NO_DATABASE = {"evidence"}  # parts that run without Django or a database
 PROFILES = (
     "scoring",
     "classify",
@@ -49,6 +51,10 @@ ORDER = (
     "autosave_p50_ms",
     "autosave_p95_ms",
     "autosave_lost",
+    "lift_null_false_finding_rate",
+    "lift_power_rr3_n200",
+    "lift_interval_coverage",
+    "lift_power_estimate_check",
 )
 
 
@@ -79,6 +85,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    if set(args.parts) <= NO_DATABASE and not args.profile:
+        return run_without_database(args)
     server = Server.from_env()
     dbname = f"recouple_bench_{os.getpid()}"
     database_url = server.url(dbname)
@@ -177,6 +185,11 @@ def run(args: argparse.Namespace, server: Server, database_url: str, started: fl
 
         results |= autosave.load_test(large, database_url, seconds, users, think_ms)
         t = phase("autosave", t)
+    if "evidence" in args.parts:
+        from . import evidence
+
+        results |= evidence.simulations()
+        t = phase("evidence", t)
     if "releases1000" in args.parts and not args.quick:
         huge = fixtures.build_org("bench-huge", 1000, password_hash)
         seconds = release_bench.release_all(huge)
@@ -208,6 +221,35 @@ def run(args: argparse.Namespace, server: Server, database_url: str, started: fl
     args.out.write_text(json.dumps({**ordered, "_meta": meta}, indent=2) + "\n", encoding="utf-8")
     print_table(ordered)
     print(f"bench: wrote {args.out} in {phases['total']:.0f} s", flush=True)
+    return 0
+
+
+def run_without_database(args: argparse.Namespace) -> int:
+    """The parts that need no database: their entries replace theirs in the results file
+    and leave the others as the last full run wrote them."""
+    from . import evidence
+
+    started, cpu = time.monotonic(), time.process_time()
+    results = evidence.simulations()
+    seconds = round(time.monotonic() - started, 1)
+    cpu_seconds = round(time.process_time() - cpu, 1)
+    previous: dict[str, Any] = {}
+    if args.out.exists():
+        previous = json.loads(args.out.read_text(encoding="utf-8"))
+    meta = previous.pop("_meta", {})
+    merged = previous | results
+    ordered = {k: merged[k] for k in ORDER if k in merged}
+    ordered |= {k: v for k, v in merged.items() if k not in ordered}
+    meta["evidence"] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,  # the wall time grows with other work on the machine
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "command": f"python -m benchmarks --only {args.only}",
+    }
+    args.out.write_text(json.dumps({**ordered, "_meta": meta}, indent=2) + "\n", encoding="utf-8")
+    print_table(results)
+    print(f"bench: wrote {args.out} in {seconds:.0f} s", flush=True)
     return 0
 
 
