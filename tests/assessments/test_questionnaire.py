@@ -4,12 +4,14 @@ submit, export. Reopening has its own file (test_reopening.py)."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
-import dataclasses
 import random
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.demo import RECOUPLED, demo_answers
@@ -402,3 +404,72 @@ def test_progress_bar_is_sticky_on_every_questionnaire_page(world, cycle, login,
     client.get(urls.start)
     for url in (urls.about, urls.review):
         assert 'class="rc-q-header mb-3" data-sticky-progress' in client.get(url).content.decode()
+
+
+# --- Organisation home and footer ---------------------------------------------------------------
+
+
+def test_home_shows_progress_deadline_and_continue_for_each_open_cycle(world, cycle, login, urls):
+    client = login(world.max)
+    home = reverse("org_home", args=["acme"])
+    page = client.get(home).content.decode()
+    assert f"2026 Q4:</strong>\n        0 of 66 answered, closes {cycle.closes_on:%-d %b}" in page
+    assert f'href="{urls.start}">Start' in page
+    autosave(client, urls.answer, "ctx_role", ["engineering"])
+    page = client.get(home).content.decode()
+    assert "1 of 66 answered" in page and f'href="{urls.start}">Continue' in page
+
+
+def test_home_card_counts_own_answers_only_and_skips_closed_cycles(world, cycle, login, urls):
+    fill_everything(world, cycle)  # max's answers must not show on tess's card
+    page = login(world.tess).get(reverse("org_home", args=["acme"])).content.decode()
+    assert "0 of 66 answered" in page
+    login(world.max).post(urls.review)
+    page = login(world.max).get(reverse("org_home", args=["acme"])).content.decode()
+    assert "2026 Q4:</strong>\n        sent on" in page and "See your answers" in page
+    cycle.state = Cycle.State.CLOSED
+    cycle.save(update_fields=["state"])
+    assert (
+        "Your questionnaire"
+        not in login(world.max).get(reverse("org_home", args=["acme"])).content.decode()
+    )
+    # Leadership without a team answer nothing: no card.
+    assert (
+        "Your questionnaire"
+        not in login(world.leo).get(reverse("org_home", args=["acme"])).content.decode()
+    )
+
+
+def test_home_card_reads_in_a_fixed_number_of_queries(
+    world, cycle, login, django_assert_num_queries
+):
+    client = login(world.max)
+    home = reverse("org_home", args=["acme"])
+    client.get(reverse("response_start", args=["acme", cycle.slug, "alpha"]))
+    client.get(home)
+    with CaptureQueriesContext(connection) as one:
+        client.get(home)
+    for n in range(3):
+        extra = Cycle.objects.create(
+            organization=world.acme,
+            name=f"Extra {n}",
+            slug=f"extra-{n}",
+            instrument=cycle.instrument,
+            opens_on=cycle.opens_on,
+            closes_on=cycle.closes_on,
+            state=Cycle.State.OPEN,
+        )
+        extra.teams.set([world.alpha])
+        Response.objects.create(cycle=extra, team=world.alpha, respondent=world.max)
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get(home).content.decode()
+    assert page.count("0 of 66 answered") == 4
+
+
+def test_footer_promise_says_what_is_true(world, cycle, login):
+    page = login(world.max).get(reverse("org_home", args=["acme"])).content.decode()
+    assert (
+        "Your answers are seen by you alone. Results are shown only for groups of at least 3 "
+        "people, as released snapshots; written answers are quoted only where you allowed it."
+    ) in page
+    assert "shown only above the anonymity threshold" not in page
