@@ -8,12 +8,17 @@
   "use strict";
   // A link to one question (from the list of those still needing an answer) lands on it,
   // below the sticky progress bar, with the keyboard focus on its first answer.
-  const target = location.hash.startsWith("#item-") && document.getElementById(location.hash.slice(1));
-  if (target && !target.hidden) {
+  // After "load": the browser's own jump to the fragment would otherwise reset the focus.
+  const land = () => {
+    const target = location.hash.startsWith("#item-") && document.getElementById(location.hash.slice(1));
+    if (!target || target.hidden) return;
     const field = target.querySelector("input:not([type=hidden]), textarea");
     target.scrollIntoView({ block: "start" });
     if (field) field.focus({ preventScroll: true });
-  }
+  };
+  if (document.readyState === "complete") setTimeout(land, 0);
+  else window.addEventListener("load", () => setTimeout(land, 0));
+  window.addEventListener("hashchange", land);
 })();
 
 (() => {

@@ -37,6 +37,7 @@ PAGES = {
     "max@example.com": [
         "/o/acme/",
         "/o/acme/cycles/",
+        "/o/acme/cycles/2026-q4/teams/alpha/response/intro/",
         "/o/acme/cycles/2026-q4/teams/alpha/response/s/about/",
         "/o/acme/cycles/2026-q4/teams/alpha/response/s/your_practice/",
         "/o/acme/cycles/2026-q4/teams/alpha/response/review/",
@@ -53,6 +54,7 @@ PAGES = {
         "/o/acme/admin/cycles/",
         "/o/acme/admin/cycles/new/",
         "/o/acme/cycles/2026-q4/participation/",
+        "/o/acme/cycles/2026-q4/reopen-requests/",
         "/o/acme/reviews/",
     ],
 }
