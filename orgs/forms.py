@@ -96,7 +96,7 @@ class SettingsForm(forms.ModelForm):
             "show_participation_names": (
                 "Off (recommended): team leads and admins see only how many people have "
                 "submitted. On: they also see the names of those who have not, and so, by "
-                "elimination, who has. Reminders go out from Recouple either way."
+                "elimination, who has."
             ),
         }
 

@@ -25,6 +25,7 @@ from ..models import Answer, Cycle, Response
 from ..progress import answer_time, progress, section_complete
 
 RESPONDENT = "respondent"
+MISSING_LISTED = 10
 
 
 def _load(
@@ -408,6 +409,9 @@ def response_review(request: HttpRequest, m: Membership, cycle: str, team: str) 
         "team": response.team,
         "review_sections": sections,
         "missing": missing,
+        # A long list helps nobody: the first few, then "and N more", all marked below.
+        "missing_shown": missing[:MISSING_LISTED],
+        "missing_more": max(0, len(missing) - MISSING_LISTED),
         "notice": _state_notice(cycle_obj, response),
         "first_section": instrument.sections[0].key,
         "progress": _progress(instrument, {k: a.value for k, a in rows.items()}),

@@ -473,3 +473,15 @@ def test_footer_promise_says_what_is_true(world, cycle, login):
         "people, as released snapshots; written answers are quoted only where you allowed it."
     ) in page
     assert "shown only above the anonymity threshold" not in page
+
+
+def test_a_long_list_of_missing_questions_shows_the_first_ten_and_a_count(
+    world, cycle, login, urls
+):
+    client = login(world.max)
+    client.get(urls.start)
+    page = client.post(urls.review).content.decode()
+    total = len(missing_required(instrument_for("1"), {}))
+    assert page.count('<li><a href="/o/acme/cycles/2026-q4/teams/alpha/response/s/') == 10
+    assert f"…and {total - 10} more" in page
+    assert page.count('class="link-danger">Needed: answer this') == total
