@@ -484,4 +484,4 @@ def test_a_long_list_of_missing_questions_shows_the_first_ten_and_a_count(
     total = len(missing_required(instrument_for("1"), {}))
     assert page.count('<li><a href="/o/acme/cycles/2026-q4/teams/alpha/response/s/') == 10
     assert f"…and {total - 10} more" in page
-    assert page.count('class="link-danger">Needed: answer this') == total
+    assert page.count('class="link-danger">Required: answer this') == total

@@ -103,6 +103,6 @@ def test_questionnaire_can_be_completed_with_the_keyboard_alone(
             break
     else:
         pytest.fail("the Next button is not reachable with Tab")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation(url="**/s/ownership/"):
+        page.keyboard.press("Enter")
     assert page.url.endswith("/s/ownership/")

@@ -94,7 +94,7 @@ def test_phone_from_invitation_email_to_submitted_without_a_dead_end(
     assert page.locator(".rc-section-menu .rc-tick").count() >= 2
     page.locator(".rc-section-menu").get_by_role("link", name="Review and submit").click()
     page.wait_for_load_state("networkidle")
-    assert "Everything needed is answered" in page.content()
+    assert "Everything required is answered" in page.content()
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Submit my response").first.click()
     page.wait_for_load_state("networkidle")
