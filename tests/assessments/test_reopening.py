@@ -249,3 +249,27 @@ def test_participation_page_points_the_lead_to_waiting_requests(world, cycle, lo
     page = login(world.tess).get(reverse("participation", args=["acme", cycle.slug])).content
     assert b"1 request to reopen a response is waiting for you." in page
     assert list_url(cycle).encode() in page
+
+
+def test_after_approval_the_respondent_saves_answers_again(world, cycle, login, submitted):
+    ask(login(world.max), cycle)
+    request = ReopenRequest.objects.get()
+    login(world.tess).post(decide_url(cycle, request.pk), {"decision": "approve"})
+    client = login(world.max)
+    current = submitted.answers.get(item_key="ctx_role")
+    saved = client.post(
+        reverse("response_answer", args=["acme", cycle.slug, "alpha"]),
+        {"item": "ctx_role", "value": "design", "base_version": current.version},
+        HTTP_ACCEPT="application/json",
+    )
+    assert saved.status_code == 200 and saved.json()["status"] == "saved"
+
+
+def test_audit_log_shows_the_request_and_decision_but_not_who_asked(world, cycle, login, submitted):
+    ask(login(world.max), cycle)
+    request = ReopenRequest.objects.get()
+    login(world.tess).post(decide_url(cycle, request.pk), {"decision": "approve"})
+    page = login(world.alice).get(reverse("admin_audit", args=["acme"])).content.decode()
+    assert "Reopening requested" in page and "Response reopened" in page
+    assert "Reopen request in Alpha" in page
+    assert "max@example.com" not in page
