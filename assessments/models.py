@@ -119,6 +119,10 @@ class Response(models.Model):
     def is_locked(self) -> bool:
         return self.status == self.Status.SUBMITTED
 
+    def is_reopened(self) -> bool:
+        """Reopened on the respondent's approved request and not yet submitted again."""
+        return self.status == self.Status.DRAFT and self.reopened_at is not None
+
 
 class Answer(models.Model):
     """One answer, saved on its own (autosave). `version` makes concurrent saves safe:
@@ -128,6 +132,9 @@ class Answer(models.Model):
     item_key = models.CharField(max_length=80)
     value = models.JSONField()
     evidence = models.CharField(max_length=1000, blank=True)
+    # Free-text answers only: the respondent allows this text to be quoted word for word
+    # (without their name, inside released groups of at least k). Off unless they tick it.
+    may_quote = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -161,6 +168,8 @@ class ClassifiedAction(models.Model):
     confidence = models.FloatField()
     needs_review = models.BooleanField(default=False)
     cues = models.JSONField(default=list, blank=True)
+    # Copied from Answer.may_quote at submission: only such texts may ever be quoted.
+    may_quote = models.BooleanField(default=False)
     reviewed_kind = models.CharField(max_length=12, choices=Kind.choices, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -190,3 +199,47 @@ class ClassifiedAction(models.Model):
 
     def was_overridden(self) -> bool:
         return self.is_reviewed() and self.reviewed_kind != self.kind
+
+
+class ReopenRequest(models.Model):
+    """A respondent's request to change their submitted response, decided by the team's lead
+    (or an org admin) without seeing the answers or who asked.
+
+    Deciders load requests only through `orgs.access.reopen_request_to_decide`; pages show
+    the team, the date and the respondent's own reason, never the respondent or response id.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a decision"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="reopen_requests")
+    # Copied from the response so the decision list filters without reading responses.
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="reopen_requests")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="reopen_requests")
+    reason = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response"],
+                condition=models.Q(status="pending"),
+                name="one_pending_reopen_request",
+            ),
+        ]
+        indexes = [models.Index(fields=["cycle", "status"], name="reopen_cycle_status")]
+
+    def __str__(self) -> str:
+        # No response id and no name: this string lands in the audit log.
+        return f"Reopen request in {self.team} · {self.cycle}"
+
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

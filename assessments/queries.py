@@ -1,20 +1,25 @@
 """Reads that feed the cycle pages, each with a known number of queries.
 
-Participation names who has submitted, who is still answering and who has not started;
-it never reads an answer or a score.
+Participation counts who has submitted, who is still answering and who has not started;
+it names those who have not submitted only where the organisation turns names on, never
+those who have, and it never reads an answer or a score.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from orgs.models import Membership, Organization, Role, Team
 
-from .models import Cycle, Response
+from . import progress as progress_rules
+from .instrument import Instrument
+from .models import Answer, Cycle, ReopenRequest, Response
 
 # People who answer for a team: its members and its lead (org admins and leaders may have
 # a team too, but they count only once they start a response for it).
@@ -79,20 +84,26 @@ class Person:
 
 @dataclass
 class TeamParticipation:
-    """Who, in one team, has submitted, is answering, or has not started. Names only."""
+    """How many people in one team have submitted, are answering, or have not started.
+
+    `in_progress_names` and `not_started_names` are filled only when the organisation shows
+    participation names; nobody is ever named as having submitted.
+    """
 
     team: Team
-    submitted: list[Person] = field(default_factory=list)
-    in_progress: list[Person] = field(default_factory=list)
-    not_started: list[Person] = field(default_factory=list)
+    submitted: int = 0
+    in_progress: int = 0
+    not_started: int = 0
+    in_progress_names: list[Person] = field(default_factory=list)
+    not_started_names: list[Person] = field(default_factory=list)
 
     @property
     def people(self) -> int:
-        return len(self.submitted) + len(self.in_progress) + len(self.not_started)
+        return self.submitted + self.in_progress + self.not_started
 
     @property
     def submitted_percent(self) -> int:
-        return round(100 * len(self.submitted) / self.people) if self.people else 0
+        return round(100 * self.submitted / self.people) if self.people else 0
 
 
 def _person(name: str | None, email: str | None) -> Person:
@@ -105,9 +116,11 @@ def _sorted(people: list[Person]) -> list[Person]:
     return sorted(people, key=lambda p: (p.name.casefold(), p.email))
 
 
-def participation(cycle: Cycle, teams: Sequence[Team]) -> list[TeamParticipation]:
+def participation(
+    cycle: Cycle, teams: Sequence[Team], *, with_names: bool = False
+) -> list[TeamParticipation]:
     """Participation per team in `cycle`, in the order of `teams`. Two queries, whatever
-    the number of teams.
+    the number of teams. Names (of those who have not submitted) only `with_names`.
 
     Not started: the team's current members and lead without a response for it. Anyone
     with a response for the team counts, even after moving to another team.
@@ -115,36 +128,46 @@ def participation(cycle: Cycle, teams: Sequence[Team]) -> list[TeamParticipation
     by_team = {t.pk: TeamParticipation(team=t) for t in teams}
     if not by_team:
         return []
-    responses = Response.objects.filter(cycle=cycle, team_id__in=by_team).values_list(
-        "team_id", "respondent_id", "status", "respondent__name", "respondent__email"
-    )
+    responses = Response.objects.filter(cycle=cycle, team_id__in=by_team)
     started: set[tuple[int, int | None]] = set()
-    for team_id, user_id, status, name, email in responses:
+    if with_names:
+        rows = responses.values_list(
+            "team_id", "respondent_id", "status", "respondent__name", "respondent__email"
+        )
+    else:  # the names are not even read
+        rows = (
+            (t, u, st, None, None)
+            for t, u, st in responses.values_list("team_id", "respondent_id", "status")
+        )
+    for team_id, user_id, status, name, email in rows:
         row = by_team[team_id]
-        bucket = row.submitted if status == Response.Status.SUBMITTED else row.in_progress
-        bucket.append(_person(name, email))
+        if status == Response.Status.SUBMITTED:
+            row.submitted += 1
+        else:
+            row.in_progress += 1
+            if with_names:
+                row.in_progress_names.append(_person(name, email))
         started.add((team_id, user_id))
     members = Membership.objects.filter(team_id__in=by_team, role__in=RESPONDENT_ROLES).values_list(
         "team_id", "user_id", "user__name", "user__email"
     )
     for team_id, user_id, name, email in members:
         if (team_id, user_id) not in started:
-            by_team[team_id].not_started.append(_person(name, email))
+            by_team[team_id].not_started += 1
+            if with_names:
+                by_team[team_id].not_started_names.append(_person(name, email))
     for row in by_team.values():
-        row.submitted, row.in_progress, row.not_started = (
-            _sorted(row.submitted),
-            _sorted(row.in_progress),
-            _sorted(row.not_started),
-        )
+        row.in_progress_names = _sorted(row.in_progress_names)
+        row.not_started_names = _sorted(row.not_started_names)
     return list(by_team.values())
 
 
 def participation_totals(rows: Sequence[TeamParticipation]) -> dict[str, int]:
     """Counts over all rows, for the page's summary line."""
     return {
-        "submitted": sum(len(r.submitted) for r in rows),
-        "in_progress": sum(len(r.in_progress) for r in rows),
-        "not_started": sum(len(r.not_started) for r in rows),
+        "submitted": sum(r.submitted for r in rows),
+        "in_progress": sum(r.in_progress for r in rows),
+        "not_started": sum(r.not_started for r in rows),
         "people": sum(r.people for r in rows),
     }
 
@@ -156,3 +179,86 @@ def participating_teams(cycle: Cycle, membership: Membership) -> list[Team]:
     if not membership.is_org_admin():
         teams = teams.filter(pk=membership.team_id) if membership.team_id else teams.none()
     return list(teams)
+
+
+@dataclass(frozen=True)
+class ReopenRequestRow:
+    """What a decider sees of a request: the team, the day, the respondent's own words.
+    No response id and no respondent."""
+
+    id: int
+    team: str
+    requested_on: date
+    reason: str
+
+
+def pending_reopen_requests(cycle: Cycle, teams: Sequence[Team]) -> list[ReopenRequestRow]:
+    """Requests waiting for a decision in `teams`, oldest first. One query."""
+    rows = (
+        ReopenRequest.objects.filter(
+            cycle=cycle, team__in=teams, status=ReopenRequest.Status.PENDING
+        )
+        .order_by("requested_at", "id")
+        .values_list("id", "team__name", "requested_at", "reason")
+    )
+    return [ReopenRequestRow(pk, team, at.date(), reason) for pk, team, at, reason in rows]
+
+
+@dataclass(frozen=True)
+class CycleToAnswer:
+    """One open cycle the member answers in, and how far their own response is."""
+
+    cycle: Cycle
+    team: Team
+    status: str | None  # None: not started
+    answered: int
+    total: int
+    submitted_at: datetime | None
+
+
+def cycles_to_answer(
+    membership: Membership, instrument_for: Callable[[str], Instrument], today: date
+) -> list[CycleToAnswer]:
+    """Open cycles the member's team takes part in, with the member's own progress.
+
+    Three queries whatever the number of cycles. `instrument_for(version)` gives the parsed
+    instrument (passed in so this module reads, and never loads files itself).
+    """
+    if not membership.team_id:
+        return []
+    cycles = [
+        c
+        for c in membership.organization.cycles.filter(
+            state=Cycle.State.OPEN, teams=membership.team_id
+        ).select_related("instrument")
+        if c.is_open(today)
+    ]
+    if not cycles:
+        return []
+    responses = {
+        r.cycle_id: r
+        for r in Response.objects.filter(
+            cycle__in=cycles, team_id=membership.team_id, respondent_id=membership.user_id
+        )
+    }
+    answers: dict[int, dict[str, object]] = defaultdict(dict)
+    for response_id, key, value in Answer.objects.filter(
+        response__in=list(responses.values())
+    ).values_list("response_id", "item_key", "value"):
+        answers[response_id][key] = value
+    rows = []
+    for c in cycles:
+        instrument = instrument_for(c.instrument.version)
+        response = responses.get(c.pk)
+        done = progress_rules.progress(instrument, answers[response.pk] if response else {})
+        rows.append(
+            CycleToAnswer(
+                cycle=c,
+                team=membership.team,  # type: ignore[arg-type]
+                status=response.status if response else None,
+                answered=done.answered,
+                total=done.total,
+                submitted_at=response.submitted_at if response else None,
+            )
+        )
+    return rows

@@ -19,8 +19,8 @@ from orgs.services import unique_slug
 from . import scoring
 from .answers import AnswerError, parse_answer, parse_evidence
 from .classify import classify, load_lexicon
-from .instrument import Instrument, InstrumentError, load_version, visible_item_keys
-from .models import Answer, ClassifiedAction, Cycle, InstrumentVersion, Response
+from .instrument import TEXT_TYPES, Instrument, InstrumentError, load_version, visible_item_keys
+from .models import Answer, ClassifiedAction, Cycle, InstrumentVersion, ReopenRequest, Response
 from .recommend import DEFAULT_RULES_PATH, Rule, load_rules
 
 A = AuditEvent.Action
@@ -155,6 +155,7 @@ class SaveResult:
     value: object
     evidence: str
     version: int
+    may_quote: bool = False
 
 
 class ResponseLocked(Exception):
@@ -175,11 +176,13 @@ def save_answer(
     raw_values: list[str],
     base_version: int,
     raw_evidence: str | None = None,
+    may_quote: bool | None = None,
 ) -> SaveResult:
     """Save one answer if `base_version` is the version the client last saw.
 
     A stale save (another tab saved in between) changes nothing and returns the current
-    value, so the client can show it instead of silently overwriting.
+    value, so the client can show it instead of silently overwriting. `may_quote` (free-text
+    items only; None keeps the stored choice) is the respondent's permission to quote it.
     """
     response = (
         Response.objects.select_for_update(of=("self",))
@@ -203,22 +206,34 @@ def save_answer(
             current.value if current else None,
             current.evidence if current else "",
             current_version,
+            current.may_quote if current else False,
         )
     if value is None and not evidence:
         if current:
             current.delete()
         # Deleting resets the version; the next save is based on 0 again.
         return SaveResult("cleared", item_key, None, "", 0)
+    quotable = item.type in TEXT_TYPES
+    if may_quote is None:
+        may_quote = current.may_quote if current else False
+    may_quote = may_quote and quotable
     if current is None:
         current = Answer.objects.create(
-            response=response, item_key=item_key, value=value, evidence=evidence
+            response=response,
+            item_key=item_key,
+            value=value,
+            evidence=evidence,
+            may_quote=may_quote,
         )
     else:
-        current.value, current.evidence, current.version = value, evidence, current.version + 1
-        current.save(update_fields=["value", "evidence", "version", "updated_at"])
+        current.value, current.evidence, current.may_quote = value, evidence, may_quote
+        current.version += 1
+        current.save(update_fields=["value", "evidence", "may_quote", "version", "updated_at"])
     # The response row is left alone: a draft's last change is its answers' `updated_at`,
     # and one write fewer per autosave is what the load test measures.
-    return SaveResult("saved", item_key, current.value, current.evidence, current.version)
+    return SaveResult(
+        "saved", item_key, current.value, current.evidence, current.version, current.may_quote
+    )
 
 
 def missing_required(instrument: Instrument, answers: dict[str, object]) -> list[str]:
@@ -243,7 +258,12 @@ def submit_response(response: Response) -> None:
     answers = answers_of(response)
     missing = missing_required(instrument, answers)
     if missing:
-        raise ValidationError(f"{len(missing)} required question(s) still need an answer.")
+        raise ValidationError(
+            f"{len(missing)} required question{'s' if len(missing) != 1 else ''} "
+            f"still need{'s' if len(missing) == 1 else ''} an answer.",
+            code="missing",
+            params={"missing": missing},
+        )
     store_submission(response, instrument, answers)
 
 
@@ -261,16 +281,23 @@ def store_submission(
     response.status = Response.Status.SUBMITTED
     response.submitted_at = timezone.now()
     response.save(update_fields=["scores", "segments", "status", "submitted_at", "updated_at"])
-    classify_actions(response, instrument, answers)
+    quotable = frozenset(
+        Answer.objects.filter(response=response, may_quote=True).values_list("item_key", flat=True)
+    )
+    classify_actions(response, instrument, answers, quotable)
 
 
 def classify_actions(
-    response: Response, instrument: Instrument, answers: dict[str, object]
+    response: Response,
+    instrument: Instrument,
+    answers: dict[str, object],
+    quotable: frozenset[str] = frozenset(),
 ) -> list[ClassifiedAction]:
     """Label the response's free-text actions; low confidence goes to the review queue.
 
-    Re-submitting after a reopen replaces the labels, but a reviewer's decision on an
-    unchanged text is kept.
+    `quotable`: keys of the answers the respondent allowed to be quoted (copied onto each
+    action as `may_quote`). Re-submitting after a reopen replaces the labels, but a
+    reviewer's decision on an unchanged text is kept.
     """
     lexicon = load_lexicon()
     threshold = settings.RECOUPLE_CLASSIFIER_THRESHOLD
@@ -292,6 +319,7 @@ def classify_actions(
             confidence=result.confidence,
             needs_review=result.needs_review,
             cues=list(result.cues),
+            may_quote=item.key in quotable,
         )
         kept = previous.get((item.key, result.text))
         if kept:
@@ -326,27 +354,86 @@ def review_action(actor: User, action: ClassifiedAction, kind: str, reason: str)
     )
 
 
-@transaction.atomic
-def reopen_response(actor: User, response: Response, reason: str) -> None:
-    response = (
-        Response.objects.select_for_update(of=("self",))
-        .select_related("cycle", "team")
-        .get(pk=response.pk)
-    )
-    if not response.is_locked():
-        raise ValidationError("This response is not submitted.")
-    if response.cycle.is_closed():
-        raise ValidationError("The cycle is closed; its responses stay as they are.")
+def reopen_response(response: Response) -> None:
+    """Unlock a submitted response for its respondent to change; called by
+    `decide_reopen_request` on approval (no page reopens a response by id). The response
+    stays a draft with `reopened_at` set until it is submitted again."""
     response.status = Response.Status.DRAFT
     response.reopened_at = timezone.now()
     response.scores = None
     response.save(update_fields=["status", "reopened_at", "scores", "updated_at"])
+
+
+class ReopenRefused(Exception):
+    """A reopening cannot be asked for or decided now; the message says why."""
+
+
+REOPEN_REASON_MAX = 500
+
+
+@transaction.atomic
+def request_reopen(response: Response, reason: str) -> ReopenRequest:
+    """The respondent asks to change their submitted response while the cycle is open.
+
+    Audited without an actor: the log says a response in the team asked, not who.
+    """
+    response = (
+        Response.objects.select_for_update(of=("self",))
+        .select_related("cycle__organization", "team")
+        .get(pk=response.pk)
+    )
+    reason = reason.strip()
+    if len(reason) > REOPEN_REASON_MAX:
+        raise ValidationError(
+            f"The reason is {len(reason):,} characters long; the limit is {REOPEN_REASON_MAX}."
+        )
+    if not response.is_locked():
+        raise ReopenRefused("Your response is not submitted, so you can change it already.")
+    if not response.cycle.is_open():
+        raise ReopenRefused("The cycle is not open any more; submitted responses stay as they are.")
+    if response.reopen_requests.filter(status=ReopenRequest.Status.PENDING).exists():
+        raise ReopenRefused("You have already asked; your team lead has not decided yet.")
+    made = ReopenRequest.objects.create(
+        response=response, cycle=response.cycle, team=response.team, reason=reason
+    )
     audit.record(
         response.cycle.organization,
-        actor,
-        A.RESPONSE_REOPENED,
-        response,
+        None,
+        A.REOPEN_REQUESTED,
+        made,
         team=response.team.name,
         cycle=response.cycle.name,
-        reason=reason[:500],
+    )
+    return made
+
+
+@transaction.atomic
+def decide_reopen_request(actor: User, request: ReopenRequest, approve: bool) -> None:
+    """A team lead or org admin approves (the response opens for changes) or declines.
+
+    The decider never sees the answers or the respondent; the audit records who decided.
+    """
+    request = (
+        ReopenRequest.objects.select_for_update(of=("self",))
+        .select_related("cycle__organization", "team", "response")
+        .get(pk=request.pk)
+    )
+    if not request.is_pending():
+        raise ReopenRefused("This request was already decided.")
+    if approve and not request.cycle.is_open():
+        raise ReopenRefused("The cycle is not open any more; the response stays as it is.")
+    request.status = ReopenRequest.Status.APPROVED if approve else ReopenRequest.Status.DECLINED
+    request.decided_at, request.decided_by = timezone.now(), actor
+    request.save(update_fields=["status", "decided_at", "decided_by"])
+    if approve:
+        response = Response.objects.select_for_update(of=("self",)).get(pk=request.response_id)
+        if response.is_locked():
+            reopen_response(response)
+    audit.record(
+        request.cycle.organization,
+        actor,
+        A.RESPONSE_REOPENED if approve else A.REOPEN_DECLINED,
+        request,
+        team=request.team.name,
+        cycle=request.cycle.name,
     )

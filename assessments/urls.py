@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import cycles, questionnaire, review
+from .views import cycles, questionnaire, reopening, review
 
 # Mounted under /o/<org>/.
 org_patterns = [
@@ -9,11 +9,27 @@ org_patterns = [
     path("admin/cycles/<slug:cycle>/", cycles.admin_cycle_edit, name="admin_cycle_edit"),
     path("cycles/", cycles.cycles, name="cycles"),
     path("cycles/<slug:cycle>/participation/", cycles.participation, name="participation"),
+    path("cycles/<slug:cycle>/reopen-requests/", reopening.reopen_requests, name="reopen_requests"),
+    path(
+        "cycles/<slug:cycle>/reopen-requests/<int:reopen_request>/",
+        reopening.reopen_request_decide,
+        name="reopen_request_decide",
+    ),
     # The respondent's own questionnaire for one team in one cycle.
     path(
         "cycles/<slug:cycle>/teams/<slug:team>/response/",
         questionnaire.response_start,
         name="response_start",
+    ),
+    path(
+        "cycles/<slug:cycle>/teams/<slug:team>/response/intro/",
+        questionnaire.response_intro,
+        name="response_intro",
+    ),
+    path(
+        "cycles/<slug:cycle>/teams/<slug:team>/response/reopen/",
+        questionnaire.response_reopen_request,
+        name="response_reopen_request",
     ),
     path(
         "cycles/<slug:cycle>/teams/<slug:team>/response/s/<slug:section>/",
@@ -34,11 +50,6 @@ org_patterns = [
         "cycles/<slug:cycle>/teams/<slug:team>/response/export.<str:fmt>",
         questionnaire.response_export,
         name="response_export",
-    ),
-    path(
-        "cycles/<slug:cycle>/responses/<int:response>/reopen/",
-        questionnaire.response_reopen,
-        name="response_reopen",
     ),
     path("reviews/", review.review_queue, name="review_queue"),
     path("reviews/<int:action>/", review.review_action, name="review_action"),

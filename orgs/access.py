@@ -20,7 +20,7 @@ from django.shortcuts import resolve_url
 from .models import Membership, Role, Team
 
 if TYPE_CHECKING:
-    from assessments.models import ClassifiedAction, Cycle, Response
+    from assessments.models import ClassifiedAction, Cycle, ReopenRequest, Response
     from reports.models import Report
 
 ADMIN_ONLY = (Role.ORG_ADMIN,)
@@ -139,20 +139,24 @@ def own_response(membership: Membership, cycle_slug: str, team_slug: str) -> Res
     )
 
 
-def response_to_manage(membership: Membership, cycle: Cycle, response_id: int) -> Response:
-    """A response a team lead (their team) or org admin may reopen: 404 outside the cycle."""
-    from assessments.models import Response
+def reopen_request_to_decide(
+    membership: Membership, cycle: Cycle, request_id: int
+) -> ReopenRequest:
+    """A reopen request the member may decide: their team's (team lead) or any (org admin).
 
-    response = (
-        Response.objects.select_related("team", "cycle", "respondent")
-        .filter(cycle=cycle, pk=response_id)
+    Any other id is 404, whether it exists in another team or not at all, so walking ids
+    tells nothing; the request carries no respondent for the page to show.
+    """
+    from assessments.models import ReopenRequest
+
+    request = (
+        ReopenRequest.objects.select_related("team", "cycle")
+        .filter(cycle=cycle, pk=request_id)
         .first()
     )
-    if response is None:
-        raise Http404("No such response.")
-    if not can_lead_team(membership, response.team):
-        raise PermissionDenied("Only the team's lead or an org admin can do this.")
-    return response
+    if request is None or not can_lead_team(membership, request.team):
+        raise Http404("No such request.")
+    return request
 
 
 def action_for_review(membership: Membership, action_id: int) -> ClassifiedAction:

@@ -86,12 +86,18 @@ class OrganizationForm(forms.Form):
 class SettingsForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["name", "anonymity_threshold"]
+        fields = ["name", "anonymity_threshold", "show_participation_names"]
+        labels = {"show_participation_names": "Show who has not submitted yet"}
         help_texts = {
             "anonymity_threshold": (
                 "Team results are shown only once at least this many people have submitted "
                 "(2 to 50). Smaller groups are pooled."
-            )
+            ),
+            "show_participation_names": (
+                "Off (recommended): team leads and admins see only how many people have "
+                "submitted. On: they also see the names of those who have not, and so, by "
+                "elimination, who has."
+            ),
         }
 
 

@@ -73,6 +73,9 @@ class Organization(models.Model):
     anonymity_threshold = models.PositiveSmallIntegerField(
         default=3, validators=[MinValueValidator(2), MaxValueValidator(50)]
     )
+    # Team leads and org admins see the names of people who have not submitted yet only
+    # when an org admin turns this on (audited); otherwise participation is counts only.
+    show_participation_names = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -248,7 +251,9 @@ class AuditEvent(models.Model):
         MEMBER_REMOVED = "member.removed", "Member removed"
         CYCLE_CREATED = "cycle.created", "Cycle created"
         CYCLE_CHANGED = "cycle.changed", "Cycle changed"
+        REOPEN_REQUESTED = "response.reopen_requested", "Reopening requested"
         RESPONSE_REOPENED = "response.reopened", "Response reopened"
+        REOPEN_DECLINED = "response.reopen_declined", "Reopening declined"
         ACTION_REVIEWED = "action.reviewed", "Classified action reviewed"
         REPORT_DOWNLOADED = "report.downloaded", "Report downloaded"
 

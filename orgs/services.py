@@ -80,20 +80,35 @@ def set_team_archived(actor: User, team: Team, archived: bool) -> None:
 
 
 @transaction.atomic
-def update_settings(actor: User, org: Organization, *, name: str, anonymity_threshold: int) -> None:
+def update_settings(
+    actor: User,
+    org: Organization,
+    *,
+    name: str,
+    anonymity_threshold: int,
+    show_participation_names: bool | None = None,
+) -> None:
+    """Change the organisation's settings, audited; `show_participation_names=None` keeps it."""
     # Compare with the stored row, not `org`: a validated ModelForm has already copied the
     # new values onto its instance, which would make every change look like no change.
     stored = Organization.objects.select_for_update().get(pk=org.pk)
-    changes = {}
-    if stored.name != name:
-        changes["name"] = [stored.name, name]
-    if stored.anonymity_threshold != anonymity_threshold:
-        changes["anonymity_threshold"] = [stored.anonymity_threshold, anonymity_threshold]
+    if show_participation_names is None:
+        show_participation_names = stored.show_participation_names
+    wanted = {
+        "name": name,
+        "anonymity_threshold": anonymity_threshold,
+        "show_participation_names": show_participation_names,
+    }
+    changes = {
+        field: [getattr(stored, field), value]
+        for field, value in wanted.items()
+        if getattr(stored, field) != value
+    }
     if not changes:
         return
-    org.name = name
-    org.anonymity_threshold = anonymity_threshold
-    org.save(update_fields=["name", "anonymity_threshold"])
+    for field, value in wanted.items():
+        setattr(org, field, value)
+    org.save(update_fields=list(wanted))
     audit.record(org, actor, A.SETTINGS_CHANGED, org, changes=changes)
 
 

@@ -299,6 +299,7 @@ def admin_settings(request: HttpRequest, m: Membership) -> HttpResponse:
             org,
             name=form.cleaned_data["name"],
             anonymity_threshold=form.cleaned_data["anonymity_threshold"],
+            show_participation_names=form.cleaned_data["show_participation_names"],
         )
         messages.success(request, "Settings saved.")
         return redirect("admin_settings", org=org.slug)

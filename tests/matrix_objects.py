@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from assessments.models import ClassifiedAction, Response
+from assessments.models import ClassifiedAction, ReopenRequest, Response
 from assessments.services import instrument_for
 from orgs.models import Invitation
 from reports.models import Report
@@ -46,6 +46,9 @@ def objects_for(world) -> dict[str, object]:
         "section": instrument_for("1").sections[0].key,
         "fmt": "json",
         "action": action.pk,
+        "reopen_request": ReopenRequest.objects.create(
+            response=response, cycle=cycle, team=world.alpha, reason="Typo"
+        ).pk,
         "report": Report.objects.create(
             organization=world.acme,
             cycle=cycle,

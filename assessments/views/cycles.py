@@ -245,9 +245,18 @@ def cycles(request: HttpRequest, m: Membership) -> HttpResponse:
 @require_GET
 def participation(request: HttpRequest, m: Membership, cycle: str) -> HttpResponse:
     cycle_obj = cycle_in_org(m, cycle)
-    rows = queries.participation(cycle_obj, queries.participating_teams(cycle_obj, m))
+    teams = queries.participating_teams(cycle_obj, m)
+    names = m.organization.show_participation_names
+    rows = queries.participation(cycle_obj, teams, with_names=names)
     return render(
         request,
         "assessments/cycles/participation.html",
-        {"m": m, "cycle": cycle_obj, "rows": rows, "totals": queries.participation_totals(rows)},
+        {
+            "m": m,
+            "cycle": cycle_obj,
+            "rows": rows,
+            "totals": queries.participation_totals(rows),
+            "names": names,
+            "reopen_requests": len(queries.pending_reopen_requests(cycle_obj, teams)),
+        },
     )

@@ -1,5 +1,5 @@
-"""The respondent's questionnaire: section pages, autosave, review and submit, own export,
-and reopening by a team lead."""
+"""The respondent's questionnaire: first screen, section pages, autosave, review and submit,
+own export, and asking to reopen a submitted response."""
 
 from __future__ import annotations
 
@@ -14,22 +14,18 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orgs.access import (
-    cycle_in_org,
-    org_view,
-    own_response,
-    respondent_team,
-    response_to_manage,
-)
+from orgs.access import cycle_in_org, org_view, own_response, respondent_team
 from orgs.csv_export import csv_response
 from orgs.models import Membership
 
 from .. import services
 from ..answers import AnswerError, parse_answer
-from ..instrument import Instrument, Item, Section, visible_item_keys
+from ..instrument import TEXT_TYPES, Instrument, Item, Section, visible_item_keys
 from ..models import Answer, Cycle, Response
+from ..progress import answer_time, progress, section_complete
 
 RESPONDENT = "respondent"
+MISSING_LISTED = 10
 
 
 def _load(
@@ -53,14 +49,17 @@ def _answer_rows(response: Response) -> dict[str, Answer]:
 
 
 def _progress(instrument: Instrument, answers: dict[str, Any]) -> dict[str, int]:
-    visible = visible_item_keys(instrument, answers)
-    shown = [i for i in instrument.items if i.key in visible]
-    answered = sum(1 for i in shown if answers.get(i.key) not in (None, "", []))
-    return {
-        "answered": answered,
-        "total": len(shown),
-        "percent": round(100 * answered / max(len(shown), 1)),
-    }
+    return progress(instrument, answers).to_dict()
+
+
+def _quote_rule(m: Membership) -> str:
+    """The one sentence, shown on the first screen and below each written answer's box."""
+    k = m.organization.anonymity_threshold
+    return (
+        "Written answers may be quoted word for word, without your name, to your team and "
+        f"to leadership, only in results for a group of at least {k} people, and only if "
+        "you tick “May be quoted” below the answer. Otherwise they are only counted."
+    )
 
 
 def _item_view(
@@ -93,6 +92,10 @@ def _item_view(
         "max_length": item.max_length,
         "is_practice": item.is_practice,
         "evidence": (typed or {}).get(f"evidence__{item.key}", answer.evidence if answer else ""),
+        "quotable": item.type in TEXT_TYPES,
+        "may_quote": (typed or {}).get(
+            f"may_quote__{item.key}", answer.may_quote if answer else False
+        ),
     }
 
 
@@ -106,21 +109,66 @@ def _state_notice(cycle: Cycle, response: Response) -> str | None:
     return None
 
 
+def _resume_section(instrument: Instrument, answers: dict[str, Any]) -> Section | None:
+    """The first section with a required question left, or None when none is left."""
+    missing = set(services.missing_required(instrument, answers))
+    return next((s for s in instrument.sections if any(i.key in missing for i in s.items)), None)
+
+
 @org_view(policy=RESPONDENT)
 @require_GET
 def response_start(request: HttpRequest, m: Membership, cycle: str, team: str) -> HttpResponse:
-    _, response, instrument = _load(request, m, cycle, team)
+    """The questionnaire's entry: the first screen before any answer; afterwards straight
+    back to the first section with something left (or to review when nothing is)."""
+    cycle_obj, response, instrument = _load(request, m, cycle, team)
     if response.is_locked():
         return redirect("response_review", m.organization.slug, cycle, team)
     answers = services.answers_of(response)
-    missing = set(services.missing_required(instrument, answers))
-    first_open = next(
-        (s for s in instrument.sections if any(i.key in missing for i in s.items)), None
-    )
-    if first_open is None and answers:
+    if not answers:
+        return _intro(request, m, cycle_obj, response, instrument, answers)
+    section = _resume_section(instrument, answers)
+    if section is None:
         return redirect("response_review", m.organization.slug, cycle, team)
-    section = first_open or instrument.sections[0]
     return redirect("response_section", m.organization.slug, cycle, team, section.key)
+
+
+@org_view(policy=RESPONDENT)
+@require_GET
+def response_intro(request: HttpRequest, m: Membership, cycle: str, team: str) -> HttpResponse:
+    """The first screen again, on demand: time, deadline, who sees what."""
+    cycle_obj, response, instrument = _load(request, m, cycle, team)
+    return _intro(request, m, cycle_obj, response, instrument, services.answers_of(response))
+
+
+def _intro(
+    request: HttpRequest,
+    m: Membership,
+    cycle: Cycle,
+    response: Response,
+    instrument: Instrument,
+    answers: dict[str, Any],
+) -> HttpResponse:
+    args = [m.organization.slug, cycle.slug, response.team.slug]
+    resume = _resume_section(instrument, answers) if answers else instrument.sections[0]
+    if response.is_locked() or resume is None:
+        go = reverse("response_review", args=args)
+    else:
+        go = reverse("response_section", args=[*args, resume.key])
+    context = {
+        "m": m,
+        "cycle": cycle,
+        "response": response,
+        "team": response.team,
+        "time": answer_time(instrument),
+        "sections": instrument.sections,
+        "progress": _progress(instrument, answers),
+        "started": bool(answers),
+        "go_url": go,
+        "notice": _state_notice(cycle, response),
+        "quote_rule": _quote_rule(m),
+        "k": m.organization.anonymity_threshold,
+    }
+    return render(request, "assessments/questionnaire/intro.html", context)
 
 
 @org_view(policy=RESPONDENT)
@@ -155,7 +203,13 @@ def response_section(
         "team": response.team,
         "section": sec,
         "sections": [
-            {"key": s.key, "title": s.title, "current": s.key == sec.key, "number": n + 1}
+            {
+                "key": s.key,
+                "title": s.title,
+                "current": s.key == sec.key,
+                "number": n + 1,
+                "complete": section_complete(s, answers, visible),
+            }
             for n, s in enumerate(instrument.sections)
         ],
         "number": index + 1,
@@ -172,6 +226,8 @@ def response_section(
         "notice": notice,
         "readonly": bool(notice),
         "autosave_url": reverse("response_answer", args=[m.organization.slug, cycle, team]),
+        "quote_rule": _quote_rule(m),
+        "reopen": _reopen_state(response),
     }
     return render(
         request, "assessments/questionnaire/section.html", context, status=400 if errors else 200
@@ -188,21 +244,27 @@ def _save_section(
         field = f"item__{item.key}"
         raw = post.getlist(field)
         evidence = post.get(f"evidence__{item.key}")
+        # The quote box posts "0" always and "1" when ticked, so an unticked box is seen.
+        quote_values = post.getlist(f"may_quote__{item.key}")
+        may_quote = "1" in quote_values if quote_values else None
         current = rows.get(item.key)
         if not raw and evidence is None and field not in post:
             continue
         typed[item.key] = raw if item.type == "multiple_choice" else (raw[0] if raw else None)
         if evidence is not None:
             typed[f"evidence__{item.key}"] = evidence
+        if may_quote is not None:
+            typed[f"may_quote__{item.key}"] = may_quote
         try:
             if (
                 current
                 and parse_answer(item, raw) == current.value
                 and (evidence or "") == current.evidence
+                and may_quote in (None, current.may_quote)
             ):
                 continue  # unchanged (autosave got there first): do not bump its version
             base = int(post.get(f"version__{item.key}", current.version if current else 0))
-            result = services.save_answer(response, item.key, raw, base, evidence)
+            result = services.save_answer(response, item.key, raw, base, evidence, may_quote)
         except (AnswerError, ValueError) as error:
             errors[item.key] = (
                 str(error) if isinstance(error, AnswerError) else "That answer could not be read."
@@ -244,7 +306,12 @@ def response_answer(request: HttpRequest, m: Membership, cycle: str, team: str) 
         )
     try:
         result = services.save_answer(
-            response, key, request.POST.getlist("value"), base, request.POST.get("evidence")
+            response,
+            key,
+            request.POST.getlist("value"),
+            base,
+            request.POST.get("evidence"),
+            _flag(request.POST.get("may_quote")),
         )
     except AnswerError as error:
         return JsonResponse({"status": "invalid", "item": key, "message": str(error)}, status=400)
@@ -258,6 +325,7 @@ def response_answer(request: HttpRequest, m: Membership, cycle: str, team: str) 
         "version": result.version,
         "value": result.value,
         "evidence": result.evidence,
+        "may_quote": result.may_quote,
         "hidden": [i.key for i in instrument.items if i.key not in visible],
         "progress": _progress(instrument, answers),
     }
@@ -265,6 +333,11 @@ def response_answer(request: HttpRequest, m: Membership, cycle: str, team: str) 
         payload["message"] = "Changed in another tab or window: its current answer is shown."
         return JsonResponse(payload, status=409)
     return JsonResponse(payload)
+
+
+def _flag(raw: str | None) -> bool | None:
+    """A posted yes/no ("1"/"0"); None when it was not sent (keep the stored choice)."""
+    return None if raw is None else raw == "1"
 
 
 def _review_rows(instrument: Instrument, rows: dict[str, Answer]) -> list[dict[str, Any]]:
@@ -284,6 +357,8 @@ def _review_rows(instrument: Instrument, rows: dict[str, Answer]) -> list[dict[s
                     "answer": _answer_label(item, answer.value) if answer else "",
                     "evidence": answer.evidence if answer else "",
                     "missing": item.required and not answer,
+                    "quotable": item.type in TEXT_TYPES and bool(answer),
+                    "may_quote": bool(answer and answer.may_quote),
                 }
             )
         sections.append({"key": sec.key, "title": sec.title, "items": items})
@@ -309,15 +384,24 @@ def response_review(request: HttpRequest, m: Membership, cycle: str, team: str) 
             messages.error(request, str(error))
             status = 409
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(
+                request, " ".join(error.messages) + " Each one is listed below: follow its link."
+            )
             status = 400
         else:
-            messages.success(request, "Thank you: your response is submitted and locked.")
+            messages.success(
+                request, "Thank you: your answers are sent. You can still read them here."
+            )
             return redirect("response_review", m.organization.slug, cycle, team)
         response.refresh_from_db()
     rows = _answer_rows(response)
     sections = _review_rows(instrument, rows)
-    missing = [i for s in sections for i in s["items"] if i["missing"]]
+    missing = [
+        {**i, "section": s["key"], "section_title": s["title"]}
+        for s in sections
+        for i in s["items"]
+        if i["missing"]
+    ]
     context = {
         "m": m,
         "cycle": cycle_obj,
@@ -325,9 +409,14 @@ def response_review(request: HttpRequest, m: Membership, cycle: str, team: str) 
         "team": response.team,
         "review_sections": sections,
         "missing": missing,
+        # A long list helps nobody: the first few, then "and N more", all marked below.
+        "missing_shown": missing[:MISSING_LISTED],
+        "missing_more": max(0, len(missing) - MISSING_LISTED),
         "notice": _state_notice(cycle_obj, response),
         "first_section": instrument.sections[0].key,
         "progress": _progress(instrument, {k: a.value for k, a in rows.items()}),
+        "reopen": _reopen_state(response),
+        "reason_max": services.REOPEN_REASON_MAX,
     }
     return render(request, "assessments/questionnaire/review.html", context, status=status)
 
@@ -388,28 +477,51 @@ def response_export(
     return out
 
 
-@org_view(policy="team:lead")
+def _reopen_state(response: Response) -> dict[str, Any]:
+    """What the respondent's own pages say about reopening: can ask, asked, declined."""
+    latest = response.reopen_requests.order_by("-requested_at", "-id").first()
+    can_ask = (
+        response.is_locked() and response.cycle.is_open() and not (latest and latest.is_pending())
+    )
+    return {"latest": latest, "can_ask": can_ask, "reopened": response.is_reopened()}
+
+
+@org_view(policy=RESPONDENT)
 @require_http_methods(["GET", "POST"])
-def response_reopen(request: HttpRequest, m: Membership, cycle: str, response: int) -> HttpResponse:
-    cycle_obj = cycle_in_org(m, cycle)
-    target = response_to_manage(m, cycle_obj, response)
-    error = None
-    reason = request.POST.get("reason", "").strip()[:500]
+def response_reopen_request(
+    request: HttpRequest, m: Membership, cycle: str, team: str
+) -> HttpResponse:
+    """The respondent asks their team lead to reopen their submitted response."""
+    cycle_obj, response, _ = _load(request, m, cycle, team)
+    reason = request.POST.get("reason", "")
+    error, status = None, 200
     if request.method == "POST":
-        if not reason:
-            error = "Say why the response is reopened; the reason goes into the audit log."
+        try:
+            services.request_reopen(response, reason)
+        except ValidationError as exc:
+            error, status = " ".join(exc.messages), 400
+        except services.ReopenRefused as exc:
+            error, status = str(exc), 409
         else:
-            try:
-                services.reopen_response(request.user, target, reason)
-            except ValidationError as exc:
-                error = " ".join(exc.messages)
-            else:
-                who = target.respondent.display_name if target.respondent else "The respondent"
-                messages.success(request, f"{who}'s response is open again for changes.")
-                return redirect("participation", m.organization.slug, cycle)
+            messages.success(
+                request,
+                "Asked. Your team lead sees only that a response in "
+                f"{response.team.name} asks to be reopened, and your reason; "
+                "not your name or your answers.",
+            )
+            return redirect("response_review", m.organization.slug, cycle, team)
     return render(
         request,
-        "assessments/questionnaire/reopen.html",
-        {"m": m, "cycle": cycle_obj, "target": target, "error": error, "reason": reason},
-        status=400 if error else 200,
+        "assessments/questionnaire/reopen_request.html",
+        {
+            "m": m,
+            "cycle": cycle_obj,
+            "response": response,
+            "team": response.team,
+            "reason": reason,
+            "reason_max": services.REOPEN_REASON_MAX,
+            "error": error,
+            "reopen": _reopen_state(response),
+        },
+        status=status,
     )

@@ -6,6 +6,23 @@
 // connection, a restart or an expired session loses nothing: they are retried.
 (() => {
   "use strict";
+  // A link to one question (from the list of those still needing an answer) lands on it,
+  // below the sticky progress bar, with the keyboard focus on its first answer.
+  // After "load": the browser's own jump to the fragment would otherwise reset the focus.
+  const land = () => {
+    const target = location.hash.startsWith("#item-") && document.getElementById(location.hash.slice(1));
+    if (!target || target.hidden) return;
+    const field = target.querySelector("input:not([type=hidden]), textarea");
+    target.scrollIntoView({ block: "start" });
+    if (field) field.focus({ preventScroll: true });
+  };
+  if (document.readyState === "complete") setTimeout(land, 0);
+  else window.addEventListener("load", () => setTimeout(land, 0));
+  window.addEventListener("hashchange", land);
+})();
+
+(() => {
+  "use strict";
   const form = document.querySelector("form.rc-questionnaire");
   if (!form || !form.dataset.autosaveUrl) return;
   const url = form.dataset.autosaveUrl;
@@ -37,10 +54,11 @@
       .filter((el) => el.tagName === "TEXTAREA" || el.checked)
       .map((el) => el.value);
     const evidence = fs.querySelector(`[name="evidence__${key}"]`);
-    return { values, evidence: evidence ? evidence.value : null };
+    const quote = fs.querySelector(`input[type=checkbox][name="may_quote__${key}"]`);
+    return { values, evidence: evidence ? evidence.value : null, mayQuote: quote ? quote.checked : null };
   }
 
-  function applyValue(fs, value, evidence) {
+  function applyValue(fs, value, evidence, mayQuote) {
     const key = fs.dataset.item;
     const chosen = new Set(Array.isArray(value) ? value : value == null ? [] : [value]);
     fs.querySelectorAll(`[name="item__${key}"]`).forEach((el) => {
@@ -49,6 +67,8 @@
     });
     const ev = fs.querySelector(`[name="evidence__${key}"]`);
     if (ev) ev.value = evidence || "";
+    const quote = fs.querySelector(`input[type=checkbox][name="may_quote__${key}"]`);
+    if (quote && mayQuote != null) quote.checked = Boolean(mayQuote);
     updateCounter(fs);
   }
 
@@ -97,6 +117,7 @@
     body.append("base_version", fs ? fs.dataset.version : entry.base);
     entry.values.forEach((v) => body.append("value", v));
     if (entry.evidence !== null) body.append("evidence", entry.evidence);
+    if (entry.mayQuote != null) body.append("may_quote", entry.mayQuote ? "1" : "0");
     inFlight.add(key);
     setStatus(key, "saving", "Saving…");
     let response;
@@ -145,7 +166,7 @@
       }
       if (fs) {
         setVersion(fs, data.version);
-        applyValue(fs, data.value, data.evidence);
+        applyValue(fs, data.value, data.evidence, data.may_quote);
       }
       setStatus(key, "conflict", data.message || "Changed elsewhere; the current answer is shown.");
       return;
@@ -176,8 +197,8 @@
 
   function queue(fs) {
     const key = fs.dataset.item;
-    const { values, evidence } = readValue(fs);
-    pending.set(key, { values, evidence, base: fs.dataset.version });
+    const { values, evidence, mayQuote } = readValue(fs);
+    pending.set(key, { values, evidence, mayQuote, base: fs.dataset.version });
     persist();
     send(key);
   }
@@ -202,7 +223,7 @@
   pending.forEach((entry, key) => {
     const fs = fieldset(key);
     if (!fs) return;
-    applyValue(fs, fs.dataset.widget === "checkbox" ? entry.values : entry.values[0], entry.evidence);
+    applyValue(fs, fs.dataset.widget === "checkbox" ? entry.values : entry.values[0], entry.evidence, entry.mayQuote);
     send(key);
   });
   window.addEventListener("online", () => [...pending.keys()].forEach(send));

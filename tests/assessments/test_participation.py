@@ -1,4 +1,5 @@
-"""Participation: who has submitted, who is answering, who has not started. Never answers."""
+"""Participation: how many have submitted, are answering, have not started. Never answers;
+names of those who have not submitted only where the organisation turns them on."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.urls import reverse
 
 from assessments import queries
 from assessments.models import Answer, Cycle, Response
-from orgs.models import Membership, Role, Team
+from orgs.models import AuditEvent, Membership, Organization, Role, Team
 from tests.conftest import make_user
 
 SECRET_ANSWER = "zebra-crossing-4711"
@@ -76,19 +77,19 @@ def test_post_is_refused(world, login, cycle):
 # --- Content ------------------------------------------------------------------------------------
 
 
-def test_people_are_in_the_right_buckets(world, login, cycle, answered):
+def show_names(world, on: bool = True) -> None:
+    world.acme.show_participation_names = on
+    world.acme.save(update_fields=["show_participation_names"])
+
+
+def test_people_are_counted_in_the_right_buckets_and_not_named(world, login, cycle, answered):
     response = login(world.alice).get(url(cycle))
     assert response.status_code == 200
     alpha, beta = response.context["rows"]
     assert (alpha.team, beta.team) == (world.alpha, world.beta)
-    assert names(alpha.submitted) == ["Max"]
-    assert names(alpha.in_progress) == ["Nina"]
-    assert names(alpha.not_started) == ["Tess"]
-    assert (names(beta.submitted), names(beta.in_progress), names(beta.not_started)) == (
-        [],
-        [],
-        ["Bob"],
-    )
+    assert (alpha.submitted, alpha.in_progress, alpha.not_started) == (1, 1, 1)
+    assert (beta.submitted, beta.in_progress, beta.not_started) == (0, 0, 1)
+    assert alpha.in_progress_names == alpha.not_started_names == beta.not_started_names == []
     assert response.context["totals"] == {
         "submitted": 1,
         "in_progress": 1,
@@ -96,8 +97,28 @@ def test_people_are_in_the_right_buckets(world, login, cycle, answered):
         "people": 4,
     }
     html = response.content.decode()
-    for name in ("Max", "Nina", "Tess", "Bob"):
-        assert name in html
+    for name in ("Max", "Nina", "Tess", "Bob", "max@example.com"):
+        assert name not in html, name
+    assert "Nobody is named" in html
+
+
+def test_lead_sees_no_names_by_default(world, login, cycle, answered):
+    html = login(world.tess).get(url(cycle)).content.decode()
+    for name in ("Max", "Nina", "nina@example.com"):
+        assert name not in html
+
+
+def test_with_names_on_only_those_who_have_not_submitted_are_named(world, login, cycle, answered):
+    show_names(world)
+    response = login(world.alice).get(url(cycle))
+    alpha, beta = response.context["rows"]
+    assert names(alpha.in_progress_names) == ["Nina"]
+    assert names(alpha.not_started_names) == ["Tess"]
+    assert names(beta.not_started_names) == ["Bob"]
+    html = response.content.decode()
+    assert "Nina" in html and "Bob" in html
+    assert "Max" not in html  # submitted: counted, never named
+    assert "nobody is named as having submitted" in html
 
 
 def test_no_answer_evidence_or_score_reaches_the_page(world, login, cycle, answered):
@@ -109,6 +130,7 @@ def test_no_answer_evidence_or_score_reaches_the_page(world, login, cycle, answe
 
 
 def test_team_lead_sees_only_their_team(world, login, cycle, answered):
+    show_names(world)
     response = login(world.tess).get(url(cycle))
     assert response.status_code == 200
     assert [r.team for r in response.context["rows"]] == [world.alpha]
@@ -128,28 +150,26 @@ def test_someone_who_moved_team_counts_where_they_answered(world, cycle):
     Response.objects.create(
         cycle=cycle, team=world.alpha, respondent=world.bob, status=Response.Status.SUBMITTED
     )
-    alpha, beta = queries.participation(cycle, [world.alpha, world.beta])
-    assert names(alpha.submitted) == ["Bob"]
-    assert names(beta.not_started) == ["Bob"]  # still in Beta, with no response there
+    alpha, beta = queries.participation(cycle, [world.alpha, world.beta], with_names=True)
+    assert alpha.submitted == 1
+    assert names(beta.not_started_names) == ["Bob"]  # still in Beta, with no response there
 
 
 def test_org_wide_roles_count_only_once_they_answer(world, cycle):
     Membership.objects.filter(user=world.leo).update(team=world.alpha)
-    (alpha,) = queries.participation(cycle, [world.alpha])
-    assert "Leo" not in names(alpha.not_started)
+    (alpha,) = queries.participation(cycle, [world.alpha], with_names=True)
+    assert "Leo" not in names(alpha.not_started_names)
     Response.objects.create(cycle=cycle, team=world.alpha, respondent=world.leo)
-    (alpha,) = queries.participation(cycle, [world.alpha])
-    assert names(alpha.in_progress) == ["Leo"]
+    (alpha,) = queries.participation(cycle, [world.alpha], with_names=True)
+    assert names(alpha.in_progress_names) == ["Leo"]
 
 
 def test_deleted_account_shows_as_former_member(world, cycle):
     gone = member(world, "Gone", world.alpha)
-    Response.objects.create(
-        cycle=cycle, team=world.alpha, respondent=gone, status=Response.Status.SUBMITTED
-    )
+    Response.objects.create(cycle=cycle, team=world.alpha, respondent=gone)
     gone.delete()
-    (alpha,) = queries.participation(cycle, [world.alpha])
-    assert names(alpha.submitted) == ["Former member"]
+    (alpha,) = queries.participation(cycle, [world.alpha], with_names=True)
+    assert names(alpha.in_progress_names) == ["Former member"]
 
 
 def test_names_are_sorted_and_fall_back_to_email(world, cycle):
@@ -160,8 +180,8 @@ def test_names_are_sorted_and_fall_back_to_email(world, cycle):
     Membership.objects.create(
         user=nameless, organization=world.acme, role=Role.MEMBER, team=world.alpha
     )
-    (alpha,) = queries.participation(cycle, [world.alpha])
-    assert names(alpha.not_started) == ["aaron", "Max", "Tess", "zed@example.com"]
+    (alpha,) = queries.participation(cycle, [world.alpha], with_names=True)
+    assert names(alpha.not_started_names) == ["aaron", "Max", "Tess", "zed@example.com"]
 
 
 # --- Query counts -------------------------------------------------------------------------------
@@ -182,9 +202,10 @@ def test_participation_query_is_two_queries_whatever_the_team_count(
 ):
     add_teams(world, cycle, 8)
     teams = list(cycle.teams.all())
-    with django_assert_num_queries(2):
-        rows = queries.participation(cycle, teams)
-    assert len(rows) == 10
+    for with_names in (False, True):
+        with django_assert_num_queries(2):
+            rows = queries.participation(cycle, teams, with_names=with_names)
+        assert len(rows) == 10
 
 
 def test_participation_page_query_count_is_the_same_for_2_and_10_teams(
@@ -199,3 +220,43 @@ def test_participation_page_query_count_is_the_same_for_2_and_10_teams(
     with django_assert_num_queries(len(two.captured_queries)):
         response = client.get(url(cycle))
     assert len(response.context["rows"]) == 10
+
+
+# --- The organisation setting --------------------------------------------------------------------
+
+
+def settings_form(world, **changes):
+    return {"name": world.acme.name, "anonymity_threshold": 3, **changes}
+
+
+def test_names_are_off_by_default_and_an_org_admin_turns_them_on_audited(
+    world, login, cycle, answered
+):
+    assert Organization.objects.get(pk=world.acme.pk).show_participation_names is False
+    settings_url = reverse("admin_settings", args=["acme"])
+    client = login(world.alice)
+    assert "Show who has not submitted yet" in client.get(settings_url).content.decode()
+    response = client.post(settings_url, settings_form(world, show_participation_names="on"))
+    assert response.status_code == 302
+    assert Organization.objects.get(pk=world.acme.pk).show_participation_names is True
+    event = AuditEvent.objects.get(action=AuditEvent.Action.SETTINGS_CHANGED)
+    assert event.actor == world.alice
+    assert event.data["changes"] == {"show_participation_names": [False, True]}
+    assert "Nina" in login(world.tess).get(url(cycle)).content.decode()
+    # Saving the form without the box turns names off again, audited too.
+    client = login(world.alice)
+    assert client.post(settings_url, settings_form(world)).status_code == 302
+    assert Organization.objects.get(pk=world.acme.pk).show_participation_names is False
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.SETTINGS_CHANGED).count() == 2
+    assert "Nina" not in login(world.tess).get(url(cycle)).content.decode()
+
+
+def test_only_org_admins_change_the_setting(world, login):
+    settings_url = reverse("admin_settings", args=["acme"])
+    for user in (world.leo, world.tess, world.max):
+        response = login(user).post(
+            settings_url, settings_form(world, show_participation_names="on")
+        )
+        assert response.status_code == 403
+    assert login(world.charlie).post(settings_url, settings_form(world)).status_code == 404
+    assert Organization.objects.get(pk=world.acme.pk).show_participation_names is False

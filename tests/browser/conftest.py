@@ -55,10 +55,13 @@ def sign_in(page, live_server):
     return _sign_in
 
 
-def answer_visible_items(page) -> int:
-    """Pick an answer for every visible question on the page; returns how many."""
+def answer_visible_items(page, skip: frozenset[str] = frozenset()) -> int:
+    """Pick an answer for every visible question on the page but those in `skip`; returns
+    how many."""
     count = 0
     for fs in page.locator("fieldset[data-item]:visible").all():
+        if fs.get_attribute("data-widget") == "textarea" or fs.get_attribute("data-item") in skip:
+            continue  # written answers are optional; their box is "May be quoted", not an answer
         radios = fs.locator("input[type=radio]")
         boxes = fs.locator("input[type=checkbox]")
         if radios.count():

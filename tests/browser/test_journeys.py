@@ -59,11 +59,13 @@ def test_invite_answer_and_team_pdf(world, cycle, browser, live_server, settings
     member.goto(f"{live_server.url}/o/acme/cycles/")
     member.get_by_role("link", name=re.compile("Start")).first.click()
     member.wait_for_load_state("networkidle")
+    member.get_by_role("link", name="Start", exact=True).click()  # the first screen
+    member.wait_for_load_state("networkidle")
     answer_everything(member)
     member.once("dialog", lambda d: d.accept())
     member.get_by_role("button", name="Submit my response").first.click()
     member.wait_for_load_state("networkidle")
-    assert "Submitted and locked" in member.content()
+    assert "Sent on" in member.content()
 
     lead = browser.new_context(accept_downloads=True).new_page()
     lead.goto(f"{live_server.url}/accounts/login/")

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from assessments.demo import GUARDRAILS, RECOUPLED
 from assessments.models import Answer, ClassifiedAction, Response
-from assessments.services import reopen_response, submit_response
+from assessments.services import decide_reopen_request, request_reopen, submit_response
 from orgs.models import Team
 from reports.models import Release, ResponseSnapshot
 from reports.release_builder import to_plain
@@ -141,7 +141,7 @@ def test_attack_3_before_and_after_a_reopen_or_a_new_submission(world, org, logi
     client = login(world.leo)
     before = export(client, "teams")
     target = Response.objects.filter(team=world.alpha, respondent=world.max).get()
-    reopen_response(world.tess, target, "typo")
+    decide_reopen_request(world.tess, request_reopen(target, "typo"), approve=True)
     release(org)
     assert export(client, "teams") == before  # the reopen waits for a batch of k
     target.refresh_from_db()

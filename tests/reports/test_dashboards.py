@@ -289,7 +289,7 @@ def test_autosaving_a_draft_does_not_trigger_a_release_but_reopening_does(world,
     assert (results.pk, "submissions") not in releases.cycles_to_refresh()
 
     submitted = Response.objects.filter(team=world.alpha, status=Response.Status.SUBMITTED).first()
-    reopen_response(world.tess, submitted, "typo in an answer")
+    reopen_response(submitted)
     assert selectors.submissions_stamp(results) != before
     assert (results.pk, "submissions") in releases.cycles_to_refresh()
 
