@@ -183,9 +183,13 @@ def save_identity_provider(
     provider = IdentityProvider.objects.select_for_update().filter(organization=org).first()
     created = provider is None
     provider = provider or IdentityProvider(organization=org)
-    changed = [f for f in SETTING_FIELDS if getattr(provider, f) != settings.get(f, "")]
-    for field in SETTING_FIELDS:
-        setattr(provider, field, settings.get(field, ""))
+    values = {
+        f: settings.get(f, IdentityProvider._meta.get_field(f).get_default())
+        for f in SETTING_FIELDS
+    }
+    changed = [f for f, value in values.items() if getattr(provider, f) != value]
+    for field, value in values.items():
+        setattr(provider, field, value)
     if settings.get("client_secret"):
         changed.append("client_secret")
         provider.client_secret = settings["client_secret"]

@@ -7,11 +7,13 @@ import logging
 from allauth.socialaccount.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
+from onelogin.saml2.errors import OneLogin_Saml2_Error
 from requests import RequestException
 
 from . import sso
@@ -42,8 +44,8 @@ def to_identity_provider(request: HttpRequest, provider: IdentityProvider) -> Ht
     )
     try:
         return allauth_provider.redirect(request, process="login", next_url=_safe_next(request))
-    except (RequestException, ValueError, KeyError) as error:
-        logger.warning("identity provider of %s unreachable: %s", provider.organization, error)
+    except (RequestException, OneLogin_Saml2_Error, ImproperlyConfigured, KeyError) as error:
+        logger.warning("identity provider of %s failed: %r", provider.organization, error)
         return render(
             request,
             "registration/sso_error.html",
