@@ -68,7 +68,9 @@ def parse_domains(text: str) -> list[str]:
 
 
 def email_domain(email: str) -> str:
-    return email.rpartition("@")[2].strip().lower()
+    """The domain of an email address, lower-cased; "" when there is no @."""
+    _, at, domain = email.rpartition("@")
+    return domain.strip().lower() if at else ""
 
 
 def provider_for_email(email: str) -> IdentityProvider | None:

@@ -155,8 +155,7 @@ class IdentityProviderForm(forms.Form):
         value = self.cleaned_data.get(name, "").strip()
         if value:
             try:
-                forms.URLField().clean(value)
-                return provider_url(value, label)
+                return provider_url(forms.URLField(assume_scheme="https").clean(value), label)
             except forms.ValidationError as error:
                 self.add_error(name, error)
         return ""
