@@ -49,6 +49,7 @@ PAGES = {
         "/o/acme/admin/invitations/",
         "/o/acme/admin/teams/",
         "/o/acme/admin/settings/",
+        "/o/acme/admin/sso/",
         "/o/acme/admin/audit/",
         "/o/acme/admin/cycles/",
         "/o/acme/admin/cycles/new/",

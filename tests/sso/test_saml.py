@@ -123,9 +123,10 @@ def saml_response(in_response_to: str, email: str, key: str, cert: str) -> str:
     return signed.decode() if isinstance(signed, bytes) else signed
 
 
-def start_sign_in(client, email: str) -> str:
+def start_sign_in(client, email: str, next_url: str = "") -> str:
     """Our email step for `email`: returns the AuthnRequest's ID sent to the IdP."""
-    step = client.post(reverse("login"), {"username": email})
+    query = f"?next={next_url}" if next_url else ""
+    step = client.post(reverse("login") + query, {"username": email})
     assert step.status_code == 302, step.content[:2000]
     location = urlsplit(step["Location"])
     assert f"{location.scheme}://{location.netloc}{location.path}" == IDP_SSO
@@ -151,6 +152,20 @@ def test_roster_member_signs_in_with_a_signed_saml_response(client, acme_saml, i
     assert page.status_code == 200, page.content[:2000]
     assert page.redirect_chain[-1][0] == reverse("org_home", args=["acme"])
     assert int(client.session["_auth_user_id"]) == acme_saml.pk
+
+
+def test_sign_in_returns_to_the_page_asked_for(client, acme_saml, idp_keys):
+    key, cert = idp_keys
+    request_id = start_sign_in(client, "max@acme.test", next_url="/o/acme/cycles/")
+    page = post_to_acs(client, saml_response(request_id, "max@acme.test", key, cert))
+    assert page.redirect_chain[-1][0] == "/o/acme/cycles/"
+
+
+def test_an_offsite_next_url_is_ignored(client, acme_saml, idp_keys):
+    key, cert = idp_keys
+    request_id = start_sign_in(client, "max@acme.test", next_url="https://evil.example/")
+    page = post_to_acs(client, saml_response(request_id, "max@acme.test", key, cert))
+    assert page.redirect_chain[-1][0] == reverse("org_home", args=["acme"])
 
 
 def test_someone_not_on_the_roster_is_refused(client, acme_saml, idp_keys):
