@@ -275,6 +275,9 @@ SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_LOGIN_ON_GET = False  # a GET to a provider's login URL asks before leaving
 SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+# An identity provider on this machine or a private network (fetched by our server): for
+# development against a local provider only.
+RECOUPLE_SSO_ALLOW_LOCAL_PROVIDERS = env_bool("RECOUPLE_SSO_ALLOW_LOCAL_PROVIDERS", DEBUG)
 
 # Content-Security-Policy (django-csp 4.x): no inline script anywhere.
 CONTENT_SECURITY_POLICY = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 from allauth.socialaccount.providers import registry
 from cryptography import x509
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 
 from . import sso
@@ -35,12 +37,32 @@ class EmailStepForm(forms.Form):
         return self.cleaned_data["username"].strip().lower()
 
 
+def is_local_host(host: str) -> bool:
+    """This machine or a private network: a provider URL there would make our server fetch
+    internal addresses for whoever configures it."""
+    if host in LOOPBACK_HOSTS or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return not address.is_global
+
+
 def provider_url(value: str, label: str) -> str:
-    """An https URL without query or fragment (plain http only on loopback, for a provider
-    on this machine). Raises ValidationError with a message naming `label`."""
+    """An https URL without query or fragment, on a public host. A provider on this machine
+    or a private network (plain http allowed there) only with
+    RECOUPLE_SSO_ALLOW_LOCAL_PROVIDERS, which is on in development only. Raises
+    ValidationError with a message naming `label`."""
     parts = urlsplit(value)
     host = (parts.hostname or "").lower()
-    if parts.scheme != "https" and not (parts.scheme == "http" and host in LOOPBACK_HOSTS):
+    local = is_local_host(host)
+    if local and not settings.RECOUPLE_SSO_ALLOW_LOCAL_PROVIDERS:
+        raise forms.ValidationError(
+            f"The {label} points at this server or a private network; use the provider's "
+            "public address."
+        )
+    if parts.scheme != "https" and not (parts.scheme == "http" and local):
         raise forms.ValidationError(f"The {label} must start with https://.")
     if not host or parts.query or parts.fragment or parts.username or parts.password:
         raise forms.ValidationError(

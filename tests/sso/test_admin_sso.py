@@ -140,6 +140,31 @@ def test_a_bad_issuer_url_is_refused_and_what_was_typed_is_kept(world, login, is
 
 
 @pytest.mark.parametrize(
+    "issuer",
+    [
+        "http://127.0.0.1:8080",
+        "https://localhost/",
+        "https://10.0.0.5/oidc",
+        "https://169.254.169.254/latest",
+        "https://[::1]:8443/",
+        "https://idp.localhost/",
+    ],
+)
+def test_a_provider_on_this_machine_or_a_private_network_is_refused(world, login, issuer):
+    response = login(world.alice).post(url(), oidc_form(issuer_url=issuer))
+    assert response.status_code == 400
+    assert "points at this server or a private network" in response.content.decode()
+    assert not IdentityProvider.objects.exists()
+
+
+def test_a_local_provider_is_allowed_when_development_allows_it(world, login, settings):
+    settings.RECOUPLE_SSO_ALLOW_LOCAL_PROVIDERS = True
+    response = login(world.alice).post(url(), oidc_form(issuer_url="http://127.0.0.1:8080"))
+    assert response.status_code == 302
+    assert IdentityProvider.objects.get().issuer_url == "http://127.0.0.1:8080"
+
+
+@pytest.mark.parametrize(
     "domains,message",
     [
         ("", "This field is required."),
