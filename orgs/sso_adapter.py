@@ -7,6 +7,7 @@ allauth's SocialApp table), and allauth's own account sign-up never opens.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -86,18 +87,42 @@ def refuse(request: HttpRequest, reason: str, email: str = "") -> ImmediateHttpR
     )
 
 
-def _asserted_email(sociallogin: SocialLogin) -> tuple[str, bool | None]:
-    """The email the identity provider asserted, and its `email_verified` claim if it made
-    one (None when it said nothing: enterprise providers often do not)."""
+@dataclass(frozen=True)
+class Assertion:
+    """What the identity provider said about the person: email, its `email_verified` claim
+    if it made one (None when silent, as enterprise providers often are), and a name."""
+
+    email: str
+    verified: bool | None
+    name: str
+
+
+def _first(values: Any) -> str:
+    if isinstance(values, list):
+        values = values[0] if values else ""
+    return values if isinstance(values, str) else ""
+
+
+def asserted(sociallogin: SocialLogin) -> Assertion:
+    """OpenID Connect keeps the claims under "userinfo" / "id_token"; SAML keeps the raw
+    attributes (lists of values)."""
     data = sociallogin.account.extra_data or {}
-    claims: dict[str, Any] = {}
-    if isinstance(data, dict):
-        claims = data.get("userinfo") or data.get("id_token") or {}
-    email = sociallogin.user.email if sociallogin.user else ""
+    email = (sociallogin.user.email if sociallogin.user else "") or ""
     if not email and sociallogin.email_addresses:
         email = sociallogin.email_addresses[0].email
-    verified = claims.get("email_verified") if isinstance(claims, dict) else None
-    return (email or "").strip().lower(), verified if isinstance(verified, bool) else None
+    claims = (data.get("userinfo") or data.get("id_token")) if isinstance(data, dict) else None
+    if isinstance(claims, dict):
+        verified = claims.get("email_verified")
+        return Assertion(
+            email.strip().lower(),
+            verified if isinstance(verified, bool) else None,
+            _first(claims.get("name")),
+        )
+    parts = [
+        next((v for attr in SAML_ATTRIBUTES[key] if (v := _first(data.get(attr)))), "")
+        for key in ("first_name", "last_name")
+    ]
+    return Assertion(email.strip().lower(), None, " ".join(p for p in parts if p))
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
@@ -118,22 +143,15 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         provider = IdentityProvider.objects.select_related("organization").get(
             organization__slug=sociallogin.provider.app.provider_id
         )
-        email, verified = _asserted_email(sociallogin)
-        if verified is False:
-            raise refuse(request, "unverified_email", email)
-        user = sociallogin.user
-        name = " ".join(
-            p for p in (getattr(user, "first_name", ""), getattr(user, "last_name", "")) if p
-        )
-        extra = sociallogin.account.extra_data or {}
-        claims = extra.get("userinfo") or extra.get("id_token") or {}
-        name = (claims.get("name") if isinstance(claims, dict) else "") or name
-        admission = sso.admit(provider, email, name or "")
+        said = asserted(sociallogin)
+        if said.verified is False:
+            raise refuse(request, "unverified_email", said.email)
+        admission = sso.admit(provider, said.email, said.name)
         if admission.user is None:
-            raise refuse(request, admission.refusal, email)
+            raise refuse(request, admission.refusal, said.email)
         if sociallogin.is_existing:
             if sociallogin.user.pk != admission.user.pk:
-                raise refuse(request, "other_account", email)
+                raise refuse(request, "other_account", said.email)
         else:
             sociallogin.connect(request, admission.user)
 

@@ -116,6 +116,12 @@ def saml_response(in_response_to: str, email: str, key: str, cert: str) -> str:
    <saml:Attribute Name="http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress">
     <saml:AttributeValue>{email}</saml:AttributeValue>
    </saml:Attribute>
+   <saml:Attribute Name="urn:oid:2.5.4.42">
+    <saml:AttributeValue>Nia</saml:AttributeValue>
+   </saml:Attribute>
+   <saml:Attribute Name="urn:oid:2.5.4.4">
+    <saml:AttributeValue>Newbie</saml:AttributeValue>
+   </saml:Attribute>
   </saml:AttributeStatement>
  </saml:Assertion>
 </samlp:Response>"""
@@ -152,6 +158,19 @@ def test_roster_member_signs_in_with_a_signed_saml_response(client, acme_saml, i
     assert page.status_code == 200, page.content[:2000]
     assert page.redirect_chain[-1][0] == reverse("org_home", args=["acme"])
     assert int(client.session["_auth_user_id"]) == acme_saml.pk
+
+
+def test_an_invited_person_joins_with_their_name_from_the_attributes(
+    client, acme_saml, idp_keys, make_invitation
+):
+    key, cert = idp_keys
+    make_invitation("nia@acme.test")
+    request_id = start_sign_in(client, "nia@acme.test")
+    page = post_to_acs(client, saml_response(request_id, "nia@acme.test", key, cert))
+    assert page.redirect_chain[-1][0] == reverse("org_home", args=["acme"])
+    nia = User.objects.get(email="nia@acme.test")
+    assert nia.name == "Nia Newbie"
+    assert nia.memberships.get().organization.slug == "acme"
 
 
 def test_sign_in_returns_to_the_page_asked_for(client, acme_saml, idp_keys):
