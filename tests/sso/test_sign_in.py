@@ -140,17 +140,33 @@ def test_password_reset_still_works_without_required_sso(ada, client, acme_idp, 
     assert [m.to for m in mailoutbox] == [["ada@acme.test"]]
 
 
-def test_an_unreachable_provider_is_a_clear_page_not_a_server_error(world, client):
+@pytest.fixture
+def unreachable_oidc(world):
     settings = {
         "protocol": IdentityProvider.Protocol.OIDC,
         "issuer_url": "http://127.0.0.1:9",  # nothing listens there
         "client_id": "c",
         "client_secret": "s",
     }
-    sso.save_identity_provider(world.alice, world.acme, settings, ["acme.test"])
+    return sso.save_identity_provider(world.alice, world.acme, settings, ["acme.test"])
+
+
+def test_an_unreachable_provider_is_a_clear_page_not_a_server_error(client, unreachable_oidc):
     page = client.post(reverse("login"), {"username": "ada@acme.test"})
     assert page.status_code == 502
     assert "could not be reached" in page.content.decode()
+
+
+def test_the_providers_own_login_url_asks_before_leaving_and_fails_clearly(
+    client, unreachable_oidc
+):
+    login_url = reverse("openid_connect_login", args=["acme"])
+    page = client.get(login_url)
+    assert page.status_code == 200
+    assert "Continue to Acme" in page.content.decode()
+    posted = client.post(login_url)
+    assert posted.status_code == 502
+    assert "could not be reached" in posted.content.decode()
 
 
 def test_allauth_pages_we_do_not_use_are_not_mounted(db, client):
