@@ -60,6 +60,12 @@ INSTALLED_APPS = [
     "axes",
     "django_ratelimit",
     "csp",
+    # Single sign-on only: the OpenID Connect and SAML protocol work (orgs/sso_adapter.py).
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "orgs",
     "assessments",
     "reports",
@@ -75,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
@@ -253,6 +260,24 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+
+# Single sign-on through django-allauth, held to the protocol work: each organisation's
+# identity provider comes from its IdentityProvider row; sign-in, sign-up and passwords
+# stay ours (allauth's account pages are not mounted; SOCIALACCOUNT_ONLY turns them off).
+SOCIALACCOUNT_ONLY = True
+SOCIALACCOUNT_ADAPTER = "orgs.sso_adapter.SocialAccountAdapter"
+ACCOUNT_ADAPTER = "orgs.sso_adapter.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a GET to a provider's login URL asks before leaving
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+# An identity provider on this machine or a private network (fetched by our server): for
+# development against a local provider only.
+RECOUPLE_SSO_ALLOW_LOCAL_PROVIDERS = env_bool("RECOUPLE_SSO_ALLOW_LOCAL_PROVIDERS", DEBUG)
 
 # Content-Security-Policy (django-csp 4.x): no inline script anywhere.
 CONTENT_SECURITY_POLICY = {

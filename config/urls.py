@@ -4,24 +4,19 @@ from django.urls import include, path
 from django_ratelimit.decorators import ratelimit
 
 from assessments.urls import org_patterns as assessment_patterns
+from orgs import sso_views
 from orgs import views as org_views
 from orgs.access import public_view, signed_in_view
-from orgs.forms import SignInForm
+from orgs.sso_forms import PasswordResetForm as SsoPasswordResetForm
+from orgs.sso_urls import sso_patterns
 from orgs.urls import org_patterns
 from reports.urls import org_patterns as report_patterns
 
 from .health import healthz
 
 auth_patterns = [
-    path(
-        "login/",
-        public_view(
-            auth_views.LoginView.as_view(
-                authentication_form=SignInForm, redirect_authenticated_user=True
-            )
-        ),
-        name="login",
-    ),
+    # Email first: routes a company domain to its identity provider (orgs/sso_views.py).
+    path("login/", sso_views.sign_in, name="login"),
     path("logout/", public_view(auth_views.LogoutView.as_view()), name="logout"),
     path("signup/", org_views.signup, name="signup"),
     path(
@@ -40,7 +35,7 @@ auth_patterns = [
             # Per address and per email asked for: no mail-bombing, no account probing.
             ratelimit(key="ip", rate="10/h", method="POST", block=True)(
                 ratelimit(key="post:email", rate="5/h", method="POST", block=True)(
-                    auth_views.PasswordResetView.as_view()
+                    auth_views.PasswordResetView.as_view(form_class=SsoPasswordResetForm)
                 )
             )
         ),
@@ -67,6 +62,7 @@ urlpatterns = [
     path("", org_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include(auth_patterns)),
+    path("accounts/", include(sso_patterns)),
     path("invite/<str:token>/", org_views.invitation_accept, name="invitation_accept"),
     path("o/new/", org_views.org_new, name="org_new"),
     path("o/<slug:org>/", include(org_patterns + assessment_patterns + report_patterns)),

@@ -1,9 +1,19 @@
 """The Django admin, for staff only (/django-admin/): support and inspection, not daily use."""
 
+from allauth.socialaccount.models import SocialApp
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import AuditEvent, Invitation, Membership, Organization, Team, User
+from .models import (
+    AuditEvent,
+    IdentityProvider,
+    IdentityProviderDomain,
+    Invitation,
+    Membership,
+    Organization,
+    Team,
+    User,
+)
 
 
 @admin.register(User)
@@ -59,3 +69,21 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False  # the audit log is append-only
+
+
+class IdentityProviderDomainInline(admin.TabularInline):
+    model = IdentityProviderDomain
+    extra = 0
+
+
+@admin.register(IdentityProvider)
+class IdentityProviderAdmin(admin.ModelAdmin):
+    """For support: e.g. freeing a domain an organisation claimed by mistake."""
+
+    list_display = ["organization", "protocol", "enabled", "sso_required", "updated_at"]
+    exclude = ["client_secret"]
+    inlines = [IdentityProviderDomainInline]
+
+
+# allauth's app table is unused: providers come from IdentityProvider (orgs/sso_adapter.py).
+admin.site.unregister(SocialApp)

@@ -256,6 +256,8 @@ class AuditEvent(models.Model):
         REOPEN_DECLINED = "response.reopen_declined", "Reopening declined"
         ACTION_REVIEWED = "action.reviewed", "Classified action reviewed"
         REPORT_DOWNLOADED = "report.downloaded", "Report downloaded"
+        SSO_CHANGED = "org.sso_changed", "Single sign-on changed"
+        SSO_SIGNED_IN = "sso.signed_in", "Signed in with single sign-on"
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="audit_events"
@@ -280,3 +282,55 @@ class AuditEvent(models.Model):
         return (
             f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_email} {self.action} {self.target_repr}"
         )
+
+
+class IdentityProvider(models.Model):
+    """An organisation's own identity provider (OpenID Connect or SAML 2.0), which signs in
+    people whose email is in one of its domains. The allauth app is built from this row
+    (orgs/sso_adapter.py); nothing is stored twice."""
+
+    class Protocol(models.TextChoices):
+        OIDC = "oidc", "OpenID Connect"
+        SAML = "saml", "SAML 2.0"
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="identity_provider"
+    )
+    protocol = models.CharField(max_length=10, choices=Protocol.choices, default=Protocol.OIDC)
+    enabled = models.BooleanField(default=True)
+    # Members whose email is in the provider's domains then cannot use a password.
+    sso_required = models.BooleanField(default=False)
+    # OpenID Connect: the issuer (its /.well-known/openid-configuration is read).
+    issuer_url = models.URLField(max_length=300, blank=True)
+    client_id = models.CharField(max_length=200, blank=True)
+    # Needed in clear to talk to the provider; never shown back on the admin page.
+    client_secret = models.CharField(max_length=500, blank=True)
+    # SAML 2.0: the IdP's entity id, and either its metadata URL or its SSO URL + certificate.
+    saml_entity_id = models.CharField(max_length=300, blank=True)
+    saml_metadata_url = models.URLField(max_length=300, blank=True)
+    saml_sso_url = models.URLField(max_length=300, blank=True)
+    saml_certificate = models.TextField(max_length=10_000, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_protocol_display()} for {self.organization}"
+
+    def is_oidc(self) -> bool:
+        return self.protocol == self.Protocol.OIDC
+
+    def domain_names(self) -> list[str]:
+        return sorted(d.domain for d in self.domains.all())
+
+
+class IdentityProviderDomain(models.Model):
+    """An email domain routed to one identity provider. Unique across organisations: a
+    domain claimed by one organisation cannot be claimed by another."""
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain

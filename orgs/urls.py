@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import sso_views, views
 
 # Mounted under /o/<org>/.
 org_patterns = [
@@ -25,4 +25,5 @@ org_patterns = [
     ),
     path("admin/settings/", views.admin_settings, name="admin_settings"),
     path("admin/audit/", views.admin_audit, name="admin_audit"),
+    path("admin/sso/", sso_views.admin_sso, name="admin_sso"),
 ]

@@ -40,6 +40,7 @@ def main() -> None:
             if args.user:
                 page.goto(args.base + "/accounts/login/")
                 page.fill("input[name=username]", args.user)
+                page.click("button[type=submit]")  # the email step, then the password
                 page.fill("input[name=password]", args.password)
                 page.click("button[type=submit]")
             for path in args.paths:

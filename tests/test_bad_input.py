@@ -22,6 +22,8 @@ FIELD_NAMES = [
     "closes_on", "teams", "state", "action", "q", "go", "username", "password", "old_password",
     "new_password1", "new_password2", "item__ctx_role", "version__ctx_role", "item__ctx_genai_uses",
     "evidence__ind_review_outputs", "table", "stage", "organization", "page", "actor",
+    "protocol", "domains", "issuer_url", "client_id", "client_secret", "saml_entity_id",
+    "saml_metadata_url", "saml_sso_url", "saml_certificate", "SAMLResponse", "enabled",
 ]  # fmt: skip
 
 junk = st.one_of(

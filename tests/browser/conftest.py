@@ -43,14 +43,21 @@ def page(browser):
     context.close()
 
 
+def sign_in_page(page, base_url: str, email: str, password: str) -> None:
+    """Sign in with a password: the email step (no identity provider for the address), then
+    the password step."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=username]", email)
+    page.click("button[type=submit]")
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
 @pytest.fixture
 def sign_in(page, live_server):
     def _sign_in(email: str, password: str) -> None:
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("input[name=username]", email)
-        page.fill("input[name=password]", password)
-        page.click("button[type=submit]")
-        page.wait_for_load_state("networkidle")
+        sign_in_page(page, live_server.url, email, password)
 
     return _sign_in
 

@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from reports.models import Report
-from tests.builders import add_people, submit
+from tests.builders import add_people, release, submit
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,6 +18,7 @@ def site(world, cycle):
 
     for user in [world.tess, world.bob, *add_people(world.acme, world.alpha, 3)]:
         submit(cycle, world.beta if user == world.bob else world.alpha, user, GUARDRAILS)
+    release(cycle)
     Report.objects.create(
         organization=world.acme, cycle=cycle, team=world.alpha, kind="team", requested_by=world.tess
     )
@@ -50,6 +51,7 @@ PAGES = {
         "/o/acme/admin/invitations/",
         "/o/acme/admin/teams/",
         "/o/acme/admin/settings/",
+        "/o/acme/admin/sso/",
         "/o/acme/admin/audit/",
         "/o/acme/admin/cycles/",
         "/o/acme/admin/cycles/new/",

@@ -11,8 +11,8 @@ from assessments.demo import GUARDRAILS, RECOUPLED
 from assessments.models import ClassifiedAction
 from orgs.models import Membership
 from reports.models import Report
-from tests.browser.conftest import answer_visible_items
-from tests.builders import add_people, submit
+from tests.browser.conftest import answer_visible_items, sign_in_page
+from tests.builders import add_people, release, submit
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,10 +34,7 @@ def test_invite_answer_and_team_pdf(world, cycle, browser, live_server, settings
     for user in add_people(world.acme, world.alpha, 2):
         submit(cycle, world.alpha, user, GUARDRAILS)
     admin = browser.new_context().new_page()
-    admin.goto(f"{live_server.url}/accounts/login/")
-    admin.fill("input[name=username]", world.alice.email)
-    admin.fill("input[name=password]", PASSWORD)
-    admin.click("button[type=submit]")
+    sign_in_page(admin, live_server.url, world.alice.email, PASSWORD)
     admin.goto(f"{live_server.url}/o/acme/admin/invitations/")
     admin.fill("input[name=email]", "newbie@example.com")
     admin.select_option("select[name=role]", "member")
@@ -66,12 +63,10 @@ def test_invite_answer_and_team_pdf(world, cycle, browser, live_server, settings
     member.get_by_role("button", name="Submit my response").first.click()
     member.wait_for_load_state("networkidle")
     assert "Sent on" in member.content()
+    release(cycle)  # what the periodic task does a minute later
 
     lead = browser.new_context(accept_downloads=True).new_page()
-    lead.goto(f"{live_server.url}/accounts/login/")
-    lead.fill("input[name=username]", world.tess.email)
-    lead.fill("input[name=password]", PASSWORD)
-    lead.click("button[type=submit]")
+    sign_in_page(lead, live_server.url, world.tess.email, PASSWORD)
     lead.goto(f"{live_server.url}/o/acme/teams/alpha/dashboard/")
     lead.wait_for_selector("figure[data-chart-ready]")
     assert "n = 3" in lead.content()
@@ -92,23 +87,21 @@ def test_leader_filters_exports_and_gets_the_leadership_pdf(
             submit(
                 cycle, team, user, climate, role="product_management" if i % 2 else "engineering"
             )
+    release(cycle)
     page = browser.new_context(accept_downloads=True).new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     # The strict CSP must not block anything the charts need (e.g. plotly's style block).
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", world.leo.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in_page(page, live_server.url, world.leo.email, PASSWORD)
     page.goto(f"{live_server.url}/o/acme/dashboard/")
     page.wait_for_selector("figure[data-chart-ready]")
     assert page.evaluate("typeof Plotly") == "object"
     plotly_src = page.locator("script[src*=plotly]").get_attribute("src")
     assert plotly_src.startswith("/static/vendor/plotly/")
 
-    page.select_option("#f-role", "engineering")  # filters apply on change
-    page.wait_for_url(re.compile(r"role=engineering"))
+    page.select_option("#f-filter", "role:engineering")  # one filter at a time, on change
+    page.wait_for_url(re.compile(r"filter=role%3Aengineering"))
     page.wait_for_selector("figure[data-chart-ready]")
     assert page.locator(".js-plotly-plot").count() >= 3
 
