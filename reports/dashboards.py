@@ -9,10 +9,12 @@ where its author allowed it, and only inside a released group; elsewhere it is c
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from assessments import lift
 from assessments.instrument import CONSTRUCTS, ENABLERS, PRACTICE_CATEGORIES, Instrument
 from assessments.recommend import (
     Facts,
@@ -22,13 +24,11 @@ from assessments.recommend import (
     recommend,
 )
 from assessments.scoring import (
-    LIFT_METHOD,
     PROFILE_STATES,
     Answers,
     GroupAggregate,
     ResponseScore,
     aggregate,
-    enabler_lift,
     item_counts,
     item_distribution,
 )
@@ -269,7 +269,7 @@ def free_text_view(instrument: Instrument, members: Sequence[Entry]) -> dict[str
     quotes: dict[str, list[str]] = {}
     for r in members:
         for t in r.texts:
-            if t.kind is not None:
+            if t.kind is not None and t.kind != "duplicate":  # a duplicate is counted once
                 counts[t.kind if t.kind in counts else "in_review"] += 1
             if t.may_quote:
                 quotes.setdefault(t.item_key, []).append(t.text)
@@ -507,53 +507,53 @@ def _org_charts(
 
 
 def _lift_view(instrument: Instrument, counted: Sequence[Entry]) -> dict[str, Any]:
-    cells = enabler_lift(instrument, [(r.score, r.answers) for r in counted])
-    shown = [c for c in cells if not c.withheld]
-    lift_rows = [
-        {
+    """Enabler lift over the organisation's released responses: findings only where they
+    survive the false-discovery adjustment, ordered by strength of evidence."""
+    table = lift.lift_table(instrument, [(r.score, r.answers) for r in counted])
+
+    def row(c: lift.LiftCell) -> dict[str, Any]:
+        return {
             "enabler": c.enabler,
             "enabler_label": CONSTRUCTS[c.enabler]["label"],
+            "practice": c.practice_item,
             "practice_label": c.practice_label,
             "resource": c.resource,
-            "ratio": c.ratio,
-            "ci_low": c.ci_low,
-            "ci_high": c.ci_high,
-            "with_k": c.with_enabler[0],
-            "with_n": c.with_enabler[1],
-            "without_k": c.without_enabler[0],
-            "without_n": c.without_enabler[1],
-            "method": c.method,
+            "ratio": c.rr,
+            "ci_low": c.rr_low,
+            "ci_high": c.rr_high,
+            "odds_ratio": c.odds_ratio,
+            "or_low": c.or_low,
+            "or_high": c.or_high,
+            "with_k": c.with_k,
+            "with_n": c.with_n,
+            "without_k": c.without_k,
+            "without_n": c.without_n,
+            "q": c.q,
+            "finding": c.finding,
+            "reason": c.withheld,
         }
-        for c in shown
-    ]
-    withheld = [
-        {
-            "enabler_label": CONSTRUCTS[c.enabler]["label"],
-            "practice_label": c.practice_label,
-            "reason": c.reason,
-            "with_n": c.with_enabler[1],
-            "without_n": c.without_enabler[1],
-        }
-        for c in cells
-        if c.withheld
+
+    findings = [row(c) for c in table.findings]
+    drawable = [
+        r
+        for r in findings
+        if all(math.isfinite(r[k] or math.inf) for k in ("ratio", "ci_low", "ci_high"))
     ]
     return {
-        "lift_rows": lift_rows,
-        "lift_top": _lift_sentences(
-            sorted(lift_rows, key=lambda r: (r["method"] != LIFT_METHOD, -(r["ci_low"] or 0)))[:3]
-        ),
-        "lift_chart": charts.lift_chart("org-lift", lift_rows[:8]),
-        "lift_withheld": withheld,
+        "lift_rows": findings,
+        "lift_top": [lift.finding_sentence(c) for c in table.findings[:3]],
+        "lift_research": lift.research_comparison(table.findings[0]) if table.findings else "",
+        "lift_none": table.no_finding_message,
+        "lift_caution": table.caution,
+        "lift_method": table.method,
+        "lift_research_note": lift.RESEARCH_NOTE,
+        "lift_tested": table.tested,
+        "lift_cells_total": len(table.cells),
+        "lift_chart": charts.lift_chart("org-lift", drawable[:8]) if drawable else None,
+        "lift_all": [row(c) for c in table.cells],
+        "lift_cells": [c.to_json() for c in table.cells],
+        "lift_withheld": [row(c) for c in table.cells if c.withheld],
     }
-
-
-def _lift_sentences(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    return [
-        f"Respondents who report {r['enabler_label'].lower()} are {r['ratio']:.1f}× as likely to "
-        f"report “{r['practice_label']}” (95 % CI {r['ci_low']:.1f}–{r['ci_high']:.1f}; "
-        f"{r['with_k']}/{r['with_n']} with, {r['without_k']}/{r['without_n']} without)."
-        for r in rows
-    ]
 
 
 def construct_rows_of_response(score: ResponseScore) -> list[dict[str, Any]]:

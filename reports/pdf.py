@@ -110,7 +110,7 @@ def org_context(org: Organization, cycle: Cycle) -> dict[str, Any]:
         # These two sit side by side in the PDF: drawn at half width, their text stays legible.
         view["profile_svg"] = svg(view["profile_chart"], width=360)
         view["prevalence_svg"] = svg(view["prevalence_chart"], width=360)
-        view["lift_svg"] = svg(view["lift_chart"], width=720)
+        view["lift_svg"] = svg(view["lift_chart"], width=720) if view.get("lift_chart") else ""
     return {"view": view, "release": release}
 
 

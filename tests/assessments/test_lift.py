@@ -50,6 +50,7 @@ from assessments.models import Response
 from assessments.scoring import ResponseScore, score_response
 from assessments.services import instrument_for, store_submission
 from tests.assessments.test_scoring import _practice_instrument
+from tests.builders import release
 from tests.conftest import make_user
 
 JSON_KEYS = [
@@ -514,6 +515,7 @@ def seeded_cycle(world, cycle):
         store_submission(response, instrument, demo_answers(instrument, climate, rng))
     # A draft is not counted.
     Response.objects.create(cycle=cycle, team=world.alpha, respondent=world.max)
+    release(cycle)
     return cycle
 
 
@@ -533,14 +535,21 @@ def test_command_json_prints_one_object_per_cell_with_the_contract_keys(seeded_c
 
 
 def test_command_json_matches_the_table_the_pages_read(seeded_cycle) -> None:
-    from assessments.lift_source import cycle_lift_rows
+    from reports import selectors
 
-    table = lift_table(instrument_for("1"), cycle_lift_rows(seeded_cycle))
-    assert table.responses == 16
+    _, page = selectors.release_page(seeded_cycle, "org")
+    assert page["n_counted"] == 16
     out = StringIO()
     call_command("enabler_lift", "--org", "acme", "--cycle", "2026-q4", "--json", stdout=out)
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
-    assert rows == [json.loads(json.dumps(c.to_json())) for c in table.cells]
+    assert rows == page["lift_cells"]
+    shown = {(r["enabler"], r["practice"]) for r in rows if r["shown"]}
+    assert shown == {(c["enabler"], c["practice"]) for c in page["lift_rows"]}
+
+
+def test_command_says_when_nothing_is_released(world, cycle) -> None:
+    with pytest.raises(CommandError, match="No released results"):
+        call_command("enabler_lift", "--org", "acme", "--cycle", "2026-q4", stdout=StringIO())
 
 
 def test_command_prints_a_readable_table(seeded_cycle) -> None:

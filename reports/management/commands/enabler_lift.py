@@ -7,6 +7,9 @@ withheld. `shown` says whether the pages show the cell as a finding; `withheld` 
 cell is not compared, or null. In a cell that is not withheld, a null ratio or upper bound
 means infinite (nobody without the enabler reports the practice); in a withheld cell every
 statistic is null.
+
+The numbers are those of the cycle's latest release: the same cells the pages show, over
+the same responses.
 """
 
 from __future__ import annotations
@@ -17,11 +20,30 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.lift import LiftCell, LiftTable, finding_sentence, lift_table
-from assessments.lift_source import cycle_lift_rows
 from assessments.models import Cycle
-from assessments.services import instrument_for
 from orgs.models import Organization
+from reports import selectors
+from reports.release_builder import ORG_PAGE
+
+
+KEYS = (
+    "enabler",
+    "practice",
+    "with_k",
+    "with_n",
+    "without_k",
+    "without_n",
+    "rr",
+    "rr_low",
+    "rr_high",
+    "odds_ratio",
+    "or_low",
+    "or_high",
+    "p",
+    "q",
+    "shown",
+    "withheld",
+)
 
 
 def _number(value: float | None, digits: int = 2) -> str:
@@ -58,40 +80,41 @@ class Command(BaseCommand):
             raise CommandError(
                 f"No cycle “{options['cycle']}” in organisation “{org.slug}” (its cycles: {known})."
             )
-        table = lift_table(instrument_for(cycle.instrument.version), cycle_lift_rows(cycle))
+        release, page = selectors.release_page(cycle, ORG_PAGE)
+        if release is None:
+            raise CommandError(f"No released results for {cycle.slug} yet: run release_results.")
+        cells = (page or {}).get("lift_cells") or []
         if options["json"]:
-            for cell in table.cells:
-                self.stdout.write(json.dumps(cell.to_json(), ensure_ascii=False))
+            for cell in cells:  # stored as JSON, which keeps no key order: put it back
+                self.stdout.write(json.dumps({k: cell[k] for k in KEYS}, ensure_ascii=False))
             return
-        self._print(org, cycle, table)
+        self._print(org, cycle, release, page or {})
 
-    def _print(self, org: Organization, cycle: Cycle, table: LiftTable) -> None:
+    def _print(self, org: Organization, cycle: Cycle, release: Any, page: dict[str, Any]) -> None:
+        cells = page.get("lift_all") or []
         self.stdout.write(
-            f"{org.name} · {cycle.name}: {table.responses} responses, "
-            f"{table.tested} of {len(table.cells)} cells compared, {len(table.findings)} findings"
+            f"{org.name} · {cycle.name}, release {release.number}: {page.get('n_counted', 0)} "
+            f"responses, {page.get('lift_tested', 0)} of {len(cells)} cells compared, "
+            f"{len(page.get('lift_rows') or [])} findings"
         )
         self.stdout.write(
             f"{'enabler':<11} {'practice':<28} {'with':>7} {'without':>7} "
-            f"{'RR':>6} {'95% CI':>13} {'OR':>7} {'95% CI':>15} {'p':>7} {'q':>7}  shown"
+            f"{'RR':>6} {'95% CI':>13} {'OR':>7} {'95% CI':>15} {'q':>7}  shown"
         )
-        for cell in table.cells:
-            self.stdout.write(self._row(cell))
+        for c in cells:
+            if c["reason"]:
+                self.stdout.write(f"{c['enabler']:<11} {c['practice'][:28]:<28} {c['reason']}")
+                continue
+            self.stdout.write(
+                f"{c['enabler']:<11} {c['practice'][:28]:<28} "
+                f"{c['with_k']:>3}/{c['with_n']:<3} {c['without_k']:>3}/{c['without_n']:<3} "
+                f"{_number(c['ratio']):>6} {_number(c['ci_low'])}–{_number(c['ci_high']):<7} "
+                f"{_number(c['odds_ratio']):>7} {_number(c['or_low'])}–{_number(c['or_high']):<9} "
+                f"{_p(c['q']):>7}  {'yes' if c['finding'] else ''}"
+            )
         self.stdout.write("")
-        for cell in table.findings:
-            self.stdout.write("• " + finding_sentence(cell))
-        if table.no_finding_message:
-            self.stdout.write(table.no_finding_message)
-        self.stdout.write(table.caution)
-
-    @staticmethod
-    def _row(c: LiftCell) -> str:
-        counts = f"{c.with_k:>3}/{c.with_n:<3} {c.without_k:>3}/{c.without_n:<3}"
-        head = f"{c.enabler:<11} {c.practice_item[:28]:<28} {counts}"
-        if c.withheld:
-            return f"{head}  withheld: {c.withheld}"
-        rr_ci = f"{_number(c.rr_low)}–{_number(c.rr_high)}"
-        or_ci = f"{_number(c.or_low)}–{_number(c.or_high)}"
-        return (
-            f"{head} {_number(c.rr):>6} {rr_ci:>13} {_number(c.odds_ratio):>7} {or_ci:>15} "
-            f"{_p(c.p):>7} {_p(c.q):>7}  {'yes' if c.finding else 'no'}"
-        )
+        for sentence in page.get("lift_top") or []:
+            self.stdout.write(sentence)
+        if page.get("lift_none"):
+            self.stdout.write(page["lift_none"])
+        self.stdout.write(page.get("lift_caution", ""))
