@@ -4,7 +4,8 @@ Measures the action classifier on labelled CSV files (columns text,kind): per fi
 number of actions, accuracy overall, review rate, accuracy among the actions not sent to
 review, and a confusion table of actual against predicted kind (individual, collective,
 none). Without --file it measures every labelled set under tests/data: the development sets
-(actions_dev, and actions_dev_none with texts that describe no action), the hold-out set,
+(actions_dev; actions_dev_none, _none2 and _none3 with texts that describe no action), the
+hold-out set,
 and the two blind sets (actions_blind, and actions_blind_none, written before the no-action
 rules). Tune on the development sets only; the others estimate how the tuning carries over
 to actions nobody has labelled yet.
@@ -32,7 +33,7 @@ from assessments.classify import (
 DATA_DIR = Path(settings.BASE_DIR) / "tests" / "data"
 DEFAULT_FILES = tuple(
     DATA_DIR / f"actions_{name}.csv"
-    for name in ("dev", "dev_none", "holdout", "blind", "blind_none")
+    for name in ("dev", "dev_none", "dev_none2", "dev_none3", "holdout", "blind", "blind_none")
 )
 HEADER = "actual \\ predicted"
 
