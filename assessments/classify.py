@@ -369,18 +369,23 @@ class _Weighed:
 
 def _weigh(norm: str, lexicon: Lexicon) -> _Weighed:
     """Sum cue weights per kind over a normalised text, minus what lies in no-action scope."""
-    joins = list(lexicon.negation.clause_breaks.finditer(norm))
-    breaks = [match.end() for match in joins]
     candidates = [lexicon.cues[index] for index in lexicon.triggers.candidates(norm)]
-    # Markers inside a cue that carries its own negation ("never paste customer data",
-    # "without asking") belong to that cue; other cues' matches are read lazily.
-    owned_matches = {
-        cue.name: list(cue.pattern.finditer(norm))
-        for cue in candidates
-        if cue.on_negation == "ignore"
-    }
-    owned = [(m.start(), m.end()) for found in owned_matches.values() for m in found]
-    markers = _markers(norm, lexicon.no_action, joins, owned)
+    owned_matches: dict[str, list[re.Match[str]]] = {}
+    markers: list[_Marker] = []
+    breaks: list[int] = []
+    # Most texts hold no marker at all; one scan says so and skips the scope bookkeeping.
+    if lexicon.no_action.any_marker.search(norm):
+        joins = list(lexicon.negation.clause_breaks.finditer(norm))
+        breaks = [match.end() for match in joins]
+        # Markers inside a cue that carries its own negation ("never paste customer data",
+        # "without asking") belong to that cue; other cues' matches are read lazily.
+        owned_matches = {
+            cue.name: list(cue.pattern.finditer(norm))
+            for cue in candidates
+            if cue.on_negation == "ignore"
+        }
+        owned = [(m.start(), m.end()) for found in owned_matches.values() for m in found]
+        markers = _markers(norm, lexicon.no_action, joins, owned)
     evidence = {"individual": 0.0, "collective": 0.0}
     found: list[tuple[str, float]] = []
     undone: list[tuple[Cue, int]] = []
@@ -391,12 +396,14 @@ def _weigh(norm: str, lexicon: Lexicon) -> _Weighed:
         if state == "plain":
             evidence[cue.kind] += cue.weight
             found.append((f"{cue.kind}:{cue.name}", cue.weight))
-            plain_clauses.append(bisect.bisect_right(breaks, position))
+            if markers:
+                plain_clauses.append(bisect.bisect_right(breaks, position))
         elif state == "negated" and cue.on_negation == "flip":
             other = "individual" if cue.kind == "collective" else "collective"
             evidence[other] += cue.weight
             found.append((f"{other}:not_{cue.name}", cue.weight))
-            plain_clauses.append(bisect.bisect_right(breaks, position))
+            if markers:
+                plain_clauses.append(bisect.bisect_right(breaks, position))
         elif state == "undone":
             undone.append((cue, bisect.bisect_right(breaks, position)))
     no_action = lexicon.no_action
@@ -423,8 +430,6 @@ def _markers(
     """The no-action markers of a text, minus those a negation-carrying cue owns and
     refusals whose scope goes on to a condition ("did not ship until ...")."""
     found: list[_Marker] = []
-    if not no_action.any_marker.search(norm):
-        return found
     breaks = [join.end() for join in joins]
     for family, pattern in no_action.markers.items():
         for match in pattern.finditer(norm):
@@ -466,7 +471,7 @@ def _match_state(
         start = match.start()
         if cue.on_negation == "ignore":
             return "plain", start
-        if _is_undone(start, bisect.bisect_right(breaks, start), markers):
+        if markers and _is_undone(start, bisect.bisect_right(breaks, start), markers):
             if state is None:
                 state, position = "undone", start
             continue
