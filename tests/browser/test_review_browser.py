@@ -114,6 +114,12 @@ def test_screenshots_of_the_queue_and_an_action(queued, page, live_server, sign_
     page.screenshot(path=str(SHOTS / f"review-queue-{width}.png"), full_page=True)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the queue scrolls sideways at {width}px"
+    page.get_by_label(f"Select “{TEXTS[0]}”").check()
+    page.get_by_label(f"Select “{TEXTS[2]}”").check()
+    page.get_by_role("button", name="Agree with the suggestion for the selected actions…").click()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(SHOTS / f"review-confirm-{width}.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     page.goto(f"{live_server.url}/o/acme/reviews/{queued[0].pk}/")
     page.screenshot(path=str(SHOTS / f"review-action-{width}.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
