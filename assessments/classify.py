@@ -1,4 +1,4 @@
-"""Classify a free-text recoupling action as individual or collective.
+"""Classify a free-text recoupling action as individual, collective, or not an action.
 
 An *individual* action is within reach of one person or one team without anyone's budget or
 sign-off (reviewing genAI output, a team checklist, keeping personal data out of third-party
@@ -6,17 +6,26 @@ tools). A *collective* action needs organisational budget, authority, headcount,
 departments or a company-wide process (audits, holding a launch, a review board, RAI goals
 in performance reviews).
 
+A text that describes no action taken is *none*: a refusal or a failed attempt ("we did not
+get an audit", "our request was refused"), a plan or a wish ("we plan to add a red team next
+year", "I wish we had a board"), or a complaint ("leadership does not care").
+
 The classifier is a weighted lexicon kept as data (``rules/classifier.yaml``): cue patterns
 for each kind are run over a normalised text, negated cues are dropped or turned into
 evidence for the other kind, and the margin between the two kinds becomes a confidence.
-Below the caller's threshold the action is marked ``needs_review`` so that a person decides
-instead of the classifier guessing silently; ``kind`` still carries the best guess.
+No-action markers (``no_action`` in the lexicon) govern the rest of their clause: a cue
+inside the scope of a refusal or a plan was not done, and counts for *none* instead. Whether
+an action was taken at all, and then which kind, are two probabilities; their product is
+the confidence of the chosen kind. Below the caller's threshold the action is marked
+``needs_review`` so that a person decides instead of the classifier guessing silently;
+``kind`` still carries the best guess.
 
 Pure: no ORM, no settings, no network. Callers load the lexicon once and pass a threshold.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import math
 import re
@@ -33,10 +42,22 @@ from typing import Any, Final, Literal, cast
 
 import yaml
 
-Kind = Literal["individual", "collective"]
+# What cues are evidence for; "none" (not an action taken) comes from no-action markers.
+CueKind = Literal["individual", "collective"]
+Kind = Literal["individual", "collective", "none"]
 NegationRule = Literal["flip", "drop", "ignore"]
+MarkerFamily = Literal["refusal", "plan_or_wish", "failed_attempt", "no_action_stated"]
 
-KINDS: Final[tuple[Kind, Kind]] = ("individual", "collective")
+CUE_KINDS: Final[tuple[CueKind, CueKind]] = ("individual", "collective")
+KINDS: Final[tuple[Kind, Kind, Kind]] = ("individual", "collective", "none")
+MARKER_FAMILIES: Final[tuple[MarkerFamily, ...]] = (
+    "refusal",
+    "plan_or_wish",
+    "failed_attempt",
+    "no_action_stated",
+)
+# Families whose marker governs what follows it in its clause ("did not get an audit").
+_FORWARD_FAMILIES: Final[frozenset[str]] = frozenset({"refusal", "plan_or_wish"})
 NEGATION_RULES: Final[tuple[NegationRule, ...]] = ("flip", "drop", "ignore")
 DEFAULT_LEXICON_PATH: Final[Path] = Path(__file__).resolve().parent / "rules" / "classifier.yaml"
 
@@ -75,10 +96,40 @@ class Cue:
     """One weighted piece of evidence for a kind, matched as a regular expression."""
 
     name: str
-    kind: Kind
+    kind: CueKind
     weight: float
     pattern: re.Pattern[str]
     on_negation: NegationRule
+
+
+@dataclass(frozen=True)
+class NoAction:
+    """Markers of a text that describes no action taken, and how they are weighed.
+
+    ``markers`` per family: refusals and plans govern what follows them up to the next
+    ``scope_breaks`` (so "we will hold the release until the audit is done" is all plan);
+    failed attempts ("was refused", "nothing came of it") undo their clause, and the clause
+    before when the two are joined as an outcome (``outcome_joins``:
+    "we asked for a board, it was turned down", not "we stopped the launch after the board
+    said no"); stated no-actions ("nothing", "leadership does not care") stand alone. A
+    refusal whose scope goes on to a condition (``conditions``: "did not ship until the
+    audit was done") is a rule the team kept, not a refusal. A refusal or plan after a done
+    verb of its clause (``done_verbs``: "I wrote eval cases the assistant should refuse") sits
+    in what was done, and governs nothing.
+    """
+
+    markers: Mapping[MarkerFamily, re.Pattern[str]]
+    weights: Mapping[MarkerFamily, float]
+    conditions: re.Pattern[str]
+    scope_breaks: re.Pattern[str]
+    outcome_joins: re.Pattern[str]
+    done_verbs: re.Pattern[str]
+    # all families in one pattern: most texts hold no marker, and one scan says so
+    any_marker: re.Pattern[str]
+    undone_cue_factor: float
+    answered_factor: float
+    slope: float
+    bias: float
 
 
 @dataclass(frozen=True)
@@ -128,6 +179,7 @@ class Lexicon:
     case_sensitive_abbreviations: Mapping[str, str]
     abbreviations: Mapping[str, str]
     negation: Negation
+    no_action: NoAction
     cues: tuple[Cue, ...]
     triggers: TriggerIndex
     case_sensitive_pattern: re.Pattern[str] | None
@@ -234,26 +286,37 @@ def load_labelled_actions(path: str | Path) -> list[tuple[str, Kind]]:
 
 
 def classify(text: str, lexicon: Lexicon, threshold: float) -> Classification:
-    """Classify one action as individual or collective.
+    """Classify one action as individual, collective or none (no action taken).
 
-    ``confidence`` is the probability of the chosen kind (0.5 to 1). When it is below
+    ``confidence`` is the probability of the chosen kind: P(action) x P(kind | action) for
+    individual and collective, 1 - P(action) for none (so at least 1/3). When it is below
     ``threshold`` the result has ``needs_review=True``; ``kind`` is still the best guess.
-    Cue names read ``<kind>:<cue>``, strongest evidence for the chosen kind first; a negated
-    collective cue shows as ``individual:not_<cue>``. Texts longer than the lexicon's
-    ``max_chars`` are classified on their beginning. Raises ValueError for empty text or a
-    threshold outside 0..1.
+    Cue names read ``<kind>:<cue>``, evidence for the chosen kind first; a negated
+    collective cue shows as ``individual:not_<cue>``, a cue in the scope of a refusal or
+    plan as ``none:<cue>_not_done``, a no-action marker as ``none:<family>``. Texts longer
+    than the lexicon's ``max_chars`` are classified on their beginning. Raises ValueError for
+    empty text or a threshold outside 0..1.
     """
     if not isinstance(text, str) or not text.strip():
         raise ValueError("Action text is empty: describe the action in a few words.")
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"Threshold must be between 0 and 1, got {threshold!r}.")
     stripped = text.strip()
-    evidence, found = _weigh(normalise(stripped[: lexicon.max_chars], lexicon), lexicon)
+    weighed = _weigh(normalise(stripped[: lexicon.max_chars], lexicon), lexicon)
+    evidence = weighed.evidence
     margin = evidence["collective"] - evidence["individual"] + lexicon.bias
     p_collective = _logistic(lexicon.slope * margin)
-    kind: Kind = "collective" if p_collective > 0.5 else "individual"
-    confidence = max(p_collective, 1.0 - p_collective)
-    ordered = sorted(found, key=lambda cue: (not cue[0].startswith(kind), -cue[1], cue[0]))
+    no_action = lexicon.no_action
+    done = evidence["collective"] + evidence["individual"]
+    p_action = _logistic(no_action.slope * (done - weighed.not_done + no_action.bias))
+    probabilities: dict[Kind, float] = {
+        "individual": p_action * (1.0 - p_collective),
+        "collective": p_action * p_collective,
+        "none": 1.0 - p_action,
+    }
+    kind = max(KINDS, key=lambda k: probabilities[k])
+    confidence = probabilities[kind]
+    ordered = sorted(weighed.found, key=lambda cue: (not cue[0].startswith(kind), -cue[1], cue[0]))
     return Classification(
         text=stripped,
         kind=kind,
@@ -281,31 +344,154 @@ def normalise(text: str, lexicon: Lexicon) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
-def _weigh(norm: str, lexicon: Lexicon) -> tuple[dict[str, float], list[tuple[str, float]]]:
-    """Sum cue weights per kind over a normalised text; return the sums and named cues."""
+@dataclass(frozen=True)
+class _Marker:
+    """One no-action marker found in a text, with the clause it sits in."""
+
+    family: MarkerFamily
+    start: int
+    end: int
+    clause: int
+    # forward families: where their scope starts (their clause's start, so that the subject
+    # of a refused verb is undone too) and ends; failed attempts: the first clause undone
+    scope_start: int
+    reach: int
+
+
+@dataclass(frozen=True)
+class _Weighed:
+    """Evidence for each cue kind, evidence that nothing was done, and the named cues."""
+
+    evidence: Mapping[str, float]
+    not_done: float
+    found: list[tuple[str, float]]
+
+
+def _weigh(norm: str, lexicon: Lexicon) -> _Weighed:
+    """Sum cue weights per kind over a normalised text, minus what lies in no-action scope."""
+    candidates = [lexicon.cues[index] for index in lexicon.triggers.candidates(norm)]
+    owned_matches: dict[str, list[re.Match[str]]] = {}
+    markers: list[_Marker] = []
+    breaks: list[int] = []
+    # Most texts hold no marker at all; one scan says so and skips the scope bookkeeping.
+    if lexicon.no_action.any_marker.search(norm):
+        joins = list(lexicon.negation.clause_breaks.finditer(norm))
+        breaks = [match.end() for match in joins]
+        # Markers inside a cue that carries its own negation ("never paste customer data",
+        # "without asking") belong to that cue; other cues' matches are read lazily.
+        owned_matches = {
+            cue.name: list(cue.pattern.finditer(norm))
+            for cue in candidates
+            if cue.on_negation == "ignore"
+        }
+        owned = [(m.start(), m.end()) for found in owned_matches.values() for m in found]
+        markers = _markers(norm, lexicon.no_action, joins, owned)
     evidence = {"individual": 0.0, "collective": 0.0}
     found: list[tuple[str, float]] = []
-    for index in lexicon.triggers.candidates(norm):
-        cue = lexicon.cues[index]
-        state = _match_state(cue, norm, lexicon)
+    undone: list[tuple[Cue, int]] = []
+    plain_clauses: list[int] = []
+    for cue in candidates:
+        matches = owned_matches.get(cue.name) or cue.pattern.finditer(norm)
+        state, position = _match_state(cue, matches, norm, lexicon, markers, breaks)
         if state == "plain":
             evidence[cue.kind] += cue.weight
             found.append((f"{cue.kind}:{cue.name}", cue.weight))
+            if markers:
+                plain_clauses.append(bisect.bisect_right(breaks, position))
         elif state == "negated" and cue.on_negation == "flip":
             other = "individual" if cue.kind == "collective" else "collective"
             evidence[other] += cue.weight
             found.append((f"{other}:not_{cue.name}", cue.weight))
-    return evidence, found
+            if markers:
+                plain_clauses.append(bisect.bisect_right(breaks, position))
+        elif state == "undone":
+            undone.append((cue, bisect.bisect_right(breaks, position)))
+    no_action = lexicon.no_action
+    not_done = 0.0
+    # "we could not get budget, so I wrote the tests myself": an action told in another
+    # clause answers a refusal there, so the refusal only weakens the label.
+    for marker in markers:
+        answered = any(clause != marker.clause for clause in plain_clauses)
+        weight = no_action.weights[marker.family] * (no_action.answered_factor if answered else 1.0)
+        not_done += weight
+        found.append((f"none:{marker.family}", weight))
+    for cue, cue_clause in undone:
+        answered = any(clause != cue_clause for clause in plain_clauses)
+        weight = cue.weight * no_action.undone_cue_factor
+        weight *= no_action.answered_factor if answered else 1.0
+        not_done += weight
+        found.append((f"none:{cue.name}_not_done", weight))
+    return _Weighed(evidence=evidence, not_done=not_done, found=found)
 
 
-def _match_state(cue: Cue, norm: str, lexicon: Lexicon) -> Literal["plain", "negated"] | None:
-    """Whether a cue matches at all, and whether every match of it is negated."""
-    state: Literal["plain", "negated"] | None = None
-    for match in cue.pattern.finditer(norm):
-        if cue.on_negation == "ignore" or not _is_negated(norm, match.start(), lexicon):
-            return "plain"
-        state = "negated"
-    return state
+def _markers(
+    norm: str, no_action: NoAction, joins: list[re.Match[str]], owned: list[tuple[int, int]]
+) -> list[_Marker]:
+    """The no-action markers of a text, minus those a negation-carrying cue owns and
+    refusals whose scope goes on to a condition ("did not ship until ...")."""
+    found: list[_Marker] = []
+    breaks = [join.end() for join in joins]
+    for family, pattern in no_action.markers.items():
+        for match in pattern.finditer(norm):
+            start, end = match.start(), match.end()
+            if any(start < high and low < end for low, high in owned):
+                continue
+            clause = bisect.bisect_right(breaks, start)
+            scope_start = breaks[clause - 1] if clause > 0 else 0
+            if family in _FORWARD_FAMILIES:
+                if no_action.done_verbs.search(norm, scope_start, start):
+                    continue
+                stop = no_action.scope_breaks.search(norm, end)
+                reach = stop.start() if stop else len(norm)
+                if family == "refusal" and no_action.conditions.search(norm, end, reach):
+                    continue
+            elif family == "failed_attempt":
+                joined = clause > 0 and no_action.outcome_joins.fullmatch(
+                    joins[clause - 1].group(0)
+                )
+                reach = clause - 1 if joined else clause
+            else:
+                reach = clause
+            found.append(_Marker(family, start, end, clause, scope_start, reach))
+    return found
+
+
+def _match_state(
+    cue: Cue,
+    matches: Iterable[re.Match[str]],
+    norm: str,
+    lexicon: Lexicon,
+    markers: list[_Marker],
+    breaks: list[int],
+) -> tuple[Literal["plain", "negated", "undone"] | None, int]:
+    """How a cue counts, and where: plain if any match is, else negated, else undone."""
+    state: Literal["plain", "negated", "undone"] | None = None
+    position = 0
+    for match in matches:
+        start = match.start()
+        if cue.on_negation == "ignore":
+            return "plain", start
+        if markers and _is_undone(start, bisect.bisect_right(breaks, start), markers):
+            if state is None:
+                state, position = "undone", start
+            continue
+        if not _is_negated(norm, start, lexicon):
+            return "plain", start
+        state, position = "negated", start
+    return state, position
+
+
+def _is_undone(start: int, clause: int, markers: list[_Marker]) -> bool:
+    """A cue is undone inside the scope of a refusal or plan (its clause up to the next
+    scope break: "our team did not document it"), or in the clause of a failed attempt and
+    the attempt joined to it ("we asked for headcount, it was rejected")."""
+    for marker in markers:
+        if marker.family in _FORWARD_FAMILIES:
+            if marker.scope_start <= start < marker.reach and start != marker.start:
+                return True
+        elif marker.family == "failed_attempt" and marker.reach <= clause <= marker.clause:
+            return True
+    return False
 
 
 def _is_negated(norm: str, start: int, lexicon: Lexicon) -> bool:
@@ -377,6 +563,7 @@ def _build_lexicon(path: str, raw: object) -> Lexicon:
     lowered = {key.lower(): value.lower() for key, value in abbreviations.items()}
     macros = _string_map(path, "macros", root.get("macros", {}))
     negation = _build_negation(path, root.get("negation"))
+    no_action = _build_no_action(path, root.get("no_action"), macros)
     cues = _build_cues(path, root.get("cues"), macros)
     return Lexicon(
         path=path,
@@ -388,6 +575,7 @@ def _build_lexicon(path: str, raw: object) -> Lexicon:
         case_sensitive_abbreviations=case_sensitive,
         abbreviations=lowered,
         negation=negation,
+        no_action=no_action,
         cues=cues,
         triggers=_build_trigger_index(cues),
         case_sensitive_pattern=_word_alternation(case_sensitive),
@@ -407,14 +595,51 @@ def _build_negation(path: str, raw: object) -> Negation:
     )
 
 
+def _build_no_action(path: str, raw: object, macros: Mapping[str, str]) -> NoAction:
+    section = _mapping(path, "no_action", raw)
+    markers_raw = _mapping(path, "no_action.markers", section.get("markers"))
+    weights_raw = _mapping(path, "no_action.weights", section.get("weights"))
+    unknown = (set(markers_raw) | set(weights_raw)) - set(MARKER_FAMILIES)
+    if unknown:
+        raise LexiconError(
+            f"{path}: no_action: unknown marker famil(y/ies) {sorted(unknown)}; "
+            f"use {MARKER_FAMILIES}"
+        )
+    markers = {
+        family: _regex(path, f"no_action.markers.{family}", markers_raw.get(family), macros)
+        for family in MARKER_FAMILIES
+    }
+    weights = {
+        family: _number(path, f"no_action.weights.{family}", weights_raw.get(family), 0.0, None)
+        for family in MARKER_FAMILIES
+    }
+    return NoAction(
+        markers=markers,
+        weights=weights,
+        conditions=_regex(path, "no_action.conditions", section.get("conditions"), macros),
+        scope_breaks=_regex(path, "no_action.scope_breaks", section.get("scope_breaks"), macros),
+        outcome_joins=_regex(path, "no_action.outcome_joins", section.get("outcome_joins"), macros),
+        done_verbs=_regex(path, "no_action.done_verbs", section.get("done_verbs"), macros),
+        any_marker=re.compile("|".join(f"(?:{markers[f].pattern})" for f in MARKER_FAMILIES)),
+        undone_cue_factor=_number(
+            path, "no_action.undone_cue_factor", section.get("undone_cue_factor"), 0.0, None
+        ),
+        answered_factor=_number(
+            path, "no_action.answered_factor", section.get("answered_factor"), 0.0, 1.0
+        ),
+        slope=_number(path, "no_action.slope", section.get("slope"), 0.0, None, exclusive_low=True),
+        bias=_number(path, "no_action.bias", section.get("bias"), None, None),
+    )
+
+
 def _build_cues(path: str, raw: object, macros: Mapping[str, str]) -> tuple[Cue, ...]:
     section = _mapping(path, "cues", raw)
-    unknown = set(section) - set(KINDS)
+    unknown = set(section) - set(CUE_KINDS)
     if unknown:
-        raise LexiconError(f"{path}: cues: unknown kind(s) {sorted(unknown)}; use {KINDS}")
+        raise LexiconError(f"{path}: cues: unknown kind(s) {sorted(unknown)}; use {CUE_KINDS}")
     cues: list[Cue] = []
     seen: set[str] = set()
-    for kind in KINDS:
+    for kind in CUE_KINDS:
         entries = section.get(kind)
         if not isinstance(entries, list) or not entries:
             raise LexiconError(f"{path}: cues.{kind}: expected a non-empty list of cues")

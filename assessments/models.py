@@ -149,15 +149,25 @@ class Answer(models.Model):
 
 
 class ClassifiedAction(models.Model):
-    """A free-text action from a submitted response, labelled individual or collective.
+    """A free-text action from a submitted response, labelled individual, collective or none.
 
     The classifier's guess is kept next to a reviewer's decision so the override rate can
-    be measured and reviewed cases exported as labelled data to tune the lexicon.
+    be measured and reviewed cases exported as labelled data to tune the lexicon. The
+    classifier says individual, collective or none (the text describes no action taken); a
+    reviewer may also mark an action a duplicate of another one of the same response or
+    team, so that it is not counted twice.
     """
 
     class Kind(models.TextChoices):
         INDIVIDUAL = "individual", "Individual (low-resource)"
         COLLECTIVE = "collective", "Collective (high-resource)"
+        NONE = "none", "Not an action (or too vague)"
+        DUPLICATE = "duplicate", "Duplicate of another action"
+
+    # What the classifier can say; a reviewer can choose any Kind.
+    CLASSIFIER_KINDS = (Kind.INDIVIDUAL, Kind.COLLECTIVE, Kind.NONE)
+    # Final kinds that are actions taken, counted as such downstream.
+    ACTION_KINDS = (Kind.INDIVIDUAL, Kind.COLLECTIVE)
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="actions")
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="actions")
@@ -199,6 +209,10 @@ class ClassifiedAction(models.Model):
 
     def was_overridden(self) -> bool:
         return self.is_reviewed() and self.reviewed_kind != self.kind
+
+    def is_counted_action(self) -> bool:
+        """Whether the final label is an action taken (not none, duplicate or pending)."""
+        return self.final_kind() in self.ACTION_KINDS
 
 
 class ReopenRequest(models.Model):

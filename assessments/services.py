@@ -293,7 +293,8 @@ def classify_actions(
     answers: dict[str, object],
     quotable: frozenset[str] = frozenset(),
 ) -> list[ClassifiedAction]:
-    """Label the response's free-text actions; low confidence goes to the review queue.
+    """Label the response's free-text actions (individual, collective, or none: no action
+    taken); low confidence goes to the review queue.
 
     `quotable`: keys of the answers the respondent allowed to be quoted (copied onto each
     action as `may_quote`). Re-submitting after a reopen replaces the labels, but a
@@ -329,18 +330,47 @@ def classify_actions(
     return ClassifiedAction.objects.bulk_create(made)
 
 
+REVIEW_REASON_MAX = 500
+
+
 @transaction.atomic
 def review_action(actor: User, action: ClassifiedAction, kind: str, reason: str) -> None:
-    """Store a reviewer's label (confirming or overriding the classifier), audited."""
+    """Store a reviewer's label, audited: agreeing with the classifier needs no reason,
+    disagreeing (another kind, none, duplicate) needs a short one."""
     if kind not in ClassifiedAction.Kind.values:
-        raise ValidationError({"kind": "Choose individual or collective."})
+        raise ValidationError(
+            {"kind": "Choose individual, collective, not an action, or duplicate."}
+        )
     reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": "Give a short reason: it helps tune the classifier."})
+    if kind != action.kind and not reason:
+        raise ValidationError(
+            {"reason": "You disagree with the suggestion: say why in a few words."}
+        )
+    if len(reason) > REVIEW_REASON_MAX:
+        raise ValidationError({"reason": f"Keep the reason under {REVIEW_REASON_MAX} characters."})
+    _store_review(actor, action, kind, reason, bulk=False)
+
+
+@transaction.atomic
+def confirm_suggestions(actor: User, actions: list[ClassifiedAction]) -> int:
+    """Agree with the classifier on several actions at once (each audited); actions
+    reviewed by someone else in the meantime are left as they are. Returns how many."""
+    ids = [action.pk for action in actions]
+    fresh = ClassifiedAction.objects.select_for_update().filter(pk__in=ids, reviewed_at=None)
+    confirmed = 0
+    for action in fresh.select_related("cycle__organization").order_by("pk"):
+        _store_review(actor, action, action.kind, "", bulk=True)
+        confirmed += 1
+    return confirmed
+
+
+def _store_review(
+    actor: User, action: ClassifiedAction, kind: str, reason: str, *, bulk: bool
+) -> None:
     action.reviewed_kind = kind
     action.reviewed_by = actor
     action.reviewed_at = timezone.now()
-    action.review_reason = reason[:500]
+    action.review_reason = reason
     action.save(update_fields=["reviewed_kind", "reviewed_by", "reviewed_at", "review_reason"])
     audit.record(
         action.cycle.organization,
@@ -350,7 +380,8 @@ def review_action(actor: User, action: ClassifiedAction, kind: str, reason: str)
         classifier=action.kind,
         decision=kind,
         overridden=kind != action.kind,
-        reason=action.review_reason,
+        reason=reason,
+        bulk=bulk,
     )
 
 

@@ -7,13 +7,14 @@ existence does not leak; a member without the right role gets 403.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import resolve_url
 
@@ -159,12 +160,92 @@ def reopen_request_to_decide(
     return request
 
 
-def action_for_review(membership: Membership, action_id: int) -> ClassifiedAction:
-    """A classified action the member may review: their team's (team lead) or any (org admin)."""
+@dataclass(frozen=True)
+class ReviewScope:
+    """Which cycles' and teams' classified actions a reviewer sees, and how.
+
+    ``named``: (cycle id, team id) pairs of teams with at least k submitted respondents in
+    that cycle; their actions are shown with the team's name. ``pooled``: pairs of teams
+    below k, shown to org admins only, without the team's name, and only where the cycle's
+    teams below k have at least k submitted respondents together, so that no action can be
+    narrowed down to fewer than k people (a one-person team's action is never shown alone).
+    """
+
+    named: frozenset[tuple[int, int]]
+    pooled: frozenset[tuple[int, int]]
+
+    def actions_filter(self) -> Q:
+        """A filter on ClassifiedAction for the actions in scope (matches none when empty)."""
+        by_cycle: dict[int, set[int]] = {}
+        for cycle_id, team_id in self.named | self.pooled:
+            by_cycle.setdefault(cycle_id, set()).add(team_id)
+        q = Q(pk__in=[])
+        for cycle_id, team_ids in sorted(by_cycle.items()):
+            q |= Q(cycle_id=cycle_id, team_id__in=sorted(team_ids))
+        return q & Q(response__status="submitted")
+
+    def names_team(self, cycle_id: int, team_id: int) -> bool:
+        """Whether the reviewer may see which team an action of this cycle and team is from."""
+        return (cycle_id, team_id) in self.named
+
+
+def review_scope(membership: Membership) -> ReviewScope:
+    """The review queue's anonymity rule, in one query.
+
+    Team leads see their own team's actions only in cycles where it has at least k
+    (``organization.anonymity_threshold``) submitted respondents, never below. Org admins
+    see every such team's actions by name, and those of smaller teams pooled and unnamed,
+    when the cycle's smaller teams reach k respondents together. Others see none.
+    """
+    from assessments.models import Response
+
+    k = membership.organization.anonymity_threshold
+    if membership.is_org_admin():
+        teams = Team.objects.filter(organization=membership.organization)
+    elif membership.role == Role.TEAM_LEAD and membership.team_id is not None:
+        teams = Team.objects.filter(pk=membership.team_id)
+    else:
+        return ReviewScope(frozenset(), frozenset())
+    counts = (
+        Response.objects.filter(team__in=teams, status=Response.Status.SUBMITTED)
+        .values("cycle_id", "team_id")
+        .annotate(n=Count("respondent_id", distinct=True))
+        .values_list("cycle_id", "team_id", "n")
+    )
+    named: set[tuple[int, int]] = set()
+    small: dict[int, list[tuple[int, int]]] = {}
+    for cycle_id, team_id, n in counts:
+        if n >= k:
+            named.add((cycle_id, team_id))
+        else:
+            small.setdefault(cycle_id, []).append((team_id, n))
+    pooled: set[tuple[int, int]] = set()
+    if membership.is_org_admin():
+        for cycle_id, members in small.items():
+            if sum(n for _, n in members) >= k:
+                pooled.update((cycle_id, team_id) for team_id, _ in members)
+    return ReviewScope(frozenset(named), frozenset(pooled))
+
+
+def reviewable_actions(membership: Membership, scope: ReviewScope) -> QuerySet[ClassifiedAction]:
+    """The classified actions in a reviewer's scope (see review_scope)."""
+    from assessments.models import ClassifiedAction
+
+    return ClassifiedAction.objects.filter(
+        scope.actions_filter(), cycle__organization=membership.organization
+    )
+
+
+def action_for_review(
+    membership: Membership, action_id: int, scope: ReviewScope | None = None
+) -> ClassifiedAction:
+    """A classified action the member may review: 404 outside the organisation or outside
+    the review scope (a team below the anonymity threshold, a response not submitted);
+    403 for a team lead of another team."""
     from assessments.models import ClassifiedAction
 
     action = (
-        ClassifiedAction.objects.select_related("team", "cycle__organization", "reviewed_by")
+        ClassifiedAction.objects.select_related("team", "cycle__instrument", "reviewed_by")
         .filter(cycle__organization=membership.organization, pk=action_id)
         .first()
     )
@@ -172,13 +253,10 @@ def action_for_review(membership: Membership, action_id: int) -> ClassifiedActio
         raise Http404("No such action.")
     if not can_lead_team(membership, action.team):
         raise PermissionDenied("Only the team's lead or an org admin reviews its actions.")
+    scope = scope or review_scope(membership)
+    if not reviewable_actions(membership, scope).filter(pk=action.pk).exists():
+        raise Http404("No such action in your review queue.")
     return action
-
-
-def reviewable_teams(membership: Membership) -> QuerySet[Team]:
-    """Teams whose classified actions the member reviews."""
-    teams = Team.objects.filter(organization=membership.organization)
-    return teams if membership.is_org_admin() else teams.filter(pk=membership.team_id)
 
 
 def report_for(membership: Membership, report_id: int) -> Report:

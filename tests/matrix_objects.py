@@ -2,13 +2,47 @@
 
 from __future__ import annotations
 
+import random
+from functools import lru_cache
+
 from django.utils import timezone
 
+from assessments.demo import GUARDRAILS, demo_answers
 from assessments.models import ClassifiedAction, ReopenRequest, Response
+from assessments.scoring import score_response
 from assessments.services import instrument_for
-from orgs.models import Invitation
+from orgs.models import Invitation, Membership, Role
 from reports.models import Report
-from tests.conftest import make_open_cycle
+from tests.conftest import make_open_cycle, make_user
+
+
+@lru_cache(maxsize=1)
+def _scores() -> dict:
+    instrument = instrument_for("1")
+    answers = demo_answers(instrument, GUARDRAILS, random.Random("matrix"))
+    return score_response(instrument, answers).to_dict()
+
+
+def _submitted_alpha_responses(world, cycle, count: int) -> list[Response]:
+    """`count` submitted responses of extra Alpha members: the review queue shows a team's
+    actions only once at least k of its people have submitted."""
+    made = []
+    for index in range(count):
+        user = make_user(f"alpha{index}@example.com")
+        Membership.objects.create(
+            user=user, organization=world.acme, role=Role.MEMBER, team=world.alpha
+        )
+        made.append(
+            Response.objects.create(
+                cycle=cycle,
+                team=world.alpha,
+                respondent=user,
+                status=Response.Status.SUBMITTED,
+                submitted_at=timezone.now(),
+                scores=_scores(),
+            )
+        )
+    return made
 
 
 def objects_for(world) -> dict[str, object]:
@@ -24,8 +58,9 @@ def objects_for(world) -> dict[str, object]:
     # An open cycle of acme with Alpha and Beta taking part, and max's response in it.
     cycle = make_open_cycle(world)
     response = Response.objects.create(cycle=cycle, team=world.alpha, respondent=world.max)
+    submitted = _submitted_alpha_responses(world, cycle, world.acme.anonymity_threshold)
     action = ClassifiedAction.objects.create(
-        response=response,
+        response=submitted[0],
         cycle=cycle,
         team=world.alpha,
         item_key="act_individual",

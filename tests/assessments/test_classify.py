@@ -29,6 +29,14 @@ HOLDOUT = DATA / "actions_holdout.csv"
 # Written from the domain definitions only, by someone who never saw the classifier or its
 # lexicon; never used for tuning. It estimates accuracy on phrasing we have not seen.
 BLIND = DATA / "actions_blind.csv"
+# Texts that describe no action (refusals, plans, wishes, complaints) beside actions: a dev
+# set to tune on, and a blind set written before the no-action rules and never tuned on.
+DEV_NONE = DATA / "actions_dev_none.csv"
+BLIND_NONE = DATA / "actions_blind_none.csv"
+# Harder no-action phrasings (conditionals, "legal handles that", failed pushes), written
+# after the first blind measurement. Rules that fixed them lowered both blind sets' figures,
+# so they were not kept: these sets record what the classifier still gets wrong.
+HARD_NONE = (DATA / "actions_dev_none2.csv", DATA / "actions_dev_none3.csv")
 
 
 @pytest.fixture(scope="module")
@@ -186,17 +194,16 @@ def test_abbreviated_and_spelled_out_actions_get_the_same_kind(lexicon):
     "text",
     [
         "We held the launch for an external audit.",
-        "We will hold the launch for an external audit.",
         "We are holding the launch for an external audit.",
         "We hold launches for external audits.",
         "The launch was delayed for an external audit.",
-        "We're going to postpone the release until the external audit is done.",
+        "We didn't ship until the external audit was done.",
     ],
 )
-def test_launch_holds_are_collective_in_any_tense(lexicon, text):
+def test_launch_holds_are_collective_in_past_and_present(lexicon, text):
     result = label(text, lexicon)
     assert result.kind == "collective"
-    assert "collective:launch_hold" in result.cues
+    assert {"collective:launch_hold", "collective:held_until"} & set(result.cues)
 
 
 @pytest.mark.parametrize(
@@ -204,12 +211,81 @@ def test_launch_holds_are_collective_in_any_tense(lexicon, text):
     [
         "Reviewed the generated answers before release.",
         "I review the generated answers before release.",
-        "I will review the generated answers before release.",
         "Reviewing generated answers before release.",
     ],
 )
-def test_output_review_is_individual_in_any_tense(lexicon, text):
+def test_output_review_is_individual_in_past_and_present(lexicon, text):
     assert label(text, lexicon).kind == "individual"
+
+
+# --- no action taken: refusals, failed attempts, plans, wishes, complaints ----------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We did not get an audit.",
+        "We didn't get budget for an external audit.",
+        "I never got the headcount for a safety engineer.",
+        "We couldn't get legal to review the contract.",
+        "Our request for an ethics board was refused.",
+        "We were denied budget for red teaming.",
+        "No budget for an evaluation platform this year.",
+        "We wanted an external bias audit but leadership said no.",
+        "We wanted to delay the launch, it was rejected.",
+        "Our team did not document the model's limitations.",
+    ],
+)
+def test_negated_and_refused_actions_are_not_actions(lexicon, text):
+    result = label(text, lexicon)
+    assert result.kind == "none", result
+    assert not result.needs_review
+    assert any(cue.startswith("none:") for cue in result.cues)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I wish we had an audit.",
+        "We plan to add a red team next year.",
+        "We will hold the launch for an external audit.",
+        "We're going to postpone the release until the external audit is done.",
+        "I will review the generated answers before release.",
+        "It would be nice to have a checklist for prompt changes.",
+        "Leadership doesn't care.",
+        "Nothing.",
+        "n/a",
+    ],
+)
+def test_plans_wishes_and_complaints_are_not_actions(lexicon, text):
+    assert label(text, lexicon).kind == "none"
+
+
+def test_the_old_confident_mistake_is_gone(lexicon):
+    result = label("We did not get an audit", lexicon)
+    assert result.kind == "none"
+    assert "none:refusal" in result.cues and "none:audit_not_done" in result.cues
+    assert "individual:not_audit" not in result.cues
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("We didn't ship until the audit was done.", "collective"),
+        ("We did not go live until legal signed off.", "collective"),
+        ("We never launched it: the review board vetoed it.", "collective"),
+        ("I never paste customer data into ChatGPT.", "individual"),
+        ("We don't send personal data to the vendor any more.", "individual"),
+        ("I never ship a prompt change without running the eval cases.", "individual"),
+        ("We couldn't get budget approval, so I wrote eval cases myself.", "individual"),
+        ("Nobody asked us to, but we added a disclaimer.", "individual"),
+        ("I wrote eval cases for questions the assistant should refuse.", "individual"),
+        ("Documented what the model cannot do in our wiki.", "individual"),
+    ],
+)
+def test_negations_that_describe_an_action_keep_its_kind(lexicon, text, kind):
+    result = label(text, lexicon)
+    assert result.kind == kind, result
 
 
 def test_accents_and_typographic_quotes_are_normalised(lexicon):
@@ -241,7 +317,7 @@ def test_a_text_without_any_cue_goes_to_review(lexicon):
     result = label("Did the thing on Tuesday.", lexicon)
     assert result.cues == ()
     assert result.needs_review
-    assert 0.5 <= result.confidence < lexicon.threshold
+    assert 1 / 3 <= result.confidence < lexicon.threshold
 
 
 def test_balanced_evidence_goes_to_review(lexicon):
@@ -376,17 +452,30 @@ def test_labelled_actions_errors_name_the_file_and_line(tmp_path):
 # --- accuracy and speed ------------------------------------------------------------------
 
 
-def test_the_labelled_sets_are_large_balanced_and_disjoint():
-    dev, holdout = load_labelled_actions(DEV), load_labelled_actions(HOLDOUT)
+def test_the_labelled_sets_are_large_varied_and_disjoint():
+    paths = (DEV, HOLDOUT, DEV_NONE, BLIND_NONE, *HARD_NONE)
+    sets = [load_labelled_actions(path) for path in paths]
+    dev, holdout, _dev_none, blind_none = sets[:4]
     assert len(dev) >= 220
     assert len(holdout) >= 100
+    assert len(blind_none) >= 150
     for examples in (dev, holdout):
-        share = sum(kind == "individual" for _, kind in examples) / len(examples)
+        action = [kind for _, kind in examples if kind != "none"]
+        share = sum(kind == "individual" for kind in action) / len(action)
         assert 0.4 <= share <= 0.6
-    assert not {text for text, _ in dev} & {text for text, _ in holdout}
+    none_share = sum(kind == "none" for _, kind in blind_none) / len(blind_none)
+    assert 0.2 <= none_share <= 0.35
+    texts = [{text for text, _ in examples} for examples in sets]
+    for index, first in enumerate(texts):
+        for second in texts[index + 1 :]:
+            assert not first & second
 
 
-@pytest.mark.parametrize("path", [DEV, HOLDOUT, BLIND], ids=["dev", "holdout", "blind"])
+@pytest.mark.parametrize(
+    "path",
+    [DEV, HOLDOUT, BLIND, DEV_NONE, BLIND_NONE],
+    ids=["dev", "holdout", "blind", "dev_none", "blind_none"],
+)
 def test_accuracy_on_labelled_actions(lexicon, path):
     report = measure_accuracy(load_labelled_actions(path), lexicon, lexicon.threshold)
     print(

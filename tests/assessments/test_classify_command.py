@@ -55,6 +55,13 @@ def test_json_for_a_file_is_one_line_per_action_in_order_skipping_blank_lines(tm
     assert all(list(line) == KEYS for line in lines)
 
 
+def test_json_says_none_for_a_text_that_describes_no_action():
+    (result,) = json_lines(run("classify_action", "--json", "We did not get an audit."))
+    assert list(result) == KEYS
+    assert result["kind"] == "none"
+    assert "none:refusal" in result["cues"]
+
+
 def test_without_json_the_line_is_readable():
     output = run("classify_action", "added disclaimer")
     assert output.startswith("individual (0.")
@@ -92,11 +99,16 @@ def test_a_file_without_actions_is_a_command_error(tmp_path):
 # --- classifier_accuracy -----------------------------------------------------------------
 
 
-def test_accuracy_json_reports_both_default_files():
+def test_accuracy_json_reports_every_labelled_set_including_the_blind_ones():
     summary = json.loads(run("classifier_accuracy", "--json"))
     assert [Path(entry["file"]).name for entry in summary["files"]] == [
         "actions_dev.csv",
+        "actions_dev_none.csv",
+        "actions_dev_none2.csv",
+        "actions_dev_none3.csv",
         "actions_holdout.csv",
+        "actions_blind.csv",
+        "actions_blind_none.csv",
     ]
     for entry in summary["files"]:
         assert set(entry) == {
@@ -110,7 +122,7 @@ def test_accuracy_json_reports_both_default_files():
         }
         confusion = entry["confusion"]
         assert sum(sum(row.values()) for row in confusion.values()) == entry["n"]
-        assert entry["accuracy"] >= 0.9
+        assert entry["accuracy"] >= (0.7 if "dev_none" in entry["file"] else 0.9)
 
 
 def test_accuracy_on_a_given_file_with_a_confusion_table(tmp_path):
@@ -126,7 +138,11 @@ def test_accuracy_on_a_given_file_with_a_confusion_table(tmp_path):
     assert "accuracy                   66.7%" in output
     assert "actual \\ predicted" in output
     summary = json.loads(run("classifier_accuracy", "--json", "--file", str(path)))
-    assert summary["files"][0]["confusion"]["individual"] == {"individual": 1, "collective": 1}
+    assert summary["files"][0]["confusion"]["individual"] == {
+        "individual": 1,
+        "collective": 1,
+        "none": 0,
+    }
 
 
 def test_accuracy_on_a_malformed_file_is_a_command_error(tmp_path):

@@ -1,21 +1,47 @@
-"""Classified actions: labelled at submission, reviewed by team leads, measured by admins."""
+"""Classified actions: labelled at submission, reviewed by team leads, measured by admins.
+
+The queue's anonymity rule: a team's actions are shown only in cycles where at least k of
+its people have submitted; smaller teams' actions go to org admins only, pooled across the
+cycle's small teams (at least k people together) and without the team's name.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import random
+import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 
 from assessments.demo import GUARDRAILS, demo_answers
-from assessments.models import Answer, ClassifiedAction, Response
+from assessments.models import Answer, ClassifiedAction, Cycle, Response
 from assessments.services import instrument_for, submit_response
-from orgs.models import AuditEvent
+from orgs.models import AuditEvent, Membership, Role, Team
+from tests.conftest import make_open_cycle, make_user
 
 CLEAR_COLLECTIVE = "We held the launch two weeks for an external bias audit paid by the company."
 VAGUE = "Made sure things were handled properly."
+ONE_PERSON_TEXT = "Sat down with the only engineer and rewrote the refusal messages."
+QUESTION = "Describe one thing you did in the last three months"
+SUGGESTED = {"individual": "individual", "collective": "collective", "none": "not an action"}
+
+
+def another_cycle(world, org, name: str, slug: str, teams: list[Team]) -> Cycle:
+    base = Cycle.objects.filter(organization=world.acme).first() or make_open_cycle(world)
+    cycle = Cycle.objects.create(
+        organization=org,
+        name=name,
+        slug=slug,
+        instrument=base.instrument,
+        opens_on=base.opens_on + timedelta(days=1),
+        closes_on=base.closes_on,
+        state=Cycle.State.OPEN,
+    )
+    cycle.teams.set(teams)
+    return cycle
 
 
 def submit_with_actions(world, cycle, user, team, individual: str, collective: str) -> Response:
@@ -30,17 +56,46 @@ def submit_with_actions(world, cycle, user, team, individual: str, collective: s
     return response
 
 
+def add_member(world, team: Team, email: str):
+    user = make_user(email)
+    Membership.objects.create(user=user, organization=world.acme, role=Role.MEMBER, team=team)
+    return user
+
+
+def fill_team(world, cycle, team: Team, people: int, individual: str = VAGUE) -> None:
+    """Submitted responses in `team` until `people` of it have submitted in `cycle`
+    (existing members first, then new ones)."""
+    done = set(Response.objects.filter(cycle=cycle, team=team).values_list("respondent", flat=True))
+    members = [m.user for m in Membership.objects.filter(team=team).order_by("pk")]
+    while len(members) < people:
+        members.append(add_member(world, team, f"{team.slug}{len(members)}@example.com"))
+    for user in members[:people]:
+        if user.pk not in done:
+            submit_with_actions(world, cycle, user, team, individual, CLEAR_COLLECTIVE)
+
+
 @pytest.fixture
 def submitted(world, cycle):
-    submit_with_actions(world, cycle, world.max, world.alpha, VAGUE, CLEAR_COLLECTIVE)
-    submit_with_actions(world, cycle, world.bob, world.beta, VAGUE, CLEAR_COLLECTIVE)
+    """Alpha and Beta each with k=3 submitted respondents."""
+    fill_team(world, cycle, world.alpha, 3)
+    fill_team(world, cycle, world.beta, 3)
     return ClassifiedAction.objects.all()
 
 
+def queue(client, **params) -> str:
+    return client.get(reverse("review_queue", args=["acme"]), params).content.decode()
+
+
+def pending_vague(team: Team) -> ClassifiedAction:
+    return ClassifiedAction.objects.filter(team=team, text=VAGUE).order_by("pk").first()
+
+
+# --- classification at submission ------------------------------------------------------
+
+
 def test_submission_classifies_each_action_and_routes_unsure_ones_to_review(submitted):
-    by_text = {(a.team.slug, a.text): a for a in submitted}
-    clear = by_text[("alpha", CLEAR_COLLECTIVE)]
-    vague = by_text[("alpha", VAGUE)]
+    clear = submitted.filter(team__slug="alpha", text=CLEAR_COLLECTIVE).first()
+    vague = submitted.filter(team__slug="alpha", text=VAGUE).first()
     assert (
         clear.kind == "collective" and not clear.needs_review and clear.final_kind() == "collective"
     )
@@ -48,65 +103,333 @@ def test_submission_classifies_each_action_and_routes_unsure_ones_to_review(subm
     assert clear.cues
 
 
+def test_a_text_that_describes_no_action_is_labelled_none_and_not_counted(world, cycle):
+    submit_with_actions(
+        world, cycle, world.max, world.alpha, "We did not get an audit.", CLEAR_COLLECTIVE
+    )
+    action = ClassifiedAction.objects.get(text="We did not get an audit.")
+    assert action.kind == "none" and action.final_kind() == "none"
+    assert not action.is_counted_action()
+
+
+# --- anonymity of the queue ---------------------------------------------------------------
+
+
 def test_team_lead_sees_only_their_teams_pending_actions_without_authors(world, submitted, login):
-    page = login(world.tess).get(reverse("review_queue", args=["acme"])).content.decode()
-    assert page.count(f"“{VAGUE}”</p>") == 1  # Alpha's, not Beta's
-    assert "max@example.com" not in page and "Max" not in page
+    page = queue(login(world.tess))
+    assert page.count(f"“{VAGUE}”</p>") == 3  # Alpha's three, not Beta's
+    for person in ("max@example.com", "Max", "Alpha1", "alpha1@example.com"):
+        assert person not in page
+    for response in Response.objects.all():
+        assert f"responses/{response.pk}/" not in page
+    assert QUESTION in page  # which question the text answered
 
 
-def test_reviewer_override_is_stored_audited_and_used(world, submitted, login):
-    action = submitted.get(team=world.alpha, text=VAGUE)
+def test_team_lead_never_sees_their_own_teams_actions_below_k(world, cycle, login):
+    fill_team(world, cycle, world.alpha, 2)
+    client = login(world.tess)
+    page = queue(client, state="all")
+    assert VAGUE not in page and CLEAR_COLLECTIVE not in page
+    action = pending_vague(world.alpha)
+    url = reverse("review_action", args=["acme", action.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"kind": "individual"}).status_code == 404
+    action.refresh_from_db()
+    assert not action.is_reviewed()
+
+
+def test_attack_5_a_one_person_teams_action_cannot_be_attributed(world, cycle, login):
+    """A one-person team's action, with the participation page, would name its author."""
+    fill_team(world, cycle, world.alpha, 3)
+    submit_with_actions(world, cycle, world.bob, world.beta, ONE_PERSON_TEXT, CLEAR_COLLECTIVE)
+    bobs = ClassifiedAction.objects.get(text=ONE_PERSON_TEXT)
+    admin = login(world.alice)
+    # Beta is the only team below k: its action is nobody else's, so it is not shown at all.
+    assert ONE_PERSON_TEXT not in queue(admin, state="all")
+    detail = reverse("review_action", args=["acme", bobs.pk])
+    assert admin.get(detail).status_code == 404
+    assert (
+        ONE_PERSON_TEXT not in admin.get(reverse("review_export", args=["acme"])).content.decode()
+    )
+    # Beta's own lead (the one person's lead) never sees it either.
+    Membership.objects.filter(user=world.bob).update(role=Role.TEAM_LEAD)
+    assert login(world.bob).get(detail).status_code == 404
+    assert ONE_PERSON_TEXT not in queue(login(world.bob), state="all")
+
+
+def test_small_teams_actions_go_to_admins_pooled_and_without_the_team_name(world, cycle, login):
+    fill_team(world, cycle, world.alpha, 3)
+    gamma = Team.objects.create(organization=world.acme, name="Gamma Squad", slug="gamma-squad")
+    cycle.teams.add(gamma)
+    submit_with_actions(world, cycle, world.bob, world.beta, ONE_PERSON_TEXT, CLEAR_COLLECTIVE)
+    fill_team(world, cycle, gamma, 2)  # Beta 1 + Gamma 2 = k people in the small-team pool
+    bobs = ClassifiedAction.objects.get(text=ONE_PERSON_TEXT)
+    admin = login(world.alice)
+    page = queue(admin, state="all")
+    assert ONE_PERSON_TEXT in page
+    assert "A team below the anonymity threshold" in page
+    assert "Beta" not in page and "Gamma Squad" not in page
+    assert "Alpha" in page  # teams at or above k are named
+    detail = admin.get(reverse("review_action", args=["acme", bobs.pk])).content.decode()
+    assert ONE_PERSON_TEXT in detail and "Beta" not in detail
+    assert "bob@example.com" not in detail and "Bob" not in detail
+    # Team leads see no pooled actions, not even their own team's.
+    Membership.objects.filter(user=world.bob).update(role=Role.TEAM_LEAD)
+    assert ONE_PERSON_TEXT not in queue(login(world.bob), state="all")
+
+
+def test_actions_of_a_reopened_response_leave_the_queue(world, submitted, login):
+    action = pending_vague(world.alpha)
+    Response.objects.filter(pk=action.response_id).update(status=Response.Status.DRAFT)
+    client = login(world.tess)
+    assert queue(client).count(f"“{VAGUE}”</p>") == 0  # Alpha is below k again
+    assert client.get(reverse("review_action", args=["acme", action.pk])).status_code == 404
+
+
+# --- deciding -----------------------------------------------------------------------------
+
+
+def test_the_suggestion_is_not_preselected_and_the_question_is_shown(world, submitted, login):
+    action = pending_vague(world.alpha)
+    page = login(world.tess).get(reverse("review_action", args=["acme", action.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert " checked" not in html
+    assert QUESTION in html
+    assert f"Agree: {SUGGESTED[action.kind]}" in html
+    for value in ("individual", "collective", "none", "duplicate"):
+        assert f'id="kind-{value}"' in html and f'for="kind-{value}"' in html
+
+
+def test_agreeing_takes_one_click_and_no_reason(world, submitted, login):
+    action = pending_vague(world.alpha)
+    client = login(world.tess)
+    response = client.post(
+        reverse("review_action", args=["acme", action.pk]),
+        {"kind": action.kind, "state": "pending", "page": "1"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/o/acme/reviews/?state=pending&page=1"
+    action.refresh_from_db()
+    assert action.final_kind() == action.kind and not action.was_overridden()
+    event = AuditEvent.objects.get(action=AuditEvent.Action.ACTION_REVIEWED)
+    assert event.data["decision"] == action.kind and event.data["reason"] == ""
+    assert event.actor == world.tess
+
+
+def test_disagreeing_needs_a_reason_and_is_stored_audited_and_used(world, submitted, login):
+    action = pending_vague(world.alpha)
+    other = "collective" if action.kind != "collective" else "individual"
     url = reverse("review_action", args=["acme", action.pk])
     client = login(world.tess)
-    assert client.post(url, {"kind": "collective", "reason": ""}).status_code == 400
-    assert client.post(url, {"kind": "sideways", "reason": "x"}).status_code == 400
+    refused = client.post(url, {"kind": other, "reason": "  "})
+    assert refused.status_code == 400
+    assert "say why" in refused.content.decode()
+    assert f'value="{other}" checked' in refused.content.decode()  # the choice is kept
     assert (
-        client.post(
-            url, {"kind": "collective", "reason": "Needed a cross-team process"}
-        ).status_code
+        client.post(url, {"kind": other, "reason": "Needed a cross-team process"}).status_code
         == 302
     )
     action.refresh_from_db()
-    assert action.final_kind() == "collective" and action.reviewed_by == world.tess
-    assert action.was_overridden() != (action.kind == "collective")
+    assert action.final_kind() == other and action.reviewed_by == world.tess
+    assert action.was_overridden()
     event = AuditEvent.objects.get(action=AuditEvent.Action.ACTION_REVIEWED)
-    assert (
-        event.data["decision"] == "collective"
-        and event.data["reason"] == "Needed a cross-team process"
-    )
+    assert event.data == {
+        "classifier": action.kind,
+        "decision": other,
+        "overridden": True,
+        "reason": "Needed a cross-team process",
+        "bulk": False,
+    }
+
+
+@pytest.mark.parametrize("decision", ["none", "duplicate"])
+def test_reviewers_can_say_not_an_action_or_duplicate(world, submitted, login, decision):
+    action = pending_vague(world.alpha)
+    url = reverse("review_action", args=["acme", action.pk])
+    assert login(world.tess).post(url, {"kind": decision, "reason": "Too vague"}).status_code == 302
+    action.refresh_from_db()
+    assert action.final_kind() == decision
+    assert not action.is_counted_action()
+
+
+@pytest.mark.parametrize("kind", ["sideways", "", "INDIVIDUAL", "x" * 200])
+def test_an_unknown_kind_is_refused_and_nothing_typed_is_lost(world, submitted, login, kind):
+    action = pending_vague(world.alpha)
+    url = reverse("review_action", args=["acme", action.pk])
+    response = login(world.tess).post(url, {"kind": kind, "reason": "My careful reason"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Choose individual, collective, not an action, or duplicate." in html
+    assert "My careful reason" in html
+    action.refresh_from_db()
+    assert not action.is_reviewed()
+
+
+def test_an_overlong_reason_is_refused_and_kept(world, submitted, login):
+    action = pending_vague(world.alpha)
+    url = reverse("review_action", args=["acme", action.pk])
+    response = login(world.tess).post(url, {"kind": "none", "reason": "y" * 600})
+    assert response.status_code == 400
+    assert "under 500 characters" in response.content.decode()
+    assert "y" * 600 in response.content.decode()
 
 
 def test_review_survives_a_reopen_and_resubmit_of_the_same_text(world, cycle, submitted, login):
-    action = submitted.get(team=world.alpha, text=VAGUE)
+    action = pending_vague(world.alpha)
     login(world.tess).post(
         reverse("review_action", args=["acme", action.pk]),
-        {"kind": "individual", "reason": "Team habit"},
+        {"kind": "none", "reason": "Too vague"},
     )
     response = action.response
     response.status = Response.Status.DRAFT
     response.save(update_fields=["status"])
     submit_response(response)
     again = ClassifiedAction.objects.get(response=response, text=VAGUE)
-    assert again.final_kind() == "individual" and again.review_reason == "Team habit"
+    assert again.final_kind() == "none" and again.review_reason == "Too vague"
 
 
 def test_team_lead_cannot_review_another_teams_action(world, submitted, login):
-    beta_action = submitted.get(team=world.beta, text=VAGUE)
+    beta_action = pending_vague(world.beta)
     url = reverse("review_action", args=["acme", beta_action.pk])
     assert login(world.tess).post(url, {"kind": "individual", "reason": "x"}).status_code == 403
+    assert login(world.tess).get(url).status_code == 403
     assert login(world.charlie).get(url).status_code == 404
     beta_action.refresh_from_db()
     assert not beta_action.is_reviewed()
 
 
-def test_admin_sees_override_rate_and_exports_labelled_data(world, submitted, login):
-    alpha = submitted.get(team=world.alpha, text=VAGUE)
-    beta = submitted.get(team=world.beta, text=VAGUE)
+def test_another_organisations_action_id_is_404(world, submitted, login):
+    other_cycle = another_cycle(world, world.other, "Q4", "other-q4", [world.other_team])
+    submit_with_actions(world, other_cycle, world.charlie, world.other_team, VAGUE, VAGUE)
+    theirs = ClassifiedAction.objects.filter(team=world.other_team).first()
     admin = login(world.alice)
-    admin.post(
-        reverse("review_action", args=["acme", alpha.pk]), {"kind": alpha.kind, "reason": "right"}
+    assert admin.get(reverse("review_action", args=["acme", theirs.pk])).status_code == 404
+    assert admin.get(reverse("review_action", args=["acme", 999_999])).status_code == 404
+    confirm = reverse("review_confirm", args=["acme"])
+    assert admin.post(confirm, {"action": [theirs.pk]}).status_code == 404
+
+
+def test_members_and_leaders_cannot_review(world, submitted, login):
+    action = pending_vague(world.alpha)
+    for user in (world.max, world.leo):
+        client = login(user)
+        assert client.get(reverse("review_queue", args=["acme"])).status_code == 403
+        assert client.post(reverse("review_action", args=["acme", action.pk])).status_code == 403
+        assert client.post(reverse("review_confirm", args=["acme"])).status_code == 403
+    anonymous = login(None).get(reverse("review_queue", args=["acme"]))
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+
+
+# --- the queue: filter, bulk confirm, query count -----------------------------------------
+
+
+def test_the_queue_filters_by_cycle(world, cycle, login):
+    fill_team(world, cycle, world.alpha, 3)
+    later = another_cycle(world, world.acme, "2027 Q1", "2027-q1", [world.alpha])
+    fill_team(world, later, world.alpha, 3, individual="Talked it over somehow.")
+    client = login(world.tess)
+    everything = queue(client)
+    assert VAGUE in everything and "Talked it over somehow." in everything
+    only_later = queue(client, cycle="2027-q1")
+    assert VAGUE not in only_later and "Talked it over somehow." in only_later
+    assert 'value="2027-q1" selected' in only_later
+    unknown = queue(client, cycle="no-such-cycle")
+    assert "There is no cycle “no-such-cycle”" in unknown and VAGUE in unknown
+
+
+def test_bulk_confirm_asks_first_then_agrees_with_each_suggestion(world, submitted, login):
+    actions = list(ClassifiedAction.objects.filter(team=world.alpha, text=VAGUE))
+    url = reverse("review_confirm", args=["acme"])
+    client = login(world.tess)
+    ids = [a.pk for a in actions[:2]]
+    asked = client.post(url, {"action": ids})
+    assert asked.status_code == 200
+    html = asked.content.decode()
+    assert "Agree with the suggestion for 2 actions?" in html and html.count(VAGUE) == 2
+    assert not ClassifiedAction.objects.filter(reviewed_at__isnull=False).exists()
+    done = client.post(url, {"action": ids, "confirmed": "yes", "state": "pending"})
+    assert done.status_code == 302 and done["Location"] == "/o/acme/reviews/?state=pending"
+    for action in ClassifiedAction.objects.filter(pk__in=ids):
+        assert action.final_kind() == action.kind and action.reviewed_by == world.tess
+    events = AuditEvent.objects.filter(action=AuditEvent.Action.ACTION_REVIEWED)
+    assert sorted(int(e.target_id) for e in events) == sorted(ids)
+    assert all(e.data["bulk"] is True for e in events)
+    assert not ClassifiedAction.objects.get(pk=actions[2].pk).is_reviewed()
+
+
+def test_bulk_confirm_keeps_a_decision_made_in_the_meantime(world, submitted, login):
+    action = pending_vague(world.alpha)
+    client = login(world.tess)
+    client.post(
+        reverse("review_action", args=["acme", action.pk]), {"kind": "duplicate", "reason": "Twice"}
     )
-    other = "collective" if beta.kind == "individual" else "individual"
+    client.post(
+        reverse("review_confirm", args=["acme"]), {"action": [action.pk], "confirmed": "yes"}
+    )
+    action.refresh_from_db()
+    assert action.reviewed_kind == "duplicate"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "Select at least one action"),
+        ({"action": ["abc"]}, "not valid"),
+        ({"action": ["-1"]}, "not valid"),
+        ({"action": [str(n) for n in range(1, 102)]}, "at most 100"),
+    ],
+)
+def test_bulk_confirm_refuses_bad_selections_with_400(world, submitted, login, data, message):
+    response = login(world.tess).post(reverse("review_confirm", args=["acme"]), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not ClassifiedAction.objects.filter(reviewed_at__isnull=False).exists()
+
+
+def test_bulk_confirm_of_another_teams_action_is_refused(world, submitted, login):
+    beta_action = pending_vague(world.beta)
+    url = reverse("review_confirm", args=["acme"])
+    client = login(world.tess)
+    assert client.post(url, {"action": [beta_action.pk], "confirmed": "yes"}).status_code == 403
+    assert client.get(url).status_code == 405
+    beta_action.refresh_from_db()
+    assert not beta_action.is_reviewed()
+
+
+def test_queue_controls_are_labelled_and_reachable_by_keyboard(world, submitted, login):
+    html = queue(login(world.tess))
+    for checkbox in re.findall(r'<input class="form-check-input" type="checkbox"[^>]*>', html):
+        pk = re.search(r'id="select-(\d+)"', checkbox).group(1)
+        assert f'class="form-check-label small text-body-secondary" for="select-{pk}"' in html
+        assert 'form="bulk"' in checkbox
+    assert '<label class="form-label small mb-1" for="cycle-filter">Cycle</label>' in html
+    listing = html[html.index('<div class="vstack gap-2">') :]
+    assert 'tabindex="-1"' not in listing and "disabled" not in listing
+    assert html.count('type="submit">Agree: ') == 3
+
+
+def test_queue_query_count_does_not_grow_with_the_page(
+    world, submitted, login, django_assert_num_queries
+):
+    client = login(world.alice)
+    # session, user, membership, cycles, scope, counts, page count, page rows, messages
+    with django_assert_num_queries(9):
+        client.get(reverse("review_queue", args=["acme"]), {"state": "all"})
+    fill_team(world, Response.objects.first().cycle, world.beta, 6)
+    with django_assert_num_queries(9):
+        client.get(reverse("review_queue", args=["acme"]), {"state": "all"})
+
+
+# --- statistics and export ------------------------------------------------------------------
+
+
+def test_admin_sees_override_rate_and_exports_labelled_data(world, submitted, login):
+    alpha = pending_vague(world.alpha)
+    beta = pending_vague(world.beta)
+    admin = login(world.alice)
+    admin.post(reverse("review_action", args=["acme", alpha.pk]), {"kind": alpha.kind})
+    other = "collective" if beta.kind != "collective" else "individual"
     admin.post(reverse("review_action", args=["acme", beta.pk]), {"kind": other, "reason": "wrong"})
     page = admin.get(reverse("review_stats", args=["acme"])).content.decode()
     assert "50%" in page  # one of two reviews overrode the classifier
@@ -116,3 +439,13 @@ def test_admin_sees_override_rate_and_exports_labelled_data(world, submitted, lo
         )
     )
     assert {(r["text"], r["kind"]) for r in rows} == {(VAGUE, alpha.kind), (VAGUE, other)}
+
+
+def test_duplicates_are_left_out_of_the_labelled_export(world, submitted, login):
+    action = pending_vague(world.alpha)
+    admin = login(world.alice)
+    admin.post(
+        reverse("review_action", args=["acme", action.pk]), {"kind": "duplicate", "reason": "Twice"}
+    )
+    export = admin.get(reverse("review_export", args=["acme"])).content.decode()
+    assert VAGUE not in export

@@ -127,9 +127,12 @@ def test_team_lead_overrides_a_classification_in_the_review_queue(
     world, cycle, page, live_server, sign_in
 ):
     response = submit(cycle, world.alpha, world.max, GUARDRAILS)
+    # The queue shows a team's actions once k of its people have submitted.
+    for user in add_people(world.acme, world.alpha, world.acme.anonymity_threshold - 1):
+        submit(cycle, world.alpha, user, GUARDRAILS)
     # The generated answers may queue vague actions of their own (they depend on the user's
     # id): clear them so the queue holds exactly the one this journey reviews.
-    ClassifiedAction.objects.filter(response=response).delete()
+    ClassifiedAction.objects.filter(cycle=cycle).delete()
     action = ClassifiedAction.objects.create(
         response=response,
         cycle=cycle,
@@ -143,12 +146,12 @@ def test_team_lead_overrides_a_classification_in_the_review_queue(
     sign_in(world.tess.email, PASSWORD)
     page.goto(f"{live_server.url}/o/acme/reviews/")
     assert "Made sure things were handled properly." in page.content()
-    page.get_by_role("link", name=re.compile("^Review action .Made sure things")).click()
+    page.get_by_role("link", name=re.compile("^Decide differently for .Made sure things")).click()
     page.check("#kind-collective")
     page.fill("#reason", "It needed the support org to change its process")
     page.get_by_role("button", name="Save decision").click()
     page.wait_for_load_state("networkidle")
-    assert "Action changed to collective" in page.content()
+    assert "Saved: you changed to collective." in page.content()
     action.refresh_from_db()
     assert action.final_kind() == "collective" and action.was_overridden()
     assert "Nothing is waiting for review" in page.content()

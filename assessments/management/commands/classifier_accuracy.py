@@ -2,9 +2,13 @@
 
 Measures the action classifier on labelled CSV files (columns text,kind): per file the
 number of actions, accuracy overall, review rate, accuracy among the actions not sent to
-review, and a confusion table of actual against predicted kind. Without --file it measures
-the development and hold-out sets under tests/data. Tune on the development set only; the
-hold-out set estimates how the tuning carries over to actions nobody has labelled yet.
+review, and a confusion table of actual against predicted kind (individual, collective,
+none). Without --file it measures every labelled set under tests/data: the development sets
+(actions_dev; actions_dev_none, _none2 and _none3 with texts that describe no action), the
+hold-out set,
+and the two blind sets (actions_blind, and actions_blind_none, written before the no-action
+rules). Tune on the development sets only; the others estimate how the tuning carries over
+to actions nobody has labelled yet.
 """
 
 from __future__ import annotations
@@ -27,7 +31,10 @@ from assessments.classify import (
 )
 
 DATA_DIR = Path(settings.BASE_DIR) / "tests" / "data"
-DEFAULT_FILES = (DATA_DIR / "actions_dev.csv", DATA_DIR / "actions_holdout.csv")
+DEFAULT_FILES = tuple(
+    DATA_DIR / f"actions_{name}.csv"
+    for name in ("dev", "dev_none", "dev_none2", "dev_none3", "holdout", "blind", "blind_none")
+)
 HEADER = "actual \\ predicted"
 
 
@@ -39,7 +46,7 @@ class Command(BaseCommand):
             "--file",
             action="append",
             dest="files",
-            help="a text,kind CSV; repeat for several (default: the dev and hold-out sets)",
+            help="a text,kind CSV; repeat for several (default: every labelled set in tests/data)",
         )
         parser.add_argument("--threshold", type=float, help="review threshold to measure at")
         parser.add_argument("--json", action="store_true", help="print one JSON object")

@@ -1,9 +1,10 @@
 """`python manage.py classify_action [--json] ("TEXT" | --file PATH)`: label free-text actions.
 
 A stable command-line contract (docs: architecture, "Stable command-line contracts"): with
---json, one object per action and line with the keys text, kind, confidence, needs_review
-and cues. The review threshold is settings.RECOUPLE_CLASSIFIER_THRESHOLD when defined, else
-the lexicon's own default; classify.py itself never reads settings.
+--json, one object per action and line with the keys text, kind ("individual",
+"collective", or "none" for a text that describes no action taken), confidence,
+needs_review and cues. The review threshold is settings.RECOUPLE_CLASSIFIER_THRESHOLD when
+defined, else the lexicon's own default; classify.py itself never reads settings.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ def read_actions(path: str) -> list[str]:
 
 
 class Command(BaseCommand):
-    help = "Classify free-text actions as individual or collective, with confidence and cues."
+    help = (
+        "Classify free-text actions as individual, collective or none (no action taken), "
+        "with confidence and cues."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("text", nargs="?", help="the action, in quotes")

@@ -25,7 +25,6 @@ from orgs.models import Organization
 from reports import selectors
 from reports.release_builder import ORG_PAGE
 
-
 KEYS = (
     "enabler",
     "practice",
