@@ -13,12 +13,15 @@ from functools import cache
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assessments.instrument import ENABLERS, PRACTICE_CONSTRUCTS, Instrument, load_version
 from assessments.recommend import (
     DEFAULT_RULES_PATH,
     PLAIN_NAMES,
     Check,
+    ConstructLeaf,
     Facts,
     ItemLeaf,
     Recommendation,
@@ -509,3 +512,54 @@ def test_profile_and_gap_sentences_carry_the_scores_behind_them() -> None:
     # The facts agree with the scoring module's own reading of the same scores.
     assert recoupling_profile(75.4, 30.0, instrument.thresholds).state == facts.profile
     assert decoupling_gap(facts.scores, instrument.thresholds).present is facts.gap
+
+
+# --- Any facts at all ---------------------------------------------------------------------------
+
+
+def _used_items() -> list[str]:
+    return sorted(
+        {leaf.item for r in _rules() for leaf in leaves(r.when) if isinstance(leaf, ItemLeaf)}
+    )
+
+
+@cache
+def _near_cut_offs() -> list[float]:
+    """Scores just either side of every cut-off a rule or the scoring uses."""
+    thresholds = _instrument().thresholds
+    cuts = {thresholds.practice_high, thresholds.gap_enabler_min, thresholds.gap_practice_max}
+    for rule in _rules():
+        cuts |= {leaf.value for leaf in leaves(rule.when) if isinstance(leaf, ConstructLeaf)}
+    offsets = (-0.6, -0.4, -0.04, 0.0, 0.04, 0.4, 0.6)
+    return sorted({round(c + d, 2) for c in cuts for d in offsets if 0 <= c + d <= 100})
+
+
+@st.composite
+def any_facts(draw: st.DrawFn) -> Facts:
+    """Facts from arbitrary scores and answer counts, built as the app builds them."""
+    instrument = _instrument()
+    respondent = draw(st.booleans())
+    n = 1 if respondent else draw(st.integers(2, 30))
+    score = st.one_of(
+        st.none(), st.floats(0, 100, allow_nan=False), st.sampled_from(_near_cut_offs())
+    )
+    values: dict[tuple[str, str], Any] = {("construct", c): draw(score) for c in PLAIN_NAMES}
+    for item in _used_items():
+        if draw(st.booleans()):
+            continue  # nobody answered it
+        options = [o.value for o in instrument.item(item).options]
+        picks = draw(st.lists(st.sampled_from(options), min_size=n, max_size=n))
+        values["item", item] = {o: picks.count(o) for o in options}
+    return build_facts(values, instrument, n, "respondent" if respondent else "team")
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_facts())
+def test_every_sentence_of_every_fired_rule_is_true_of_any_facts(facts: Facts) -> None:
+    instrument = _instrument()
+    for rec in recommend(_rules(), facts):
+        assert rec.why_sentences()[-1] == _rule(rec.rule_id).framing
+        for check in rec.trace.checks:
+            assert check.passed is True
+            assert_claim(check.plain(), check, facts, instrument)
+            assert not JARGON.search(check.plain())
