@@ -671,3 +671,44 @@ def test_item_leaf_share_at_the_boundary(
         item_answered={"col_red_team": 4},
     )
     assert bool(recommend([rule], facts)) is fires
+
+
+def test_sentences_name_whose_facts_they_are(v1: Instrument) -> None:
+    (rule,) = _rules(
+        v1,
+        _with(
+            when={
+                "all": [
+                    {"construct": "leadership", "lt": 40},
+                    {"item": "col_red_team", "share_in": ["no"], "gte": 0.5},
+                ]
+            }
+        ),
+    )
+    statement = v1.item("col_red_team").text.rstrip(".")
+    said = {}
+    for subject, counts, answered in (
+        ("group", {"no": 3, "yes": 2}, 5),
+        ("team", {"no": 1}, 1),
+        ("respondent", {"no": 1}, 1),
+    ):
+        facts = Facts(
+            "1",
+            {"leadership": 12.0},
+            "decoupled",
+            False,
+            item_counts={"col_red_team": counts},
+            item_answered={"col_red_team": answered},
+            subject=subject,
+        )
+        (rec,) = recommend([rule], facts)
+        said[subject] = rec.why_sentences()[:-1]
+    assert said["group"] == [
+        "This group's score for leadership commitment is 12 of 100, below 40.",
+        f"3 of the 5 people who answered “{statement}” chose “No” (60%).",
+    ]
+    assert said["team"][1] == f"The one person who answered “{statement}” chose “No”."
+    assert said["respondent"] == [
+        "Your score for leadership commitment is 12 of 100, below 40.",
+        f"You answered “No” to “{statement}”.",
+    ]
