@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import copy
-import itertools
 import json
 import random
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -16,15 +16,9 @@ import yaml
 from assessments.instrument import CONSTRUCTS, Answers, Instrument, load_version
 from assessments.recommend import (
     DEFAULT_RULES_PATH,
-    AllOf,
-    AnyOf,
-    Condition,
     ConstructLeaf,
     Facts,
-    GapLeaf,
     ItemLeaf,
-    Not,
-    ProfileLeaf,
     Rule,
     RuleError,
     evaluate,
@@ -34,14 +28,16 @@ from assessments.recommend import (
     parse_rules,
     rank_leadership_actions,
     recommend,
+    rules_version,
 )
 from assessments.scoring import (
-    PROFILE_STATES,
     aggregate,
     item_answered_counts,
     item_distribution,
     score_response,
 )
+
+from .rule_facts import check_key, find_facts, leaf_key, leaves
 
 
 @pytest.fixture(scope="module")
@@ -57,120 +53,6 @@ def rules(v1: Instrument) -> tuple[Rule, ...]:
 def _all_rule_ids() -> list[str]:
     data = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
     return [r["id"] for r in data["rules"]]
-
-
-# --- Building facts that satisfy or violate a condition ---------------------------------
-#
-# Each leaf reads one input; every input gets a small finite domain around the thresholds
-# the rule uses. Solving a condition for True (or False) gives alternatives, each a set of
-# allowed values per input; any value from each set makes the condition come out as wanted.
-
-RESPONDENTS = 20  # item shares are realised as counts out of this many respondents
-
-Input = tuple[str, ...]
-
-
-def _input(leaf: Condition) -> Input:
-    if isinstance(leaf, ConstructLeaf):
-        return ("construct", leaf.construct)
-    if isinstance(leaf, ProfileLeaf):
-        return ("profile",)
-    if isinstance(leaf, GapLeaf):
-        return ("gap",)
-    assert isinstance(leaf, ItemLeaf)
-    return ("item", leaf.item, *leaf.values)
-
-
-def _leaves(condition: Condition) -> list[Condition]:
-    if isinstance(condition, AllOf | AnyOf):
-        return [leaf for c in condition.conditions for leaf in _leaves(c)]
-    if isinstance(condition, Not):
-        return _leaves(condition.condition)
-    return [condition]
-
-
-def _domains(condition: Condition) -> dict[Input, set[Any]]:
-    domains: dict[Input, set[Any]] = {}
-    for leaf in _leaves(condition):
-        domain = domains.setdefault(_input(leaf), set())
-        if isinstance(leaf, ConstructLeaf):
-            near = {leaf.value - 1, leaf.value, leaf.value + 1}
-            domain |= {None, 0.0, 100.0} | {v for v in near if 0 <= v <= 100}
-        elif isinstance(leaf, ProfileLeaf):
-            domain |= set(PROFILE_STATES)
-        elif isinstance(leaf, GapLeaf):
-            domain |= {True, False}
-        elif isinstance(leaf, ItemLeaf):
-            at = round(leaf.value * RESPONDENTS)
-            counts = {0, RESPONDENTS, at - 1, at, at + 1}
-            domain |= {None} | {c for c in counts if 0 <= c <= RESPONDENTS}
-    return domains
-
-
-def _leaf_holds(leaf: Condition, value: Any) -> bool:
-    facts = _facts({_input(leaf): value}, instrument=None)
-    return evaluate(leaf, facts)[0]
-
-
-Assignment = dict[Input, frozenset[Any]]
-
-
-def _merge(left: Assignment, right: Assignment) -> Assignment | None:
-    merged = dict(left)
-    for key, allowed in right.items():
-        merged[key] = merged.get(key, allowed) & allowed
-        if not merged[key]:
-            return None
-    return merged
-
-
-def _solve(condition: Condition, want: bool, domains: dict[Input, set[Any]]) -> list[Assignment]:
-    if isinstance(condition, Not):
-        return _solve(condition.condition, not want, domains)
-    if isinstance(condition, AllOf | AnyOf):
-        if isinstance(condition, AllOf) == want:  # every child must come out as `want`
-            solutions: list[Assignment] = [{}]
-            for child in condition.conditions:
-                options = _solve(child, want, domains)
-                pairs = itertools.product(solutions, options)
-                solutions = [m for a, b in pairs if (m := _merge(a, b)) is not None][:64]
-            return solutions
-        return [a for child in condition.conditions for a in _solve(child, want, domains)]
-    key = _input(condition)
-    allowed = frozenset(v for v in domains[key] if _leaf_holds(condition, v) == want)
-    return [{key: allowed}] if allowed else []
-
-
-def _facts(values: dict[Input, Any], instrument: Instrument | None) -> Facts:
-    scores: dict[str, float | None] = dict.fromkeys(CONSTRUCTS)
-    profile, gap = "insufficient_data", False
-    counts: dict[str, dict[str, int]] = {}
-    answered: dict[str, int] = {}
-    for key, value in values.items():
-        if key[0] == "construct":
-            scores[key[1]] = value
-        elif key[0] == "profile":
-            profile = value
-        elif key[0] == "gap":
-            gap = value
-        elif value is not None:
-            item, wanted = key[1], key[2:]
-            others = [o.value for o in instrument.item(item).options] if instrument else []
-            other = next((v for v in others if v not in wanted), "__other__")
-            counts[item] = {wanted[0]: value, other: RESPONDENTS - value}
-            answered[item] = RESPONDENTS
-    return Facts("1", scores, profile, gap, counts, answered, n_responses=RESPONDENTS)
-
-
-def facts_where(rule: Rule, fires: bool, instrument: Instrument) -> Facts:
-    """Facts under which `rule`'s condition comes out as `fires`."""
-    solutions = _solve(rule.when, fires, _domains(rule.when))
-    assert solutions, f"rule {rule.id}: cannot be made {'true' if fires else 'false'}"
-    chosen = {
-        key: sorted(allowed, key=lambda v: (v is None, repr(v)))[0]
-        for key, allowed in solutions[0].items()
-    }
-    return _facts(chosen, instrument)
 
 
 # --- The real rule table ----------------------------------------------------------------
@@ -192,7 +74,7 @@ def test_rule_table_covers_constructs_audiences_and_resources(rules: tuple[Rule,
 
 
 def test_rule_table_uses_real_item_leaves(rules: tuple[Rule, ...]) -> None:
-    item_leaves = [leaf for r in rules for leaf in _leaves(r.when) if isinstance(leaf, ItemLeaf)]
+    item_leaves = [leaf for r in rules for leaf in leaves(r.when) if isinstance(leaf, ItemLeaf)]
     assert len(item_leaves) >= 20
     assert all(leaf.item_text and leaf.value_labels for leaf in item_leaves)
 
@@ -203,25 +85,27 @@ def test_rule_fires_on_facts_built_for_it_and_not_on_the_opposite(
 ) -> None:
     rule = next(r for r in rules if r.id == rule_id)
 
-    satisfying = facts_where(rule, fires=True, instrument=v1)
+    satisfying = find_facts(rule.when, lambda f: evaluate(rule.when, f)[0] is True, v1)
+    assert satisfying is not None
     fired = recommend([rule], satisfying)
     assert [r.rule_id for r in fired] == [rule.id]
     trace = fired[0].trace
-    assert trace.rule_id == rule.id
-    assert trace.instrument_version == "1"
+    assert (trace.rule_id, trace.instrument_version, trace.rules_version) == (rule.id, "1", "2")
     assert trace.checks
-    # Every check in the trace is one the rule needed, and reads as a sentence.
-    assert all(c.holds != c.negated for c in trace.checks)
-    names = {"construct": 1, "item": 1}
-    rule_inputs = {
-        k[names[k[0]]] if k[0] in names else k[0] for k in map(_input, _leaves(rule.when))
-    }
-    rule_inputs = {"decoupling_gap" if k == "gap" else k for k in rule_inputs}
-    assert {c.input for c in trace.checks} <= rule_inputs
-    assert all(s.endswith(")") for s in fired[0].trace_sentences())
+    # Every check in the trace is a leaf of the rule, and came out as the rule needed.
+    assert all(c.passed is True for c in trace.checks)
+    assert {check_key(c) for c in trace.checks} <= {leaf_key(leaf) for leaf in leaves(rule.when)}
 
-    violating = facts_where(rule, fires=False, instrument=v1)
+    violating = find_facts(rule.when, lambda f: evaluate(rule.when, f)[0] is False, v1)
+    assert violating is not None
     assert recommend([rule], violating) == []
+
+
+def test_rule_table_has_a_version_that_every_rule_carries(rules: tuple[Rule, ...]) -> None:
+    data = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    assert data["version"] == "2"
+    assert {r.table_version for r in rules} == {"2"}
+    assert rules_version(rules) == "2"
 
 
 def test_guardrails_without_backing_team_gets_both_audiences(rules: tuple[Rule, ...]) -> None:
@@ -258,10 +142,16 @@ def test_real_rules_on_a_real_team(rules: tuple[Rule, ...], v1: Instrument) -> N
         item_distribution(v1, answers_list),
         item_answered_counts(v1, answers_list),
     )
-    for recommendation in recommend(rules, facts):
+    fired = recommend(rules, facts)
+    assert fired
+    for recommendation in fired:
         assert recommendation.trace.instrument_version == "1"
         assert recommendation.trace_sentences()
-        assert json.loads(json.dumps(recommendation.to_dict()))["trace"]["checks"]
+        data = json.loads(json.dumps(recommendation.to_dict()))
+        assert data["trace"]["checks"]
+        assert data["rules_version"] == data["trace"]["rules_version"] == "2"
+        assert data["why"] == " ".join(data["why_sentences"])
+        assert data["why_sentences"][-1] == data["framing"]
 
 
 # --- Validation -------------------------------------------------------------------------
@@ -273,7 +163,7 @@ VALID_RULE: dict[str, Any] = {
     "priority": 10,
     "construct": "leadership",
     "title": "Title",
-    "why": "Why.",
+    "framing": "Why it matters.",
     "steps": ["Do it."],
     "when": {"construct": "leadership", "lt": 40},
 }
@@ -281,7 +171,7 @@ VALID_RULE: dict[str, Any] = {
 
 def _write(tmp_path: Path, *rules: dict[str, Any]) -> Path:
     path = tmp_path / "rules.yaml"
-    path.write_text(yaml.safe_dump({"rules": list(rules)}), encoding="utf-8")
+    path.write_text(yaml.safe_dump({"version": "7", "rules": list(rules)}), encoding="utf-8")
     return path
 
 
@@ -299,6 +189,8 @@ def test_valid_rule_loads(tmp_path: Path, v1: Instrument) -> None:
     (rule,) = load_rules(_write(tmp_path, VALID_RULE), v1)
     assert rule.when == ConstructLeaf("leadership", "lt", 40.0)
     assert rule.steps == ("Do it.",)
+    assert rule.framing == rule.why == "Why it matters."
+    assert rule.table_version == "7"
 
 
 @pytest.mark.parametrize(
@@ -339,7 +231,9 @@ def test_valid_rule_loads(tmp_path: Path, v1: Instrument) -> None:
         ({"resource": "medium"}, "resource: must be one of individual, collective"),
         ({"priority": "high"}, "priority: must be a whole number"),
         ({"steps": []}, "steps: must be a non-empty list"),
-        ({"why": None}, "missing field(s) why"),
+        ({"framing": None}, "missing field(s) framing"),
+        ({"framing": "  "}, "framing: must be a non-empty string"),
+        ({"why": "Most of you never do it."}, "'why' is now 'framing'"),
         ({"colour": "red"}, "unknown field(s) colour"),
     ],
 )
@@ -382,14 +276,31 @@ def test_all_errors_are_collected(tmp_path: Path, v1: Instrument) -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("rules: [", "invalid YAML"), ("version: 1", "non-empty 'rules' list")],
+    [
+        ("rules: [", "invalid YAML"),
+        ("version: 1", "non-empty 'rules' list"),
+        ("- a list", "non-empty 'rules' list"),
+        ("rules: [{id: r1}]", "needs a 'version'"),
+        ("version: ''\nrules: [{id: r1}]", "needs a 'version'"),
+        ("version: true\nrules: [{id: r1}]", "needs a 'version'"),
+        ("version: 'two words'\nrules: [{id: r1}]", "needs a 'version'"),
+        ("version: '2'\nrevision: 3\nrules: [{id: r1}]", "unknown key(s) revision"),
+    ],
 )
 def test_bad_file_is_named(tmp_path: Path, v1: Instrument, content: str, message: str) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(RuleError, match=message) as error:
+    with pytest.raises(RuleError, match=re.escape(message)) as error:
         load_rules(path, v1)
     assert str(path) in str(error.value)
+    assert all(line.startswith(f"{path}: ") for line in error.value.errors)
+
+
+def test_version_may_be_a_number_and_is_kept_as_text(tmp_path: Path, v1: Instrument) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump({"version": 3, "rules": [VALID_RULE]}), encoding="utf-8")
+    (rule,) = load_rules(path, v1)
+    assert rule.table_version == "3"
 
 
 def test_missing_file_is_named(tmp_path: Path, v1: Instrument) -> None:
@@ -401,14 +312,14 @@ def test_missing_file_is_named(tmp_path: Path, v1: Instrument) -> None:
 
 
 def _rules(v1: Instrument, *raw: dict[str, Any]) -> tuple[Rule, ...]:
-    return parse_rules({"rules": list(raw)}, "test", v1)
+    return parse_rules({"version": "t1", "rules": list(raw)}, "test", v1)
 
 
 def _team_facts(**scores: float | None) -> Facts:
     return Facts("1", scores, "decoupled", gap=False)
 
 
-def test_trace_names_its_inputs_in_plain_english(v1: Instrument) -> None:
+def test_trace_names_its_inputs_plainly_and_technically(v1: Instrument) -> None:
     (rule,) = _rules(
         v1,
         _with(
@@ -442,15 +353,29 @@ def test_trace_names_its_inputs_in_plain_english(v1: Instrument) -> None:
         3,
         4,
     )
+    statement = v1.item("col_red_team").text.rstrip(".")
+    assert recommendation.why_sentences() == [
+        "The team's score for leadership commitment is 32 of 100, below 40.",
+        f"3 of the 4 people who answered “{statement}” chose “No” or “I don't know” (75%).",
+        "Why it matters.",
+    ]
+    assert recommendation.why == " ".join(recommendation.why_sentences())
+    assert recommendation.trace_heading() == (
+        "Rule r1, rule table version t1, instrument version 1, 1 response"
+    )
     assert recommendation.trace_sentences() == [
-        "Leadership commitment scored 32 (rule: below 40)",
-        "3 of 4 respondents (75%) answered “No” or “I don't know” to "
-        f"“{v1.item('col_red_team').text}” (rule: at least 50%)",
+        "construct leadership scored 32.4; test: lt 40 → true",
+        "item col_red_team: 3 of 4 respondents (0.750) answered no, dont_know; "
+        "test: share gte 0.5 → true",
     ]
     data = recommendation.to_dict()
+    assert data["rules_version"] == "t1"
     assert data["trace"]["rule_id"] == "r1"
     assert data["trace"]["instrument_version"] == "1"
-    assert data["trace"]["checks"][0]["sentence"].startswith("Leadership commitment scored 32")
+    assert data["trace"]["rules_version"] == "t1"
+    assert data["trace"]["checks"][0]["plain"].startswith("The team's score for leadership")
+    assert data["trace"]["checks"][1]["technical"].startswith("item col_red_team: 3 of 4")
+    assert data["trace"]["checks"][1]["margin"] == 25.0
 
 
 def test_any_traces_only_the_branches_that_fired(v1: Instrument) -> None:
@@ -485,28 +410,67 @@ def test_not_traces_the_negated_leaf(v1: Instrument) -> None:
     )
     (recommendation,) = recommend([rule], _team_facts(leadership=55))
     assert recommendation.trace_sentences() == [
-        "Leadership commitment scored 55 (rule: at or above 40)",
-        "Recoupling profile is Decoupled (rule: not one of Recoupled, Top-down only)",
-        "No decoupling gap (rule: gap absent)",
+        "construct leadership scored 55.0; test: not lt 40 → true",
+        "profile decoupled (individual_practice no score, collective_practice no score); "
+        "test: not in [recoupled, top_down_only] → true",
+        "decoupling_gap false; test: is false → true",
+    ]
+    # Hand-built facts without cut-offs: the plain sentences name no numbers they lack.
+    assert recommendation.why_sentences()[:-1] == [
+        "The team's score for leadership commitment is 55 of 100, at or above 40.",
+        "The team's profile is “Decoupled”, not “Recoupled” or “Top-down only”: there is no "
+        "score for individual practice or collective practice.",
+        "There is no decoupling gap for the team.",
     ]
     assert [c.negated for c in recommendation.trace.checks] == [True, True, False]
 
 
-def test_missing_score_makes_a_leaf_false(v1: Instrument) -> None:
-    (below, not_below) = _rules(
+def test_missing_score_is_unknown_and_so_is_its_negation(v1: Instrument) -> None:
+    below, not_below, either, both = _rules(
         v1,
         _with(id="below"),
         _with(id="not_below", when={"not": {"construct": "leadership", "lt": 40}}),
+        _with(
+            id="either",
+            when={"any": [{"construct": "leadership", "lt": 40}, {"gap": False}]},
+        ),
+        _with(
+            id="both",
+            when={"all": [{"not": {"construct": "leadership", "lt": 40}}, {"gap": False}]},
+        ),
     )
     facts = _team_facts(leadership=None)
-    assert [r.rule_id for r in recommend([below, not_below], facts)] == ["not_below"]
-    (sentence,) = recommend([not_below], facts)[0].trace_sentences()
-    assert sentence == "Leadership commitment has no score (rule: not below 40)"
+    assert evaluate(not_below.when, facts)[0] is None
+    assert evaluate(both.when, facts)[0] is None
+    # An `any` still fires on a known branch, and explains itself by that branch alone.
+    (fired,) = recommend([below, not_below, either, both], facts)
+    assert fired.rule_id == "either"
+    assert [c.input for c in fired.trace.checks] == ["decoupling_gap"]
 
 
-def test_item_leaf_with_nobody_answering_is_false(v1: Instrument) -> None:
-    (rule,) = _rules(v1, _with(when={"item": "col_red_team", "share_in": ["no"], "lte": 1}))
-    assert recommend([rule], _team_facts()) == []
+def test_unknown_loses_to_a_false_all_and_to_a_true_any(v1: Instrument) -> None:
+    (all_rule, any_rule) = _rules(
+        v1,
+        _with(id="a", when={"all": [{"construct": "leadership", "lt": 40}, {"gap": True}]}),
+        _with(id="b", when={"any": [{"construct": "leadership", "lt": 40}, {"gap": False}]}),
+    )
+    facts = _team_facts(leadership=None)
+    assert evaluate(all_rule.when, facts)[0] is False
+    assert evaluate(any_rule.when, facts)[0] is True
+
+
+@pytest.mark.parametrize("operator", ["gte", "lte", "gt", "lt"])
+def test_item_leaf_with_nobody_answering_is_unknown(v1: Instrument, operator: str) -> None:
+    (rule, negated) = _rules(
+        v1,
+        _with(id="plain", when={"item": "col_red_team", "share_in": ["no"], operator: 0.5}),
+        _with(
+            id="negated",
+            when={"not": {"item": "col_red_team", "share_in": ["no"], operator: 0.5}},
+        ),
+    )
+    assert evaluate(rule.when, _team_facts())[0] is None
+    assert recommend([rule, negated], _team_facts()) == []
 
 
 def test_recommendations_are_ordered_by_priority_then_id(v1: Instrument) -> None:
@@ -537,6 +501,8 @@ def test_facts_from_response_use_its_own_answers(v1: Instrument) -> None:
     assert facts.share("ctx_genai_uses", ["agent_actions"]) == (1.0, 1, 1)
     assert facts.share("col_internal_audit", ["no"]) == (None, 0, 0)
     assert facts.scores["collective_practice"] == 0.0
+    assert facts.subject == "respondent"
+    assert (facts.practice_high, facts.gap_enabler_min, facts.gap_practice_max) == (60, 60, 50)
 
 
 def test_facts_from_aggregate_share_among_those_who_answered(v1: Instrument) -> None:
@@ -556,40 +522,116 @@ def test_facts_from_aggregate_share_among_those_who_answered(v1: Instrument) -> 
     # Without answered counts, the option counts stand in (exact for single answers).
     approximate = facts_from_aggregate("1", group, distribution)
     assert approximate.share("col_red_team", ["no"]) == (1 / 3, 1, 3)
+    # The profile's cut-off comes with the aggregate; the gap's with the thresholds.
+    assert (approximate.practice_high, approximate.gap_enabler_min) == (60, None)
+    full = facts_from_aggregate("1", group, distribution, thresholds=v1.thresholds)
+    assert (full.gap_enabler_min, full.gap_practice_max, full.subject) == (60, 50, "team")
+    pool = facts_from_aggregate("1", group, distribution, subject="group")
+    assert pool.subject == "group"
 
 
 # --- Leadership ranking -----------------------------------------------------------------
 
 
-def test_leadership_actions_rank_by_teams_unblocked_then_priority(v1: Instrument) -> None:
+def test_leadership_actions_rank_by_teams_reporting_then_evidence(v1: Instrument) -> None:
     rules = _rules(
         v1,
-        _with(id="two_teams_low", audience="leadership", priority=10),
+        # Fires for alpha (20) and beta (30) below 40: 20 and 10 points past, mean 15.
+        _with(id="two_teams_clear", audience="leadership", priority=10),
+        # Fires for alpha and beta below 31: 11 and 1 points past, mean 6.
+        _with(
+            id="two_teams_close",
+            audience="leadership",
+            priority=50,
+            when={"construct": "leadership", "lt": 31},
+        ),
         _with(
             id="three_teams",
             audience="leadership",
             priority=5,
             when={"construct": "leadership", "lt": 90},
         ),
-        _with(id="two_teams_high", audience="leadership", priority=50),
         _with(id="team_rule", audience="team", priority=99),
         _with(id="no_team", audience="leadership", when={"gap": True}),
     )
     facts_by_team = {
-        "alpha": _team_facts(leadership=20),
-        "beta": _team_facts(leadership=30),
-        "gamma": _team_facts(leadership=70),
+        "alpha": Facts("1", {"leadership": 20}, "decoupled", False, n_responses=4),
+        "beta": Facts("1", {"leadership": 30}, "decoupled", False, n_responses=6),
+        "gamma": Facts("1", {"leadership": 70}, "decoupled", False, n_responses=5),
+        "delta": Facts("1", {"leadership": None}, "decoupled", False, n_responses=3),
     }
     ranked = rank_leadership_actions(rules, facts_by_team)
-    assert [a.rule.id for a in ranked] == ["three_teams", "two_teams_high", "two_teams_low"]
-    assert ranked[0].teams == ("alpha", "beta", "gamma")
-    assert ranked[0].teams_unblocked == 3
-    assert ranked[1].teams == ("alpha", "beta")
-    assert set(ranked[1].traces) == {"alpha", "beta"}
-    assert ranked[1].traces["beta"].sentences() == [
-        "Leadership commitment scored 30 (rule: below 40)"
+    # Most teams first; between equals, the clearer evidence wins over the higher priority.
+    assert [a.rule.id for a in ranked] == ["three_teams", "two_teams_clear", "two_teams_close"]
+    three, clear, close = ranked
+    assert three.teams == ("alpha", "beta", "gamma")
+    assert (three.teams_reporting, three.teams_considered) == (3, 4)
+    assert three.teams_label() == "3 of 4 teams report this"
+    assert three.teams_unblocked == 3  # the old name, until the dashboards move over
+    assert clear.teams == ("alpha", "beta") and set(clear.traces) == {"alpha", "beta"}
+    assert (clear.margin, close.margin) == (15.0, 6.0)
+    assert clear.margin_label() == "on average 15 points past the cut-offs"
+    assert clear.respondents == 10
+    assert clear.plain_sentences("beta") == [
+        "The team's score for leadership commitment is 30 of 100, below 40."
     ]
-    assert ranked[1].to_dict()["teams_unblocked"] == 2
+    assert clear.traces["beta"].sentences() == [
+        "construct leadership scored 30.0; test: lt 40 → true"
+    ]
+    data = clear.to_dict()
+    assert (data["teams_reporting"], data["teams_label"], data["margin"]) == (
+        2,
+        "2 of 4 teams report this",
+        15.0,
+    )
+    assert data["rules_version"] == "t1" and data["traces"]["alpha"]["rules_version"] == "t1"
+    assert "teams_unblocked" not in data
+
+
+def test_leadership_ties_in_teams_and_evidence_go_to_priority_then_id(v1: Instrument) -> None:
+    rules = _rules(
+        v1,
+        _with(id="b_low", audience="leadership", priority=1),
+        _with(id="b_high", audience="leadership", priority=9),
+        _with(id="a_high", audience="leadership", priority=9),
+    )
+    ranked = rank_leadership_actions(rules, {"alpha": _team_facts(leadership=10)})
+    assert [a.rule.id for a in ranked] == ["a_high", "b_high", "b_low"]
+    assert ranked[0].teams_label() == "1 of 1 teams report this"
+
+
+def test_one_team_label_without_a_known_total(v1: Instrument) -> None:
+    (rule,) = _rules(v1, _with(audience="leadership"))
+    (action,) = rank_leadership_actions([rule], {"alpha": _team_facts(leadership=10)})
+    unknown_total = type(action)(action.rule, action.teams, action.traces)
+    assert unknown_total.teams_label() == "1 team reports this"
+
+
+def test_margin_of_profile_and_gap_checks_is_their_closest_call(v1: Instrument) -> None:
+    (profile_rule, gap_rule) = _rules(
+        v1,
+        _with(id="p", when={"profile": ["guardrails_without_backing"]}),
+        _with(id="g", when={"gap": True}),
+    )
+    facts = Facts(
+        "1",
+        {"individual_practice": 64, "collective_practice": 20, "leadership": 90, "principles": 61},
+        "guardrails_without_backing",
+        True,
+        practice_high=60,
+        gap_enabler_min=60,
+        gap_practice_max=50,
+    )
+    (profile,) = recommend([profile_rule], facts)
+    assert profile.trace.checks[0].margin == 4  # 64 is 4 points above 60; 20 is 40 below
+    (gap,) = recommend([gap_rule], facts)
+    # Clearest enabler 90 (30 past 60), only practice low 20 (30 below 50): 30.
+    assert gap.trace.checks[0].margin == 30
+    assert [b.construct for b in gap.trace.checks[0].basis] == [
+        "leadership",
+        "principles",
+        "collective_practice",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -629,3 +671,44 @@ def test_item_leaf_share_at_the_boundary(
         item_answered={"col_red_team": 4},
     )
     assert bool(recommend([rule], facts)) is fires
+
+
+def test_sentences_name_whose_facts_they_are(v1: Instrument) -> None:
+    (rule,) = _rules(
+        v1,
+        _with(
+            when={
+                "all": [
+                    {"construct": "leadership", "lt": 40},
+                    {"item": "col_red_team", "share_in": ["no"], "gte": 0.5},
+                ]
+            }
+        ),
+    )
+    statement = v1.item("col_red_team").text.rstrip(".")
+    said = {}
+    for subject, counts, answered in (
+        ("group", {"no": 3, "yes": 2}, 5),
+        ("team", {"no": 1}, 1),
+        ("respondent", {"no": 1}, 1),
+    ):
+        facts = Facts(
+            "1",
+            {"leadership": 12.0},
+            "decoupled",
+            False,
+            item_counts={"col_red_team": counts},
+            item_answered={"col_red_team": answered},
+            subject=subject,
+        )
+        (rec,) = recommend([rule], facts)
+        said[subject] = rec.why_sentences()[:-1]
+    assert said["group"] == [
+        "This group's score for leadership commitment is 12 of 100, below 40.",
+        f"3 of the 5 people who answered “{statement}” chose “No” (60%).",
+    ]
+    assert said["team"][1] == f"The one person who answered “{statement}” chose “No”."
+    assert said["respondent"] == [
+        "Your score for leadership commitment is 12 of 100, below 40.",
+        f"You answered “No” to “{statement}”.",
+    ]
