@@ -153,7 +153,14 @@ def group_result(
     facts = None
     if with_facts:
         distribution, answered = item_counts(instrument, [r.answers for r in members])
-        facts = facts_from_aggregate(instrument.version, agg, distribution, answered)
+        facts = facts_from_aggregate(
+            instrument.version,
+            agg,
+            distribution,
+            answered,
+            thresholds=instrument.thresholds,
+            subject="group" if key == "pool" else "team",
+        )
     return GroupResult(key, name, len(members), agg, facts)
 
 
@@ -251,12 +258,15 @@ def recommendation_view(rec: Any) -> dict[str, Any]:
         "rule_id": rec.rule_id,
         "title": rec.title,
         "why": rec.why,
+        "why_sentences": rec.why_sentences(),
         "steps": list(rec.steps),
         "resource": rec.resource,
         "audience": rec.audience,
         "construct": CONSTRUCTS[rec.construct]["label"],
         "instrument_version": rec.trace.instrument_version,
         "trace": rec.trace_sentences(),
+        "trace_heading": rec.trace_heading(),
+        "rules_version": rec.trace.rules_version,
     }
 
 
@@ -450,13 +460,17 @@ def org_view(
         {
             "rule_id": a.rule.id,
             "title": a.rule.title,
-            "why": a.rule.why,
+            "why": a.rule.framing,
             "steps": list(a.rule.steps),
             "construct": CONSTRUCTS[a.rule.construct]["label"],
             "teams": list(a.teams),
-            "teams_unblocked": a.teams_unblocked,
+            "teams_reporting": a.teams_reporting,
+            "teams_label": a.teams_label(),
+            "evidence_label": a.margin_label(),
+            "reasons": {team: a.plain_sentences(team) for team in a.teams},
             "traces": {
-                team: [c.sentence() for c in trace.checks] for team, trace in a.traces.items()
+                team: {"heading": trace.heading(), "sentences": trace.sentences()}
+                for team, trace in a.traces.items()
             },
         }
         for a in ranked

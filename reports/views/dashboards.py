@@ -203,9 +203,9 @@ def _org_table(name: str, table: str, view: dict[str, Any]) -> HttpResponse:
         return _lift_table(name, view)
     return _csv(
         name,
-        ["rule", "action", "teams_unblocked", "teams"],
+        ["rule", "action", "teams_reporting", "teams"],
         (
-            [a["rule_id"], a["title"], a["teams_unblocked"], "; ".join(a["teams"])]
+            [a["rule_id"], a["title"], a["teams_reporting"], "; ".join(a["teams"])]
             for a in view["actions"]
         ),
     )

@@ -57,7 +57,7 @@ def test_team_dashboard_shows_scores_profile_and_two_kinds_of_recommendation(wor
     page = login(world.max).get(team_url()).content.decode()
     assert "Guardrails without backing" in page
     assert "What your team can do now" in page and "What to ask leadership for" in page
-    assert "Why am I seeing this?" in page
+    assert "How we got this" in page
     assert "Leadership commitment" in page
     assert "n = 4" in page
 
