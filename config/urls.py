@@ -26,7 +26,7 @@ auth_patterns = [
     path("signup/", org_views.signup, name="signup"),
     path(
         "password/change/",
-        signed_in_view(auth_views.PasswordChangeView.as_view()),
+        signed_in_view(org_views.PasswordChangeView.as_view()),
         name="password_change",
     ),
     path(
@@ -39,7 +39,7 @@ auth_patterns = [
         public_view(
             # Per address and per email asked for: no mail-bombing, no account probing.
             ratelimit(key="ip", rate="10/h", method="POST", block=True)(
-                ratelimit(key="post:email", rate="5/h", method="POST", block=True)(
+                ratelimit(key=org_views.posted_email_key, rate="5/h", method="POST", block=True)(
                     auth_views.PasswordResetView.as_view()
                 )
             )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -12,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.core import get_usage
 from django_ratelimit.decorators import ratelimit
 
 from . import services
@@ -34,6 +39,52 @@ PAGE_SIZE = 25
 def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Too many attempts from one address (django-ratelimit): a clear page, status 429."""
     return render(request, "429.html", status=429)
+
+
+def posted_email_key(group: str, request: HttpRequest) -> str:
+    """A ratelimit key: the posted email as one mailbox sees it, so "Member@…" and
+    " member@…" count as the same address."""
+    return request.POST.get("email", "").strip().casefold()
+
+
+# Wrong current passwords on the password change form, per signed-in user.
+PASSWORD_CHANGE_GROUP = "password_change.wrong_old_password"
+PASSWORD_CHANGE_RATE = "5/15m"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, throttled: after five wrong current passwords in 15 minutes
+    the form refuses (429) for a while, so a borrowed session cannot guess the password."""
+
+    def _wrong_old_passwords(self, increment: bool) -> dict[str, Any] | None:
+        return get_usage(
+            self.request,
+            group=PASSWORD_CHANGE_GROUP,
+            key="user",
+            rate=PASSWORD_CHANGE_RATE,
+            method="POST",
+            increment=increment,
+        )
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        usage = self._wrong_old_passwords(increment=False)
+        if usage is not None and (usage["should_limit"] or usage["count"] >= usage["limit"]):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(
+                None,
+                "Too many wrong current passwords. Wait 15 minutes and try again, "
+                "or sign out and reset your password by email.",
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: PasswordChangeForm) -> HttpResponse:
+        if "old_password" in form.errors:
+            self._wrong_old_passwords(increment=True)
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
 
 
 def _form_errors_to_messages(request: HttpRequest, error: ValidationError) -> None:

@@ -156,10 +156,39 @@ def test_password_change_with_wrong_old_password_changes_nothing(world, client):
         reverse("password_change"),
         {"old_password": "nope", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Your old password was entered incorrectly" in response.content.decode()
     world.alice.refresh_from_db()
     assert world.alice.check_password(PASSWORD)
+
+
+def change_password(client, old: str):
+    return client.post(
+        reverse("password_change"),
+        {"old_password": old, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+
+def test_wrong_old_passwords_on_password_change_are_throttled_per_user(world, client, login):
+    sign_in(client, "alice@example.com")
+    for _ in range(5):
+        assert change_password(client, "wrong guess").status_code == 400
+    refused = change_password(client, PASSWORD)  # even the right one, for a while
+    assert refused.status_code == 429
+    assert "Too many wrong current passwords" in refused.content.decode()
+    world.alice.refresh_from_db()
+    assert world.alice.check_password(PASSWORD)
+    # Another user is not affected.
+    other = login(world.leo)
+    assert change_password(other, PASSWORD).status_code == 302
+
+
+def test_password_change_throttle_counts_only_wrong_old_passwords(world, client):
+    sign_in(client, "alice@example.com")
+    mismatch = {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": "x"}
+    for _ in range(6):
+        assert client.post(reverse("password_change"), mismatch).status_code == 400
+    assert change_password(client, PASSWORD).status_code == 302
 
 
 def test_password_change_needs_sign_in(client):
@@ -339,3 +368,64 @@ def test_create_organisation_needs_sign_in(db, client):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
     assert not Organization.objects.exists()
+
+
+# --- Lockout behind load balancers (TRUSTED_PROXY_COUNT) ------------------------------------
+
+
+def test_client_address_ignores_forwarded_for_without_a_trusted_proxy(rf, settings):
+    from config.client_address import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = 0
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.5", REMOTE_ADDR="10.0.0.1")
+    assert client_ip(request) == "10.0.0.1"
+
+
+@pytest.mark.parametrize(
+    "count,forwarded,expected",
+    [
+        (1, "203.0.113.5", "203.0.113.5"),
+        (1, "6.6.6.6, 203.0.113.5", "203.0.113.5"),  # the left entry is the client's own claim
+        (2, "6.6.6.6, 203.0.113.5, 10.0.0.7", "203.0.113.5"),
+        (1, "", "10.0.0.1"),  # came straight to the app: the connection counts
+        (2, "203.0.113.5", "10.0.0.1"),  # fewer hops than proxies: do not trust it
+        (1, "not-an-address", "10.0.0.1"),
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_client_address_behind_trusted_proxies(rf, settings, count, forwarded, expected):
+    from config.client_address import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = count
+    request = rf.get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="10.0.0.1")
+    assert client_ip(request) == expected
+
+
+def sign_in_from(client, forwarded: str, password: str = PASSWORD):
+    return client.post(
+        reverse("login"),
+        {"username": "alice@example.com", "password": password},
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
+def test_without_trusted_proxy_a_forged_forwarded_for_does_not_dodge_lockout(
+    world, client, settings
+):
+    assert settings.TRUSTED_PROXY_COUNT == 0
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        sign_in_from(client, f"203.0.113.{i}", "wrong password")
+    assert sign_in_from(client, "203.0.113.200").status_code == 429
+    assert signed_in_user_id(client) is None
+
+
+def test_behind_a_proxy_lockout_is_per_account_and_client_address(world, client, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    attacker = "6.6.6.6, 203.0.113.66"  # a forged entry, then the balancer's
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in_from(client, attacker, "wrong password")
+    assert sign_in_from(client, attacker).status_code == 429
+    # The real user, behind the same balancer from elsewhere, still signs in.
+    response = sign_in_from(client, "198.51.100.20")
+    assert response.status_code == 302
+    assert signed_in_user_id(client) == world.alice.pk
