@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
 
 from .models import AuditEvent, Membership, Organization, Role, Team, User
 
@@ -114,6 +115,37 @@ class TeamForm(forms.Form):
         return name
 
 
+# Cycles a new team can still join: prepared or taking answers, not yet past closing.
+JOINABLE_CYCLE_STATES = ("draft", "open")
+
+
+class NewTeamForm(TeamForm):
+    """A team's name, and whether it joins the cycles still ahead (on by default): a team in
+    no cycle would tell its invitees that there is nothing to answer."""
+
+    add_to_cycles = forms.BooleanField(
+        label="Add to open and draft cycles", required=False, initial=True
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any):
+        super().__init__(*args, organization=organization, **kwargs)
+        # Through the reverse relation: orgs does not import assessments.
+        self.joinable_cycles = list(
+            organization.cycles.filter(  # type: ignore[attr-defined]
+                state__in=JOINABLE_CYCLE_STATES, closes_on__gte=timezone.localdate()
+            ).order_by("opens_on", "name")
+        )
+        if self.joinable_cycles:
+            self.fields["add_to_cycles"].help_text = "The team takes part in " + ", ".join(
+                f"{c.name} ({c.get_state_display().lower()})" for c in self.joinable_cycles
+            )
+        else:
+            del self.fields["add_to_cycles"]
+
+    def cycles_to_join(self) -> list[Any]:
+        return self.joinable_cycles if self.cleaned_data.get("add_to_cycles") else []
+
+
 class _RoleTeamForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
     team = forms.ModelChoiceField(
@@ -134,6 +166,11 @@ class _RoleTeamForm(forms.Form):
 
 class InvitationForm(_RoleTeamForm):
     email = forms.EmailField(label="Email", max_length=254)
+    # No role is preselected: an invitation with only an email must not make an admin.
+    role = forms.ChoiceField(
+        choices=[("", "Choose a role…"), *Role.choices],
+        error_messages={"required": "Choose the role this person will have."},
+    )
     field_order = ["email", "role", "team"]
 
 

@@ -25,6 +25,7 @@ from .forms import (
     AcceptInvitationForm,
     AuditFilterForm,
     InvitationForm,
+    NewTeamForm,
     OrganizationForm,
     RoleForm,
     SettingsForm,
@@ -162,10 +163,12 @@ def org_home(request: HttpRequest, m: Membership) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def admin_teams(request: HttpRequest, m: Membership) -> HttpResponse:
     org = m.organization
-    form = TeamForm(request.POST or None, organization=org)
+    form = NewTeamForm(request.POST or None, organization=org)
     if request.method == "POST" and form.is_valid():
-        team = services.create_team(request.user, org, form.cleaned_data["name"])
-        messages.success(request, f"Team “{team.name}” created.")
+        cycles = form.cycles_to_join()
+        team = services.create_team(request.user, org, form.cleaned_data["name"], cycles)
+        joined = f" It takes part in {', '.join(c.name for c in cycles)}." if cycles else ""
+        messages.success(request, f"Team “{team.name}” created.{joined}")
         return redirect("admin_teams", org=org.slug)
     teams = org.teams.annotate(member_count=Count("memberships")).order_by("archived_at", "name")
     return render(
