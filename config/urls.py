@@ -24,6 +24,7 @@ auth_patterns = [
     ),
     path("logout/", public_view(auth_views.LogoutView.as_view()), name="logout"),
     path("signup/", org_views.signup, name="signup"),
+    path("signup/confirm/<str:token>/", org_views.signup_confirm, name="signup_confirm"),
     path(
         "password/change/",
         signed_in_view(org_views.PasswordChangeView.as_view()),

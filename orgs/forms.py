@@ -58,17 +58,24 @@ class PasswordFields(forms.Form):
         return data
 
 
-class SignUpForm(PasswordFields):
+class SignUpForm(forms.Form):
+    """Who asks and the organisation to create; the password comes once the email is
+    confirmed. Whether the address has an account is never said here."""
+
     name = forms.CharField(label="Your name", max_length=120)
     email = forms.EmailField(label="Email", max_length=254)
     organization = forms.CharField(label="Organisation name", max_length=120)
-    field_order = ["name", "email", "organization", "password1", "password2"]
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email exists. Sign in instead.")
-        return email
+        return self.cleaned_data["email"].strip().lower()
+
+
+class SignUpConfirmForm(PasswordFields):
+    """The password, after the sign-up link proved the email."""
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.known_email = email
 
 
 class AcceptInvitationForm(PasswordFields):

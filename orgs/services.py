@@ -9,9 +9,10 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
@@ -83,6 +84,86 @@ def reserved_slugs() -> frozenset[str]:
         if "<" not in r[i] and _SLUG_WORD.fullmatch(r[i]) and shape(r[:i]) in slot_prefixes
     }
     return frozenset(literal) | FUTURE_PATH_WORDS
+
+
+# --- Sign-up: the email is confirmed before anything is created ----------------------------
+
+SIGNUP_SALT = "recouple.signup"
+SIGNUP_LINK_HOURS = 24
+
+
+@dataclass(frozen=True)
+class PendingSignup:
+    """What a sign-up link carries: who asked, and the organisation to create."""
+
+    email: str
+    name: str
+    organization: str
+
+
+class SignupLinkError(Exception):
+    def __init__(self, reason: str) -> None:  # "invalid" or "expired"
+        super().__init__(reason)
+        self.reason = reason
+
+
+def signup_token(pending: PendingSignup) -> str:
+    """A signed, timestamped token; it expires after SIGNUP_LINK_HOURS and is used up once
+    the account exists (see create_account_with_organization)."""
+    data = {"e": pending.email, "n": pending.name, "o": pending.organization}
+    return signing.dumps(data, salt=SIGNUP_SALT, compress=True)
+
+
+def read_signup_token(token: str) -> PendingSignup:
+    try:
+        data = signing.loads(token, salt=SIGNUP_SALT, max_age=SIGNUP_LINK_HOURS * 3600)
+    except signing.SignatureExpired:
+        raise SignupLinkError("expired") from None
+    except (signing.BadSignature, ValueError, UnicodeDecodeError):
+        raise SignupLinkError("invalid") from None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in "eno"):
+        raise SignupLinkError("invalid")
+    return PendingSignup(email=data["e"], name=data["n"], organization=data["o"])
+
+
+def request_signup(pending: PendingSignup, urls: dict[str, str], build_url: UrlBuilder) -> None:
+    """Mail the sign-up link, or, if the address has an account, a note saying so: the
+    person asking sees the same page either way, so sign-up does not tell who has one."""
+    if User.objects.filter(email__iexact=pending.email).exists():
+        subject = "You already have a Recouple account"
+        body = render_to_string("registration/email/signup_existing.txt", urls)
+    else:
+        subject = "Confirm your email to create your organisation on Recouple"
+        context = {
+            "name": pending.name,
+            "organization": pending.organization,
+            "confirm_url": build_url(signup_token(pending)),
+            "link_hours": SIGNUP_LINK_HOURS,
+        }
+        body = render_to_string("registration/email/signup_confirm.txt", context)
+    send_mail(
+        subject=subject,
+        message=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[pending.email],
+    )
+
+
+@transaction.atomic
+def create_account_with_organization(
+    pending: PendingSignup, password: str
+) -> tuple[User, Organization]:
+    """The confirmed person's account and their organisation, with them as its admin."""
+    if User.objects.filter(email__iexact=pending.email).exists():
+        raise ValidationError("An account with this email exists: this link was already used.")
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(pending.email, password, name=pending.name)
+    except IntegrityError:  # the same link confirmed twice at once
+        raise ValidationError(
+            "An account with this email exists: this link was already used."
+        ) from None
+    return user, create_organization(user, pending.organization)
 
 
 @transaction.atomic

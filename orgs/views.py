@@ -10,7 +10,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,6 +28,7 @@ from .forms import (
     OrganizationForm,
     RoleForm,
     SettingsForm,
+    SignUpConfirmForm,
     SignUpForm,
     TeamForm,
 )
@@ -117,25 +117,82 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @public_view
 @ratelimit(key="ip", rate="10/h", method="POST", block=True)
+@ratelimit(key=posted_email_key, rate="5/h", method="POST", block=True)
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
+    """Step one: name, email, organisation; a link goes to the email (the same page
+    whether or not the address has an account)."""
     if request.user.is_authenticated:
         return redirect("home")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = User.objects.create_user(
-                form.cleaned_data["email"],
-                form.cleaned_data["password1"],
-                name=form.cleaned_data["name"],
+        data = form.cleaned_data
+        pending = services.PendingSignup(data["email"], data["name"], data["organization"])
+        services.request_signup(
+            pending,
+            {
+                "login_url": request.build_absolute_uri(reverse("login")),
+                "reset_url": request.build_absolute_uri(reverse("password_reset")),
+                "new_org_url": request.build_absolute_uri(reverse("org_new")),
+            },
+            lambda token: request.build_absolute_uri(reverse("signup_confirm", args=[token])),
+        )
+        return render(
+            request,
+            "registration/signup_sent.html",
+            {
+                "email": pending.email,
+                "organization": pending.organization,
+                "link_hours": services.SIGNUP_LINK_HOURS,
+            },
+        )
+    return render(
+        request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@public_view
+@ratelimit(key="ip", rate="30/h", method="POST", block=True)
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Step two, from the emailed link: choose a password; the account and organisation
+    are created now. The link expires, and works once (then the account exists)."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    hours = {"link_hours": services.SIGNUP_LINK_HOURS}
+    try:
+        pending = services.read_signup_token(token[:4000])
+    except services.SignupLinkError as error:
+        status = 410 if error.reason == "expired" else 404
+        return render(
+            request,
+            "registration/signup_invalid.html",
+            {"reason": error.reason, **hours},
+            status=status,
+        )
+    if User.objects.filter(email__iexact=pending.email).exists():
+        return _signup_link_used(request)
+    form = SignUpConfirmForm(request.POST or None, email=pending.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, org = services.create_account_with_organization(
+                pending, form.cleaned_data["password1"]
             )
-            org = services.create_organization(user, form.cleaned_data["organization"])
+        except ValidationError:
+            return _signup_link_used(request)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome! {org.name} is ready. Start by adding your teams.")
         return redirect("admin_teams", org=org.slug)
     return render(
-        request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "registration/signup_confirm.html",
+        {"form": form, "pending": pending},
+        status=400 if form.errors else 200,
     )
+
+
+def _signup_link_used(request: HttpRequest) -> HttpResponse:
+    return render(request, "registration/signup_invalid.html", {"reason": "used"}, status=410)
 
 
 @signed_in_view
