@@ -49,8 +49,8 @@ def posted_email_key(group: str, request: HttpRequest) -> str:
 
 
 # Wrong current passwords on the password change form, per signed-in user.
-PASSWORD_CHANGE_GROUP = "password_change.wrong_old_password"
-PASSWORD_CHANGE_RATE = "5/15m"
+CHANGE_THROTTLE_GROUP = "password_change.wrong_old_password"
+CHANGE_THROTTLE_RATE = "5/15m"
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -60,9 +60,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def _wrong_old_passwords(self, increment: bool) -> dict[str, Any] | None:
         return get_usage(
             self.request,
-            group=PASSWORD_CHANGE_GROUP,
+            group=CHANGE_THROTTLE_GROUP,
             key="user",
-            rate=PASSWORD_CHANGE_RATE,
+            rate=CHANGE_THROTTLE_RATE,
             method="POST",
             increment=increment,
         )
