@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,11 +27,26 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+# Team ids are positive 64-bit integers; a longer number is not looked up at all (SQLite
+# cannot even bind one: "Python int too large to convert to SQLite INTEGER").
+TEAM_ID = re.compile(r"[0-9]{1,19}")
+MAX_ID = 2**63 - 1
+
+
 class TeamChoices(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, obj: Team) -> str:
         return f"{obj.name} (archived)" if obj.is_archived() else obj.name
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else ():
+            text = str(pk).strip()
+            if not TEAM_ID.fullmatch(text) or int(text) > MAX_ID:
+                raise forms.ValidationError(
+                    "Choose the teams from the list.", code="invalid_choice"
+                )
+        return super()._check_values(value)
 
 
 class CycleForm(forms.Form):

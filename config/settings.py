@@ -18,11 +18,53 @@ VAR_DIR = Path(os.environ.get("RECOUPLE_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
 def env_bool(name: str, default: bool) -> bool:
+    """A yes/no variable. Anything else refuses to start: a typo such as "Treu" must not
+    silently switch a protection off."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a yes/no value: use one of "
+        f"{', '.join(sorted(TRUE_WORDS))} or {', '.join(sorted(FALSE_WORDS))}."
+    )
+
+
+def env_int(name: str, default: int, minimum: int | None = None) -> int:
+    """A whole-number variable; one that does not parse (or is below `minimum`) refuses to
+    start, naming the variable."""
     value = os.environ.get(name)
     if value is None:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name}={value!r} must be at least {minimum}.")
+    return number
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        number = float(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
+    if number != number or number in {float("inf"), float("-inf")}:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a finite number.")
+    return number
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -75,11 +117,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.ServiceUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.PrivateResponsesMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.UnstorableInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -112,7 +156,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'recouple.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0),
         conn_health_checks=True,
     )
 }
@@ -148,6 +192,13 @@ else:
     # tests); production sets CACHE_URL (README, Deploying).
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 RATELIMIT_VIEW = "orgs.views.rate_limited"
+
+# How many proxies of ours (load balancers) forward requests to the app. 0: clients
+# connect directly and X-Forwarded-For is ignored (a client could write anything in it).
+# Lockout and rate limits both count by the address this gives (config/client_address.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+RATELIMIT_IP_META_KEY = "config.client_address.client_ip"
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_ip"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "orgs.User"
@@ -211,7 +262,7 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
@@ -244,17 +295,19 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Recouple's own settings.
-RECOUPLE_INVITATION_DAYS = int(os.environ.get("RECOUPLE_INVITATION_DAYS", "7"))
-RECOUPLE_CLASSIFIER_THRESHOLD = float(os.environ.get("RECOUPLE_CLASSIFIER_THRESHOLD", "0.7"))
+RECOUPLE_INVITATION_DAYS = env_int("RECOUPLE_INVITATION_DAYS", 7, minimum=1)
+RECOUPLE_CLASSIFIER_THRESHOLD = env_float("RECOUPLE_CLASSIFIER_THRESHOLD", 0.7)
 RECOUPLE_DEFAULT_ANONYMITY_THRESHOLD = 3
 # A report render may take this long (hard limit); the broker's visibility timeout is
 # kept well above it so that a slow render is never delivered twice (celery #5935).
-RECOUPLE_REPORT_TIME_LIMIT = int(os.environ.get("RECOUPLE_REPORT_TIME_LIMIT", "120"))
+RECOUPLE_REPORT_TIME_LIMIT = env_int("RECOUPLE_REPORT_TIME_LIMIT", 120, minimum=1)
 
 # Login lockout: a cool-off instead of a permanent lock, so nobody can lock a known user
 # out for good by guessing wrong on purpose.
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = 0.25  # hours
+# Per account and address: wrong passwords from one place do not lock the account for
+# everyone else.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
@@ -308,7 +361,7 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     # Load balancers probe /healthz over plain HTTP; a redirect would mark us unhealthy.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     # Behind a TLS-terminating load balancer.

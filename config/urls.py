@@ -19,9 +19,10 @@ auth_patterns = [
     path("login/", sso_views.sign_in, name="login"),
     path("logout/", public_view(auth_views.LogoutView.as_view()), name="logout"),
     path("signup/", org_views.signup, name="signup"),
+    path("signup/confirm/<str:token>/", org_views.signup_confirm, name="signup_confirm"),
     path(
         "password/change/",
-        signed_in_view(auth_views.PasswordChangeView.as_view()),
+        signed_in_view(org_views.PasswordChangeView.as_view()),
         name="password_change",
     ),
     path(
@@ -34,7 +35,7 @@ auth_patterns = [
         public_view(
             # Per address and per email asked for: no mail-bombing, no account probing.
             ratelimit(key="ip", rate="10/h", method="POST", block=True)(
-                ratelimit(key="post:email", rate="5/h", method="POST", block=True)(
+                ratelimit(key=org_views.posted_email_key, rate="5/h", method="POST", block=True)(
                     auth_views.PasswordResetView.as_view(form_class=SsoPasswordResetForm)
                 )
             )

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
 
 from .models import AuditEvent, Membership, Organization, Role, Team, User
 
@@ -57,17 +58,24 @@ class PasswordFields(forms.Form):
         return data
 
 
-class SignUpForm(PasswordFields):
+class SignUpForm(forms.Form):
+    """Who asks and the organisation to create; the password comes once the email is
+    confirmed. Whether the address has an account is never said here."""
+
     name = forms.CharField(label="Your name", max_length=120)
     email = forms.EmailField(label="Email", max_length=254)
     organization = forms.CharField(label="Organisation name", max_length=120)
-    field_order = ["name", "email", "organization", "password1", "password2"]
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email exists. Sign in instead.")
-        return email
+        return self.cleaned_data["email"].strip().lower()
+
+
+class SignUpConfirmForm(PasswordFields):
+    """The password, after the sign-up link proved the email."""
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.known_email = email
 
 
 class AcceptInvitationForm(PasswordFields):
@@ -120,6 +128,37 @@ class TeamForm(forms.Form):
         return name
 
 
+# Cycles a new team can still join: prepared or taking answers, not yet past closing.
+JOINABLE_CYCLE_STATES = ("draft", "open")
+
+
+class NewTeamForm(TeamForm):
+    """A team's name, and whether it joins the cycles still ahead (on by default): a team in
+    no cycle would tell its invitees that there is nothing to answer."""
+
+    add_to_cycles = forms.BooleanField(
+        label="Add to open and draft cycles", required=False, initial=True
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any):
+        super().__init__(*args, organization=organization, **kwargs)
+        # Through the reverse relation: orgs does not import assessments.
+        self.joinable_cycles = list(
+            organization.cycles.filter(  # type: ignore[attr-defined]
+                state__in=JOINABLE_CYCLE_STATES, closes_on__gte=timezone.localdate()
+            ).order_by("opens_on", "name")
+        )
+        if self.joinable_cycles:
+            self.fields["add_to_cycles"].help_text = "The team takes part in " + ", ".join(
+                f"{c.name} ({c.get_state_display().lower()})" for c in self.joinable_cycles
+            )
+        else:
+            del self.fields["add_to_cycles"]
+
+    def cycles_to_join(self) -> list[Any]:
+        return self.joinable_cycles if self.cleaned_data.get("add_to_cycles") else []
+
+
 class _RoleTeamForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
     team = forms.ModelChoiceField(
@@ -140,6 +179,11 @@ class _RoleTeamForm(forms.Form):
 
 class InvitationForm(_RoleTeamForm):
     email = forms.EmailField(label="Email", max_length=254)
+    # No role is preselected: an invitation with only an email must not make an admin.
+    role = forms.ChoiceField(
+        choices=[("", "Choose a role…"), *Role.choices],
+        error_messages={"required": "Choose the role this person will have."},
+    )
     field_order = ["email", "role", "team"]
 
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -30,22 +36,139 @@ UrlBuilder = Callable[[str], str]
 
 
 def unique_slug(name: str, taken: set[str], fallback: str = "item") -> str:
-    """A slug for `name` that is not in `taken` (appends -2, -3...)."""
+    """A slug for `name` that is not in `taken` and no page's own path word (appends -2,
+    -3...): a cycle "New" must not become /admin/cycles/new/, the new-cycle page."""
     base = (slugify(name) or fallback)[:50]
+    reserved = reserved_slugs()
     slug, n = base, 2
-    while slug in taken:
+    while slug in taken or slug in reserved:
         slug, n = f"{base}-{n}", n + 1
     return slug
 
 
-# Slugs that a path under /o/ already uses: an organisation "new" would lose its home page
-# to /o/new/ (create an organisation).
-RESERVED_ORG_SLUGS = frozenset({"new"})
+# Words kept free for pages not built yet, beside those the URL patterns use today.
+FUTURE_PATH_WORDS = frozenset({"new", "edit", "delete", "export", "admin"})
+_SLUG_WORD = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def _routes(patterns: list[Any], prefix: list[str]) -> list[list[str]]:
+    """Every path pattern as its segments, includes expanded (regex patterns skipped)."""
+    routes = []
+    for entry in patterns:
+        if not isinstance(entry.pattern, RoutePattern):
+            continue
+        segments = prefix + [s for s in str(entry.pattern).split("/") if s]
+        if isinstance(entry, URLResolver):
+            routes += _routes(entry.url_patterns, segments)
+        else:
+            routes.append(segments)
+    return routes
+
+
+@lru_cache(maxsize=1)
+def reserved_slugs() -> frozenset[str]:
+    """Literal path words that stand where a slug also can: `admin/cycles/new/` beside
+    `admin/cycles/<slug:cycle>/` reserves "new" (for every kind of slug, to keep it simple)."""
+    routes = _routes(get_resolver().url_patterns, [])
+
+    def shape(segments: list[str]) -> tuple[str, ...]:
+        return tuple("<>" if "<" in s else s for s in segments)
+
+    slot_prefixes = {
+        shape(r[:i]) for r in routes for i, segment in enumerate(r) if segment.startswith("<")
+    }
+    literal = {
+        r[i]
+        for r in routes
+        for i in range(len(r))
+        if "<" not in r[i] and _SLUG_WORD.fullmatch(r[i]) and shape(r[:i]) in slot_prefixes
+    }
+    return frozenset(literal) | FUTURE_PATH_WORDS
+
+
+# --- Sign-up: the email is confirmed before anything is created ----------------------------
+
+SIGNUP_SALT = "recouple.signup"
+SIGNUP_LINK_HOURS = 24
+
+
+@dataclass(frozen=True)
+class PendingSignup:
+    """What a sign-up link carries: who asked, and the organisation to create."""
+
+    email: str
+    name: str
+    organization: str
+
+
+class SignupLinkError(Exception):
+    def __init__(self, reason: str) -> None:  # "invalid" or "expired"
+        super().__init__(reason)
+        self.reason = reason
+
+
+def signup_token(pending: PendingSignup) -> str:
+    """A signed, timestamped token; it expires after SIGNUP_LINK_HOURS and is used up once
+    the account exists (see create_account_with_organization)."""
+    data = {"e": pending.email, "n": pending.name, "o": pending.organization}
+    return signing.dumps(data, salt=SIGNUP_SALT, compress=True)
+
+
+def read_signup_token(token: str) -> PendingSignup:
+    try:
+        data = signing.loads(token, salt=SIGNUP_SALT, max_age=SIGNUP_LINK_HOURS * 3600)
+    except signing.SignatureExpired:
+        raise SignupLinkError("expired") from None
+    except (signing.BadSignature, ValueError, UnicodeDecodeError):
+        raise SignupLinkError("invalid") from None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in "eno"):
+        raise SignupLinkError("invalid")
+    return PendingSignup(email=data["e"], name=data["n"], organization=data["o"])
+
+
+def request_signup(pending: PendingSignup, urls: dict[str, str], build_url: UrlBuilder) -> None:
+    """Mail the sign-up link, or, if the address has an account, a note saying so: the
+    person asking sees the same page either way, so sign-up does not tell who has one."""
+    if User.objects.filter(email__iexact=pending.email).exists():
+        subject = "You already have a Recouple account"
+        body = render_to_string("registration/email/signup_existing.txt", urls)
+    else:
+        subject = "Confirm your email to create your organisation on Recouple"
+        context = {
+            "name": pending.name,
+            "organization": pending.organization,
+            "confirm_url": build_url(signup_token(pending)),
+            "link_hours": SIGNUP_LINK_HOURS,
+        }
+        body = render_to_string("registration/email/signup_confirm.txt", context)
+    send_mail(
+        subject=subject,
+        message=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[pending.email],
+    )
+
+
+@transaction.atomic
+def create_account_with_organization(
+    pending: PendingSignup, password: str
+) -> tuple[User, Organization]:
+    """The confirmed person's account and their organisation, with them as its admin."""
+    if User.objects.filter(email__iexact=pending.email).exists():
+        raise ValidationError("An account with this email exists: this link was already used.")
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(pending.email, password, name=pending.name)
+    except IntegrityError:  # the same link confirmed twice at once
+        raise ValidationError(
+            "An account with this email exists: this link was already used."
+        ) from None
+    return user, create_organization(user, pending.organization)
 
 
 @transaction.atomic
 def create_organization(creator: User, name: str) -> Organization:
-    taken = set(Organization.objects.values_list("slug", flat=True)) | RESERVED_ORG_SLUGS
+    taken = set(Organization.objects.values_list("slug", flat=True))
     org = Organization.objects.create(name=name, slug=unique_slug(name, taken, "org"))
     Membership.objects.create(user=creator, organization=org, role=Role.ORG_ADMIN)
     audit.record(org, creator, A.ORG_CREATED, org)
@@ -53,10 +176,16 @@ def create_organization(creator: User, name: str) -> Organization:
 
 
 @transaction.atomic
-def create_team(actor: User, org: Organization, name: str) -> Team:
+def create_team(actor: User, org: Organization, name: str, cycles: Sequence[Any] = ()) -> Team:
+    """A new team, taking part in `cycles` (the organisation's, each audited as changed)."""
     taken = set(org.teams.values_list("slug", flat=True))
     team = Team.objects.create(organization=org, name=name, slug=unique_slug(name, taken, "team"))
     audit.record(org, actor, A.TEAM_CREATED, team)
+    for cycle in cycles:
+        if cycle.organization_id != org.pk:
+            raise ValidationError("A team can only join its own organisation's cycles.")
+        cycle.teams.add(team)
+        audit.record(org, actor, A.CYCLE_CHANGED, cycle, team_added=team.name)
     return team
 
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.core import get_usage
 from django_ratelimit.decorators import ratelimit
 
 from . import services
@@ -20,9 +24,11 @@ from .forms import (
     AcceptInvitationForm,
     AuditFilterForm,
     InvitationForm,
+    NewTeamForm,
     OrganizationForm,
     RoleForm,
     SettingsForm,
+    SignUpConfirmForm,
     SignUpForm,
     TeamForm,
 )
@@ -34,6 +40,52 @@ PAGE_SIZE = 25
 def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Too many attempts from one address (django-ratelimit): a clear page, status 429."""
     return render(request, "429.html", status=429)
+
+
+def posted_email_key(group: str, request: HttpRequest) -> str:
+    """A ratelimit key: the posted email as one mailbox sees it, so "Member@…" and
+    " member@…" count as the same address."""
+    return request.POST.get("email", "").strip().casefold()
+
+
+# Wrong current passwords on the password change form, per signed-in user.
+CHANGE_THROTTLE_GROUP = "password_change.wrong_old_password"
+CHANGE_THROTTLE_RATE = "5/15m"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, throttled: after five wrong current passwords in 15 minutes
+    the form refuses (429) for a while, so a borrowed session cannot guess the password."""
+
+    def _wrong_old_passwords(self, increment: bool) -> dict[str, Any] | None:
+        return get_usage(
+            self.request,
+            group=CHANGE_THROTTLE_GROUP,
+            key="user",
+            rate=CHANGE_THROTTLE_RATE,
+            method="POST",
+            increment=increment,
+        )
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        usage = self._wrong_old_passwords(increment=False)
+        if usage is not None and (usage["should_limit"] or usage["count"] >= usage["limit"]):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(
+                None,
+                "Too many wrong current passwords. Wait 15 minutes and try again, "
+                "or sign out and reset your password by email.",
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: PasswordChangeForm) -> HttpResponse:
+        if "old_password" in form.errors:
+            self._wrong_old_passwords(increment=True)
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
 
 
 def _form_errors_to_messages(request: HttpRequest, error: ValidationError) -> None:
@@ -65,25 +117,82 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @public_view
 @ratelimit(key="ip", rate="10/h", method="POST", block=True)
+@ratelimit(key=posted_email_key, rate="5/h", method="POST", block=True)
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
+    """Step one: name, email, organisation; a link goes to the email (the same page
+    whether or not the address has an account)."""
     if request.user.is_authenticated:
         return redirect("home")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = User.objects.create_user(
-                form.cleaned_data["email"],
-                form.cleaned_data["password1"],
-                name=form.cleaned_data["name"],
+        data = form.cleaned_data
+        pending = services.PendingSignup(data["email"], data["name"], data["organization"])
+        services.request_signup(
+            pending,
+            {
+                "login_url": request.build_absolute_uri(reverse("login")),
+                "reset_url": request.build_absolute_uri(reverse("password_reset")),
+                "new_org_url": request.build_absolute_uri(reverse("org_new")),
+            },
+            lambda token: request.build_absolute_uri(reverse("signup_confirm", args=[token])),
+        )
+        return render(
+            request,
+            "registration/signup_sent.html",
+            {
+                "email": pending.email,
+                "organization": pending.organization,
+                "link_hours": services.SIGNUP_LINK_HOURS,
+            },
+        )
+    return render(
+        request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@public_view
+@ratelimit(key="ip", rate="30/h", method="POST", block=True)
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Step two, from the emailed link: choose a password; the account and organisation
+    are created now. The link expires, and works once (then the account exists)."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    hours = {"link_hours": services.SIGNUP_LINK_HOURS}
+    try:
+        pending = services.read_signup_token(token[:4000])
+    except services.SignupLinkError as error:
+        status = 410 if error.reason == "expired" else 404
+        return render(
+            request,
+            "registration/signup_invalid.html",
+            {"reason": error.reason, **hours},
+            status=status,
+        )
+    if User.objects.filter(email__iexact=pending.email).exists():
+        return _signup_link_used(request)
+    form = SignUpConfirmForm(request.POST or None, email=pending.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, org = services.create_account_with_organization(
+                pending, form.cleaned_data["password1"]
             )
-            org = services.create_organization(user, form.cleaned_data["organization"])
+        except ValidationError:
+            return _signup_link_used(request)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome! {org.name} is ready. Start by adding your teams.")
         return redirect("admin_teams", org=org.slug)
     return render(
-        request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "registration/signup_confirm.html",
+        {"form": form, "pending": pending},
+        status=400 if form.errors else 200,
     )
+
+
+def _signup_link_used(request: HttpRequest) -> HttpResponse:
+    return render(request, "registration/signup_invalid.html", {"reason": "used"}, status=410)
 
 
 @signed_in_view
@@ -111,10 +220,12 @@ def org_home(request: HttpRequest, m: Membership) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def admin_teams(request: HttpRequest, m: Membership) -> HttpResponse:
     org = m.organization
-    form = TeamForm(request.POST or None, organization=org)
+    form = NewTeamForm(request.POST or None, organization=org)
     if request.method == "POST" and form.is_valid():
-        team = services.create_team(request.user, org, form.cleaned_data["name"])
-        messages.success(request, f"Team “{team.name}” created.")
+        cycles = form.cycles_to_join()
+        team = services.create_team(request.user, org, form.cleaned_data["name"], cycles)
+        joined = f" It takes part in {', '.join(c.name for c in cycles)}." if cycles else ""
+        messages.success(request, f"Team “{team.name}” created.{joined}")
         return redirect("admin_teams", org=org.slug)
     teams = org.teams.annotate(member_count=Count("memberships")).order_by("archived_at", "name")
     return render(

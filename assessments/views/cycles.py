@@ -111,8 +111,17 @@ def admin_cycle_edit(request: HttpRequest, m: Membership, cycle: str) -> HttpRes
     form = CycleForm(
         request.POST if bound else None, organization=org, cycle=cycle_obj, initial=current
     )
+    overlaps: list[Cycle] = []
     if request.method == "POST":
         changes = _requested_changes(request, cycle_obj, form, current, state_change)
+        if (
+            changes is not None
+            and _opens(cycle_obj, changes)
+            and not request.POST.get("confirm_overlap")
+        ):
+            overlaps = _overlapping_open_cycles(cycle_obj)
+            if overlaps:
+                changes = None  # shown below, with "Open anyway"
         if changes is not None:
             try:
                 services.update_cycle(request.user, cycle_obj, **changes)
@@ -132,9 +141,10 @@ def admin_cycle_edit(request: HttpRequest, m: Membership, cycle: str) -> HttpRes
         "teams": teams,
         "submitted_count": cycle_obj.responses.filter(status=Response.Status.SUBMITTED).count(),
         "transitions": _transitions(cycle_obj, len(teams)),
+        "overlaps": overlaps,
         "section": "cycles",
     }
-    status = 400 if request.method == "POST" else 200
+    status = 409 if overlaps else 400 if request.method == "POST" else 200
     return render(request, "assessments/cycles/admin_edit.html", context, status=status)
 
 
@@ -154,6 +164,25 @@ def _requested_changes(
     if not form.is_valid():
         return None
     return {**form.cleaned_data, "teams": list(form.cleaned_data["teams"]), "state": cycle.state}
+
+
+def _opens(cycle: Cycle, changes: dict[str, Any]) -> bool:
+    return changes["state"] == Cycle.State.OPEN and cycle.state != Cycle.State.OPEN
+
+
+def _overlapping_open_cycles(cycle: Cycle) -> list[Cycle]:
+    """Other open cycles of the organisation whose dates share a day with `cycle`'s: two
+    at once split people's answers, so opening one more asks first."""
+    return list(
+        Cycle.objects.filter(
+            organization_id=cycle.organization_id,
+            state=Cycle.State.OPEN,
+            opens_on__lte=cycle.closes_on,
+            closes_on__gte=cycle.opens_on,
+        )
+        .exclude(pk=cycle.pk)
+        .order_by("opens_on", "name")
+    )
 
 
 def _form_errors_to_messages(request: HttpRequest, error: ValidationError) -> None:

@@ -456,3 +456,124 @@ def test_new_member_in_team_sees_cycle(world, login, make_cycle):
     Membership.objects.create(user=user, organization=world.acme, role=Role.MEMBER, team=world.beta)
     make_cycle()
     assert "2026 Q4" in cycles_page(login(user)).content.decode()
+
+
+# --- Huge team ids (issue 17, finding 4) ------------------------------------------------------
+
+HUGE_ID = "9" * 30  # beyond any 64-bit integer: SQLite cannot bind it at all
+
+
+@pytest.mark.parametrize("form_name", ["new", "edit"])
+def test_cycle_form_refuses_a_huge_team_id_before_asking_the_database(
+    world, today, make_cycle, form_name
+):
+    from assessments.forms import CycleForm, NewCycleForm
+
+    data = new_cycle_data(world, today, teams=[world.alpha.pk, HUGE_ID])
+    if form_name == "new":
+        form = NewCycleForm(data, organization=world.acme)
+    else:
+        form = CycleForm(data, organization=world.acme, cycle=make_cycle())
+    with CaptureQueriesContext(connection) as queries:
+        assert not form.is_valid()
+    assert form.errors["teams"] == ["Choose the teams from the list."]
+    # The number never reaches the database (which on SQLite would raise OverflowError).
+    assert not any(HUGE_ID in str(q["sql"]) for q in queries.captured_queries)
+
+
+@pytest.mark.parametrize("teams", [[HUGE_ID], ["-1"], ["1.5"], ["٣"], [" "]])
+def test_new_and_edit_pages_answer_a_bad_team_id_with_a_clear_400(
+    world, login, today, make_cycle, teams
+):
+    client = login(world.alice)
+    data = new_cycle_data(world, today, teams=teams)
+    response = client.post(reverse("admin_cycle_new", args=["acme"]), data)
+    assert response.status_code == 400
+    assert "Choose the teams from the list." in response.content.decode()
+    cycle = make_cycle()
+    response = client.post(edit_url(cycle), {**data, "action": "details"})
+    assert response.status_code == 400
+    assert "Choose the teams from the list." in response.content.decode()
+    assert Cycle.objects.count() == 1
+
+
+# --- Reserved slugs (issue 17, finding 9) --------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["New", "new", "NEW"])
+def test_cycle_named_new_gets_a_slug_that_does_not_clash_with_the_new_cycle_page(
+    world, login, today, name
+):
+    client = login(world.alice)
+    response = client.post(
+        reverse("admin_cycle_new", args=["acme"]), new_cycle_data(world, today, name=name)
+    )
+    assert response.status_code == 302
+    cycle = Cycle.objects.get(name=name)
+    assert cycle.slug != "new"
+    assert response["Location"] == reverse("admin_cycle_edit", args=["acme", cycle.slug])
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert page.context["cycle"] == cycle
+    # The new-cycle page is still the new-cycle page.
+    assert (
+        "Questionnaire version"
+        in client.get(reverse("admin_cycle_new", args=["acme"])).content.decode()
+    )
+
+
+# --- Overlapping open cycles (issue 14, org admin) ----------------------------------------------
+
+
+def test_opening_a_cycle_that_overlaps_an_open_one_warns_and_waits(world, login, make_cycle):
+    make_cycle("2026 Q4", state=Cycle.State.OPEN)
+    draft = make_cycle("2026 Q4 retry", state=Cycle.State.DRAFT)
+    client = login(world.alice)
+    response = state_post(client, draft, "open")
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "overlaps" in html and "2026 Q4" in html
+    assert 'name="confirm_overlap"' in html and "Open anyway" in html
+    draft.refresh_from_db()
+    assert draft.state == Cycle.State.DRAFT
+    assert A.CYCLE_CHANGED not in audit_actions(world)
+
+
+def test_opening_anyway_after_the_warning_opens_the_cycle(world, login, make_cycle):
+    make_cycle("2026 Q4", state=Cycle.State.OPEN)
+    draft = make_cycle("2026 Q4 retry", state=Cycle.State.DRAFT)
+    client = login(world.alice)
+    response = client.post(
+        edit_url(draft), {"action": "state", "state": "open", "confirm_overlap": "1"}
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.state == Cycle.State.OPEN
+
+
+def test_opening_a_cycle_that_overlaps_nothing_open_needs_no_extra_step(
+    world, login, make_cycle, today
+):
+    make_cycle(
+        "2026 Q3",
+        state=Cycle.State.OPEN,
+        opens_on=today - timedelta(days=60),
+        closes_on=today - timedelta(days=4),
+    )
+    make_cycle("2026 Q4 draft", state=Cycle.State.DRAFT)  # drafts do not count
+    make_cycle("2026 Q2", state=Cycle.State.CLOSED)  # nor closed ones
+    make_cycle("Other org", state=Cycle.State.OPEN, org=world.other)
+    draft = make_cycle("2026 Q4", state=Cycle.State.DRAFT)
+    response = state_post(login(world.alice), draft, "open")
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.state == Cycle.State.OPEN
+
+
+def test_reopening_a_closed_cycle_that_overlaps_an_open_one_warns_too(world, login, make_cycle):
+    make_cycle("2026 Q4", state=Cycle.State.OPEN)
+    closed = make_cycle("2026 Q3", state=Cycle.State.CLOSED)
+    response = state_post(login(world.alice), closed, "open")
+    assert response.status_code == 409
+    closed.refresh_from_db()
+    assert closed.state == Cycle.State.CLOSED

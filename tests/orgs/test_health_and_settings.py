@@ -243,3 +243,61 @@ def test_seed_demo_on_a_fresh_checkout_migrates_first(tmp_path):
     assert "Applying database migrations first" in result.stdout
     assert "Demo organisation 'demo' ready" in result.stdout
     assert "leader@demo.example" in result.stdout
+
+
+# --- Settings that would fail open refuse to start -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("SECURE_SSL_REDIRECT", "Treu"),
+        ("AXES_ENABLED", "ture"),
+        ("EMAIL_USE_TLS", "yes please"),
+        ("DEBUG", "flase"),
+    ],
+)
+def test_settings_refuse_an_unrecognised_yes_no_value_naming_the_variable(tmp_path, name, value):
+    env = {"SECRET_KEY": random_secret_key(), "ALLOWED_HOSTS": "example.com", name: value}
+    result = run_python(["-c", "import config.settings"], env, tmp_path)
+    assert result.returncode != 0, result.stdout
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{name}={value!r} is not a yes/no value" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("AXES_FAILURE_LIMIT", "five"),
+        ("SECURE_HSTS_SECONDS", "1y"),
+        ("EMAIL_PORT", "25x"),
+        ("DB_CONN_MAX_AGE", "-1"),
+        ("TRUSTED_PROXY_COUNT", "one"),
+        ("TRUSTED_PROXY_COUNT", "-1"),
+        ("RECOUPLE_CLASSIFIER_THRESHOLD", "high"),
+        ("RECOUPLE_CLASSIFIER_THRESHOLD", "nan"),
+    ],
+)
+def test_settings_refuse_a_number_that_does_not_parse_naming_the_variable(tmp_path, name, value):
+    env = {"SECRET_KEY": random_secret_key(), "ALLOWED_HOSTS": "example.com", name: value}
+    result = run_python(["-c", "import config.settings"], env, tmp_path)
+    assert result.returncode != 0, result.stdout
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{name}={value!r}" in result.stderr
+
+
+def test_settings_accept_the_usual_spellings_of_yes_and_no(tmp_path):
+    code = (
+        "import config.settings as s; print(s.AXES_ENABLED, s.SECURE_SSL_REDIRECT, s.EMAIL_USE_TLS)"
+    )
+    env = {
+        "SECRET_KEY": random_secret_key(),
+        "ALLOWED_HOSTS": "example.com",
+        "AXES_ENABLED": " Yes ",
+        "SECURE_SSL_REDIRECT": "",  # empty: the safe default
+        "EMAIL_USE_TLS": "ON",
+        "TRUSTED_PROXY_COUNT": "1",
+    }
+    result = run_python(["-c", code], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True True True"

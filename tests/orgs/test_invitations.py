@@ -691,3 +691,22 @@ def test_new_user_can_sign_in_with_the_chosen_password_after_accepting(world, ma
     )
     assert response.status_code == 302
     assert int(fresh.session["_auth_user_id"]) == User.objects.get(email="nora@example.com").pk
+
+
+# --- The role is chosen, never defaulted (issue 14) -----------------------------------------
+
+
+def test_invitation_with_only_an_email_is_refused_and_makes_no_admin(world, login, mailoutbox):
+    response = login(world.alice).post(invitations_url(world), {"email": "nora@example.com"})
+    assert response.status_code == 400
+    assert "Choose the role this person will have." in response.content.decode()
+    assert not Invitation.objects.filter(organization=world.acme).exists()
+    assert mailoutbox == []
+
+
+def test_invitation_form_preselects_no_role(world, login):
+    form = login(world.alice).get(invitations_url(world)).context["form"]
+    assert form["role"].value() in {None, ""}
+    html = str(form["role"])
+    assert '<option value="" selected>Choose a role…</option>' in html
+    assert 'value="org_admin" selected' not in html

@@ -370,3 +370,108 @@ def test_audit_log_is_not_found_for_outsider(world, login):
 
 def test_audit_log_refuses_post(world, login):
     assert login(world.alice).post(audit_url(world)).status_code == 405
+
+
+# --- A new team joins the cycles ahead (issue 14) ----------------------------------------------
+
+
+def make_cycle_in(world, name: str, state: str, days_left: int = 20):
+    from assessments.models import Cycle
+    from assessments.services import publish_instrument
+
+    today = timezone.localdate()
+    cycle = Cycle.objects.create(
+        organization=world.acme,
+        name=name,
+        slug=name.lower().replace(" ", "-"),
+        instrument=publish_instrument("1"),
+        opens_on=today - timedelta(days=30),
+        closes_on=today + timedelta(days=days_left),
+        state=state,
+    )
+    cycle.teams.set([world.alpha])
+    return cycle
+
+
+def test_new_team_form_offers_open_and_draft_cycles_checked_by_default(world, login):
+    make_cycle_in(world, "2026 Q4", "open")
+    make_cycle_in(world, "2027 Q1", "draft")
+    make_cycle_in(world, "2026 Q3", "closed")
+    make_cycle_in(world, "2026 Q2", "open", days_left=-1)  # past its closing date
+    page = login(world.alice).get(teams_url(world))
+    form = page.context["form"]
+    assert [c.name for c in form.joinable_cycles] == ["2026 Q4", "2027 Q1"]
+    html = page.content.decode()
+    assert "Add to open and draft cycles" in html
+    assert "2026 Q4 (open), 2027 Q1 (draft)" in html
+    assert 'name="add_to_cycles"' in html and "checked" in str(form["add_to_cycles"])
+
+
+def test_new_team_form_without_cycles_ahead_does_not_offer_them(world, login):
+    page = login(world.alice).get(teams_url(world))
+    assert "add_to_cycles" not in page.context["form"].fields
+
+
+def test_new_team_added_to_cycles_lets_its_invitees_find_their_cycle(
+    world, login, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    from .conftest import token_from_email
+
+    open_cycle = make_cycle_in(world, "2026 Q4", "open")
+    draft = make_cycle_in(world, "2027 Q1", "draft")
+    admin = login(world.alice)
+    response = admin.post(teams_url(world), {"name": "Gamma", "add_to_cycles": "on"})
+    assert response.status_code == 302
+    gamma = Team.objects.get(organization=world.acme, name="Gamma")
+    assert set(gamma.cycles.all()) == {open_cycle, draft}
+    assert "Team “Gamma” created. It takes part in 2026 Q4, 2027 Q1." in messages_of(response)
+    assert len(events(world.acme, A.CYCLE_CHANGED)) == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(
+            reverse("admin_invitations", args=["acme"]),
+            {"email": "gina@example.com", "role": "member", "team": gamma.pk},
+        )
+    token = token_from_email(mailoutbox[-1].body)
+    client.logout()
+    password = "a long enough new passphrase"
+    joined = client.post(
+        reverse("invitation_accept", args=[token]),
+        {"name": "Gina", "password1": password, "password2": password},
+    )
+    assert joined.status_code == 302
+    rows = client.get(reverse("cycles", args=["acme"])).context["rows"]
+    answerable = [r["cycle"].name for r in rows if r["can_answer"]]
+    assert answerable == ["2026 Q4"]
+    start = client.get(reverse("response_start", args=["acme", open_cycle.slug, gamma.slug]))
+    assert start.status_code in {200, 302}
+
+
+def test_new_team_left_out_of_cycles_when_unticked(world, login):
+    make_cycle_in(world, "2026 Q4", "open")
+    login(world.alice).post(teams_url(world), {"name": "Gamma"})  # an unticked box is absent
+    gamma = Team.objects.get(organization=world.acme, name="Gamma")
+    assert not gamma.cycles.exists()
+    assert not events(world.acme, A.CYCLE_CHANGED)
+
+
+# --- Reserved slugs (issue 17) --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["New", "export", "Admin"])
+def test_team_named_like_a_page_gets_a_slug_of_its_own(world, login, name):
+    login(world.alice).post(teams_url(world), {"name": name})
+    team = Team.objects.get(organization=world.acme, name=name)
+    assert team.slug == f"{name.lower()}-2"
+
+
+def test_every_literal_beside_a_slug_in_the_url_patterns_is_reserved():
+    from orgs.services import reserved_slugs
+
+    reserved = reserved_slugs()
+    # /o/new/ beside /o/<org>/, /admin/cycles/new/ beside /admin/cycles/<cycle>/.
+    assert {"new", "export", "admin"} <= reserved
+    # The password reset pages beside /password/reset/<uidb64>/<token>/.
+    assert {"done", "complete"} <= reserved
+    # Ordinary words are not.
+    assert not {"alpha", "2026-q4", "acme"} & reserved
