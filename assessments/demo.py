@@ -239,8 +239,16 @@ def _seed_responses(cycle: Cycle, instrument: Instrument, teams: list[Team], dri
             in_progress = cycle.state == Cycle.State.OPEN and index % 5 == 4
             if in_progress:  # some people are halfway through
                 answers = dict(list(answers.items())[: len(answers) // 2])
+            # About half of the demo's written answers may be quoted, as their authors chose.
+            quotable = {i.key for i in instrument.items if i.type in ("free_text", "action")}
             Answer.objects.bulk_create(
-                Answer(response=response, item_key=k, value=v) for k, v in answers.items()
+                Answer(
+                    response=response,
+                    item_key=k,
+                    value=v,
+                    may_quote=k in quotable and rng.random() < 0.5,
+                )
+                for k, v in answers.items()
             )
             if not in_progress:
                 store_submission(response, instrument, answers)

@@ -114,44 +114,43 @@ class ConstructScore:
         }
 
 
+# Each summary claims only what the profile checks: whether the individual and the collective
+# practice scores reach the "high" line. Which practices those are is in the item table.
 PROFILE_STATES: dict[str, dict[str, str]] = {
     "decoupled": {
         "label": "Decoupled",
         "summary": (
-            "Both individual and collective practice are low: whatever principles exist have "
-            "not reached the team's day-to-day work. Nobody is checking outputs as a habit and "
-            "the organisation provides no audits, review board or authority to hold a launch. "
-            "The fastest first step is in the team's own hands: small, permission-free checks "
-            "such as reviewing outputs before release and writing concerns down."
+            "Both the individual and the collective practice scores are below the line for "
+            "“high”: on these answers, principles have not yet reached day-to-day work. The "
+            "first step is in the team's own hands: small, permission-free checks such as "
+            "reviewing outputs before release and writing concerns down."
         ),
     },
     "guardrails_without_backing": {
         "label": "Guardrails without backing",
         "summary": (
-            "The team acts responsibly on its own (reviews, checklists, keeping personal data "
-            "out of prompts) but the collective backing is missing: no audits, no review "
-            "board, no real authority to delay a launch. This is the typical case found in the "
-            "research: people act as guardrails that steer and warn, not gatekeepers. Their "
-            "agency is real but does not scale without leadership commitment and incentives."
+            "The individual practice score is high and the collective one is not: people act "
+            "responsibly within their own reach, with less of the practice that needs "
+            "organisational backing. This is the typical case in the research, where people "
+            "act as guardrails that steer and warn rather than gatekeepers; it does not scale "
+            "without leadership commitment and incentives."
         ),
     },
     "top_down_only": {
         "label": "Top-down only",
         "summary": (
-            "The organisation provides collective structures (audits, review boards, budget, "
-            "launch authority) but the team's own habits are thin: outputs are not reviewed and "
-            "prompt changes are not tested as a matter of course. Processes exist on paper "
-            "above the team; the next step is small, regular checks inside the team so that "
-            "the structures have something to work with."
+            "The collective practice score is high and the individual one is not: the "
+            "organisation's structures are used more than the team's own habits. The next "
+            "step is small, regular checks inside the team, so that the structures have "
+            "something to work with."
         ),
     },
     "recoupled": {
         "label": "Recoupled",
         "summary": (
-            "Individual and collective practice are both strong: the team keeps its own "
-            "habits and the organisation backs them with audits, budget and the authority to "
-            "delay a launch. Principle and practice meet. The work now is to keep it that way "
-            "under delivery pressure and to spread what works to other teams."
+            "Both the individual and the collective practice scores are high: on these "
+            "answers, principle and practice meet. The work now is to keep it that way under "
+            "delivery pressure and to spread what works to other teams."
         ),
     },
     "insufficient_data": {

@@ -10,6 +10,7 @@ where its author allowed it, and only inside a released group; elsewhere it is c
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -294,7 +295,11 @@ def free_text_view(instrument: Instrument, members: Sequence[Entry]) -> dict[str
             {
                 "item": key,
                 "question": by_key[key].text if key in by_key else key,
-                "texts": sorted(texts),
+                # The same words from several people are shown once, with how many wrote them.
+                "texts": [
+                    {"text": text, "count": n}
+                    for text, n in sorted(Counter(texts).items(), key=lambda tn: (-tn[1], tn[0]))
+                ],
             }
             for key, texts in sorted(quotes.items())
         ],

@@ -63,15 +63,12 @@ def current_entries(cycle: Cycle, instrument: Instrument) -> dict[int, Entry]:
     )
     ids = [r[0] for r in rows]
     text_keys = [i.key for i in instrument.items if i.type in TEXT_TYPES]
-    quotable = {f.name for f in Answer._meta.get_fields()} >= {"may_quote"}
-    fields = ["response_id", "item_key", "value"] + (["may_quote"] if quotable else [])
     answers: dict[int, dict[str, tuple[str, bool]]] = {}
-    for row in Answer.objects.filter(response_id__in=ids, item_key__in=text_keys).values_list(
-        *fields
-    ):
-        value = row[2]
+    for rid, key, value, may_quote in Answer.objects.filter(
+        response_id__in=ids, item_key__in=text_keys
+    ).values_list("response_id", "item_key", "value", "may_quote"):
         if isinstance(value, str) and value.strip():
-            answers.setdefault(row[0], {})[row[1]] = (value.strip(), bool(quotable and row[3]))
+            answers.setdefault(rid, {})[key] = (value.strip(), may_quote)
     kinds: dict[tuple[int, str], str] = {}
     for rid, key, kind, needs_review, reviewed_kind, reviewed_at in ClassifiedAction.objects.filter(
         response_id__in=ids

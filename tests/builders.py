@@ -29,6 +29,7 @@ def submit(
     role: str | None = None,
     seed: int = 0,
     extra: dict[str, object] | None = None,
+    quotable: frozenset[str] = frozenset(),
 ) -> Response:
     """A submitted response with generated answers (as the questionnaire would store it)."""
     instrument = instrument_for("1")
@@ -38,7 +39,8 @@ def submit(
     answers |= extra or {}
     response = Response.objects.create(cycle=cycle, team=team, respondent=user)
     Answer.objects.bulk_create(
-        Answer(response=response, item_key=k, value=v) for k, v in answers.items()
+        Answer(response=response, item_key=k, value=v, may_quote=k in quotable)
+        for k, v in answers.items()
     )
     store_submission(response, instrument, answers)
     return response

@@ -374,6 +374,6 @@ def _team_table(name: str, table: str, view: dict[str, Any]) -> HttpResponse:
         ["kind", "count", "quote"],
         [
             *([c["label"], c["count"], None] for c in free["action_counts"]),
-            *(["quote", None, text] for q in free["quotes"] for text in q["texts"]),
+            *(["quote", t["count"], t["text"]] for q in free["quotes"] for t in q["texts"]),
         ],
     )

@@ -26,6 +26,7 @@ from tests.reports.test_disclosure_audit import exposed
 
 K = 3
 SECRET = "secret-words-of-one-person"
+QUOTED = "Words their author allowed to be quoted"
 
 
 def export(client, table, **params):
@@ -101,9 +102,13 @@ def org(world, cycle):
         for i, user in enumerate(users):
             role = "engineering" if (team == world.alpha and i < 3) or i % 2 else "design"
             extra: dict[str, object] = {"ctx_lifecycle_stage": "build"}
+            quotable: frozenset[str] = frozenset()
             if user == world.max:
                 extra["act_individual"] = SECRET
-            submit(cycle, team, user, GUARDRAILS, role=role, extra=extra)
+            if user == world.tess:
+                extra["txt_anything_else"] = QUOTED
+                quotable = frozenset({"txt_anything_else"})
+            submit(cycle, team, user, GUARDRAILS, role=role, extra=extra, quotable=quotable)
     release(cycle)
     return cycle
 
@@ -197,3 +202,7 @@ def test_attack_7_free_text_is_quoted_only_where_allowed(world, org, login):
 
     html = render_html(world.acme, org, world.alpha) + render_html(world.acme, org, None)
     assert SECRET not in html
+    # What its author allowed is quoted, without a name, inside the released team (4 people).
+    team_page = login(world.tess).get(reverse("team_dashboard", args=["acme", "alpha"]))
+    assert QUOTED in team_page.content.decode() and QUOTED in html
+    assert world.tess.name not in team_page.content.decode().split(QUOTED)[0][-400:]
