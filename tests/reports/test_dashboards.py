@@ -316,3 +316,24 @@ def test_an_org_admin_can_release_now_and_others_cannot(world, results, login):
     assert response.status_code == 302 and response["Location"].endswith(f"?cycle={results.slug}")
     assert Release.objects.filter(cycle=results).count() == before + 1  # eager in tests
     assert login(world.alice).get(url).status_code == 405
+
+
+def test_a_leader_is_told_plainly_when_nothing_stands_out(world, cycle, login):
+    """Practice answers that do not differ between people with and without an enabler: no
+    finding, and the page says so with how many more responses it would take."""
+    from assessments.services import instrument_for
+
+    instrument = instrument_for("1")
+    practice = [i for i in instrument.items if i.is_practice and i.is_scored and i.options]
+    people = add_people(world.acme, world.alpha, 12) + add_people(world.acme, world.beta, 12)
+    for i, user in enumerate(people):
+        team = world.alpha if i < 12 else world.beta
+        # The same practice answers in every second pair of people, whatever their enablers.
+        answers = {item.key: item.options[(i // 2) % 2].value for item in practice}
+        submit(cycle, team, user, GUARDRAILS if i % 2 else DECOUPLED, extra=answers)
+    release(cycle)
+    view = login(world.leo).get(org_url()).context["view"]
+    assert view["lift_rows"] == [] and view["lift_top"] == []
+    assert "Nothing stands out" in view["lift_none"]
+    page = login(world.leo).get(org_url()).content.decode()
+    assert "nothing stands out yet" in page and "unlocks" not in page.lower()
