@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from onelogin.saml2.errors import OneLogin_Saml2_Error
 from requests import RequestException
@@ -55,6 +56,7 @@ def to_identity_provider(request: HttpRequest, provider: IdentityProvider) -> Ht
 
 
 @public_view
+@never_cache  # a sign-in page is never cached (as Django's own LoginView)
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     """Email first: a company domain goes to its identity provider, anyone else gets the

@@ -43,6 +43,7 @@ CATEGORY_LABELS = {c: c.replace("_", " ").capitalize() for c in PRACTICE_CATEGOR
 CATEGORY_LABELS |= {"testing_evaluation": "Testing and evaluation", "data_privacy": "Data privacy"}
 # A respondent "reports" a constrainer or enabler when its score reaches this.
 PREVALENCE_MIN = 60.0
+REASONS_SHOWN = 12  # teams whose reasons a leadership action lists
 KIND_LABELS = {
     "individual": "Individual",
     "collective": "Collective",
@@ -218,11 +219,13 @@ def _item_score(r: Entry, construct: str, key: str) -> float | None:
 def construct_drilldown(
     instrument: Instrument, members: Sequence[Entry], threshold: int
 ) -> list[dict[str, Any]]:
-    """For each construct: its items with the group's answer counts and mean. An item fewer
-    than k people answered shows neither (one answer among several blanks is one person's)."""
+    """For each construct: its items with the group's answer counts (one per option, in the
+    instrument's order) and mean. An item fewer than k people answered shows neither (one
+    answer among several blanks is one person's). Stored compact; `drilldown_for_display`
+    adds the question texts and option labels."""
     distribution = item_distribution(instrument, [r.answers for r in members])
     out = []
-    for key, meta in CONSTRUCTS.items():
+    for key in CONSTRUCTS:
         items = []
         for item in instrument.items:
             if item.construct != key:
@@ -233,23 +236,44 @@ def construct_drilldown(
             items.append(
                 {
                     "key": item.key,
+                    "mean": sum(scores) / len(scores) if scores and enough else None,
+                    "n": len(scores) if enough else None,
+                    "counts": [counts.get(o.value, 0) if enough else 0 for o in item.options],
+                }
+            )
+        out.append({"key": key, "items": items})
+    return out
+
+
+def drilldown_for_display(
+    instrument: Instrument, drilldown: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """A stored drilldown with its words: construct labels, question texts, option labels."""
+    items = {i.key: i for i in instrument.items}
+    out = []
+    for c in drilldown:
+        meta = CONSTRUCTS[c["key"]]
+        rows = []
+        for row in c["items"]:
+            item = items.get(row["key"])
+            if item is None:
+                continue
+            rows.append(
+                {
+                    "key": item.key,
                     "text": item.text,
                     "reverse": item.reverse,
                     "weight": item.weight,
-                    "mean": sum(scores) / len(scores) if scores and enough else None,
-                    "n": len(scores) if enough else None,
+                    "mean": row["mean"],
+                    "n": row["n"],
                     "answers": [
-                        {
-                            "label": o.label,
-                            "count": counts.get(o.value, 0) if enough else 0,
-                            "score": o.score,
-                        }
-                        for o in item.options
+                        {"label": o.label, "count": n, "score": o.score}
+                        for o, n in zip(item.options, row["counts"], strict=False)
                     ],
                 }
             )
         out.append(
-            {"key": key, "label": meta["label"], "polarity": meta["polarity"], "items": items}
+            {"key": c["key"], "label": meta["label"], "polarity": meta["polarity"], "items": rows}
         )
     return out
 
@@ -346,11 +370,12 @@ def team_view(
     return view
 
 
-def with_team_charts(view: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored team page with its charts drawn (cheap for one team, so done when read)."""
+def team_page_for_display(view: Mapping[str, Any], instrument: Instrument) -> dict[str, Any]:
+    """A stored team page with its words and charts (cheap for one team, so done when read)."""
     out = dict(view)
     if not out.get("visible"):
         return out
+    out["drilldown"] = drilldown_for_display(instrument, out["drilldown"])
     out["construct_chart"] = charts.construct_chart("team-constructs", out["constructs"])
     out["practice_chart"] = charts.practice_chart("team-practices", out["practice_rows"])
     if out.get("trend"):
@@ -472,11 +497,13 @@ def org_view(
             "teams_reporting": a.teams_reporting,
             "teams_label": a.teams_label(),
             "evidence_label": a.margin_label(),
-            "reasons": {team: a.plain_sentences(team) for team in a.teams},
+            # Why, for the first teams only: a list of 150 teams' reasons helps nobody.
+            "reasons": {team: a.plain_sentences(team) for team in a.teams[:REASONS_SHOWN]},
             "traces": {
-                team: {"heading": trace.heading(), "sentences": trace.sentences()}
-                for team, trace in a.traces.items()
+                team: {"heading": a.traces[team].heading(), "sentences": a.traces[team].sentences()}
+                for team in a.teams[:REASONS_SHOWN]
             },
+            "more_teams": max(0, len(a.teams) - REASONS_SHOWN),
         }
         for a in ranked
     ]

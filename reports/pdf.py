@@ -19,6 +19,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from assessments.models import Cycle
+from assessments.services import instrument_for
 from orgs.models import Organization, Team
 
 from . import dashboards, selectors
@@ -67,7 +68,7 @@ def _released(cycle: Cycle, key: str, threshold: int) -> tuple[Any, dict[str, An
 
 def team_context(org: Organization, cycle: Cycle, team: Team) -> dict[str, Any]:
     release, view = _released(cycle, f"team:{team.pk}", org.anonymity_threshold)
-    view = dashboards.with_team_charts(view)
+    view = dashboards.team_page_for_display(view, instrument_for(cycle.instrument.version))
     if view.get("visible"):
         view["construct_svg"] = svg(view["construct_chart"])
         view["practice_svg"] = svg(view["practice_chart"])

@@ -64,7 +64,7 @@ def _build(cycle: Cycle, latest: Release | None) -> BuiltRelease:
             last={k: frozenset(selectors.decode_rows([v])[0]) for k, v in latest.last_rows.items()},
             rows=selectors.decode_rows(latest.all_rows),
         )
-        prior_entries = selectors.release_entries(latest)
+        prior_entries = selectors.release_entries(latest, instrument)
     return build_release(
         ReleaseInput(
             instrument=instrument,
@@ -84,6 +84,7 @@ def _build(cycle: Cycle, latest: Release | None) -> BuiltRelease:
 def _store(
     cycle: Cycle, latest: Release | None, built: BuiltRelease, reason: str, stamp: str
 ) -> Release:
+    known = set(ResponseSnapshot.objects.filter(cycle=cycle).values_list("response_key", "digest"))
     ResponseSnapshot.objects.bulk_create(
         [
             ResponseSnapshot(
@@ -91,7 +92,7 @@ def _store(
                 response_key=e.rid,
                 team_id=e.team,
                 digest=e.digest,
-                scores=e.score.to_dict(),
+                scores=selectors.compact_scores(e.score.to_dict()),
                 segments=dict(e.segments),
                 texts=[
                     {
@@ -104,6 +105,7 @@ def _store(
                 ],
             )
             for e in built.entries.values()
+            if (e.rid, e.digest) not in known  # a version is stored once, when first released
         ],
         ignore_conflicts=True,
         batch_size=500,

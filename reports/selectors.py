@@ -100,14 +100,39 @@ def current_entries(cycle: Cycle, instrument: Instrument) -> dict[int, Entry]:
     return out
 
 
-def _entry_from_snapshot(s: ResponseSnapshot) -> Entry:
+def compact_scores(scores: Mapping[str, Any]) -> dict[str, Any]:
+    """A response's stored scores without the question texts (the instrument has them): a
+    release stores every included response, so this is most of what it writes."""
+    return {
+        **scores,
+        "constructs": {
+            key: {**c, "items": [{k: v for k, v in i.items() if k != "text"} for i in c["items"]]}
+            for key, c in scores["constructs"].items()
+        },
+    }
+
+
+def full_scores(scores: Mapping[str, Any], texts: Mapping[str, str]) -> dict[str, Any]:
+    """`compact_scores` undone with the instrument's question texts."""
+    return {
+        **scores,
+        "constructs": {
+            key: {
+                **c,
+                "items": [{**i, "text": texts.get(i["item_key"], "")} for i in c["items"]],
+            }
+            for key, c in scores["constructs"].items()
+        },
+    }
+
+
+def _entry_from_snapshot(s: ResponseSnapshot, item_texts: Mapping[str, str]) -> Entry:
     texts = tuple(Text(t["item_key"], t["text"], t["may_quote"], t["kind"]) for t in s.texts)
-    return Entry(
-        s.response_key, s.digest, s.team_id, ResponseScore.from_dict(s.scores), s.segments, texts
-    )
+    score = ResponseScore.from_dict(full_scores(s.scores, item_texts))
+    return Entry(s.response_key, s.digest, s.team_id, score, s.segments, texts)
 
 
-def release_entries(release: Release) -> dict[int, Entry]:
+def release_entries(release: Release, instrument: Instrument) -> dict[int, Entry]:
     """The responses a release included, as it held them, with their actions' current
     labels (two queries)."""
     snapshots = list(ResponseSnapshot.objects.filter(pk__in=list(release.people.values())))
@@ -120,9 +145,10 @@ def release_entries(release: Release) -> dict[int, Entry]:
         (rid, key, text): _final_kind(kind, needs_review, reviewed_kind, reviewed_at is not None)
         for rid, key, text, kind, needs_review, reviewed_kind, reviewed_at in rows
     }
+    item_texts = {i.key: i.text for i in instrument.items}
     out = {}
     for s in snapshots:
-        entry = _entry_from_snapshot(s)
+        entry = _entry_from_snapshot(s, item_texts)
         texts = tuple(
             t
             if t.kind is None

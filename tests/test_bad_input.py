@@ -227,15 +227,19 @@ def test_nul_in_a_query_or_form_value_is_refused_with_a_clear_400(method, name, 
 
 
 def test_nul_in_a_reopen_reason_is_refused_and_nothing_reopens(world, login):
+    from assessments.models import ReopenRequest
+
     values = objects_for(world)
     response_obj = Response.objects.get(pk=values["response"])
     response_obj.status = Response.Status.SUBMITTED
     response_obj.save(update_fields=["status"])
-    url = reverse("response_reopen", args=["acme", values["cycle"], response_obj.pk])
-    answer = login(world.tess).post(url, {"reason": "typo\x00fix"})
+    url = reverse("response_reopen_request", args=["acme", values["cycle"], response_obj.team.slug])
+    before = ReopenRequest.objects.count()
+    answer = login(response_obj.respondent).post(url, {"reason": "typo\x00fix"})
     assert answer.status_code == 400
     response_obj.refresh_from_db()
     assert response_obj.status == Response.Status.SUBMITTED
+    assert ReopenRequest.objects.count() == before
 
 
 def test_nul_in_an_autosave_is_refused_as_json(world, login):

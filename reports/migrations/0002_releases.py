@@ -4,6 +4,8 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
 
+import reports.models
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -66,7 +68,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("key", models.CharField(max_length=120)),
-                ("data", models.JSONField()),
+                ("data", reports.models.BulkJSONField()),
                 (
                     "release",
                     models.ForeignKey(
@@ -98,9 +100,9 @@ class Migration(migrations.Migration):
                 ),
                 ("response_key", models.PositiveIntegerField()),
                 ("digest", models.CharField(max_length=32)),
-                ("scores", models.JSONField()),
-                ("segments", models.JSONField(blank=True, default=dict)),
-                ("texts", models.JSONField(blank=True, default=list)),
+                ("scores", reports.models.BulkJSONField()),
+                ("segments", reports.models.BulkJSONField(blank=True, default=dict)),
+                ("texts", reports.models.BulkJSONField(blank=True, default=list)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
                 (
                     "cycle",

@@ -274,7 +274,7 @@ def _team_context(request: HttpRequest, m: Membership, team: Team) -> dict[str, 
         release, page = selectors.release_page(cycle, f"team:{team.pk}")
         context["release"] = release
         context["view"] = (
-            dashboards.with_team_charts(page)
+            dashboards.team_page_for_display(page, instrument_for(cycle.instrument.version))
             if page
             else {
                 "visible": False,

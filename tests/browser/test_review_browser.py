@@ -10,8 +10,8 @@ import pytest
 
 from assessments.demo import GUARDRAILS
 from assessments.models import ClassifiedAction
+from tests.builders import add_people, submit
 from tests.conftest import PASSWORD
-from tests.reports.test_dashboards import add_people, submit
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from assessments.demo import GUARDRAILS
 from reports.models import Report
-from tests.reports.test_dashboards import add_people, submit
+from tests.builders import add_people, release, submit
 
 NO_STORE = "no-store, private"
 FORMULA = '=HYPERLINK("http://attacker.example","x")'
@@ -23,6 +23,7 @@ def alpha_results(world, cycle):
     """Alpha answered above the threshold (4 of k=3)."""
     for user in [world.tess, world.max, *add_people(world.acme, world.alpha, 2)]:
         submit(cycle, world.alpha, user, GUARDRAILS)
+    release(cycle)
     return cycle
 
 
@@ -97,6 +98,7 @@ def test_team_named_like_a_formula_comes_out_neutralised_in_the_teams_export(
 ):
     world.alpha.name = FORMULA
     world.alpha.save(update_fields=["name"])
+    release(alpha_results)  # names are as of the release
     response = login(world.alice).get(
         reverse("org_dashboard_export", args=["acme"]) + "?table=teams"
     )
