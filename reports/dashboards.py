@@ -10,6 +10,7 @@ where its author allowed it, and only inside a released group; elsewhere it is c
 from __future__ import annotations
 
 import math
+import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,11 +28,14 @@ from assessments.recommend import (
 from assessments.scoring import (
     PROFILE_STATES,
     Answers,
+    ConstructStats,
     GroupAggregate,
     ResponseScore,
     aggregate,
+    decoupling_gap,
     item_counts,
     item_distribution,
+    recoupling_profile,
 )
 
 from . import charts
@@ -82,6 +86,9 @@ class Entry:
     score: ResponseScore
     segments: Mapping[str, str]  # filter parameter -> value
     texts: tuple[Text, ...] = ()
+    # The scores as stored (Response.scores), when read from the database: stored again as
+    # they are, rather than written out afresh from `score`.
+    stored: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def answers(self) -> Answers:
@@ -140,6 +147,30 @@ def _private(agg: GroupAggregate, threshold: int) -> GroupAggregate:
     )
 
 
+def _means_only(instrument: Instrument, members: Sequence[Entry], threshold: int) -> GroupAggregate:
+    """Construct means, profile and gap of a group, without the per-item statistics."""
+    keep_sd = sd_allowed(len(members), threshold)
+    constructs = {}
+    for key in CONSTRUCTS:
+        values = [v for r in members if (v := r.score.constructs[key].score) is not None]
+        dont_know = sum(r.score.constructs[key].dont_know for r in members)
+        mean = statistics.fmean(values) if values else None
+        sd = statistics.stdev(values) if keep_sd and len(values) > 1 else None
+        constructs[key] = ConstructStats(key, len(values), mean, sd, None, None, None, dont_know)
+    means = {k: c.mean for k, c in constructs.items()}
+    thresholds = instrument.thresholds
+    return GroupAggregate(
+        instrument_version=instrument.version,
+        n_responses=len(members),
+        constructs=constructs,
+        item_means={},
+        profile=recoupling_profile(
+            means["individual_practice"], means["collective_practice"], thresholds
+        ),
+        gap=decoupling_gap(means, thresholds),
+    )
+
+
 def group_result(
     instrument: Instrument,
     key: str,
@@ -151,6 +182,10 @@ def group_result(
 ) -> GroupResult:
     """A group's aggregate, and (unless `with_facts` is off: filtered groups get no
     recommendations) the facts the recommendation rules read."""
+    if not with_facts:  # construct means and the profile are all a filtered view shows
+        return GroupResult(
+            key, name, len(members), _means_only(instrument, members, threshold), None
+        )
     agg = _private(aggregate([r.score for r in members], instrument.thresholds), threshold)
     facts = None
     if with_facts:

@@ -92,7 +92,7 @@ def _store(
                 response_key=e.rid,
                 team_id=e.team,
                 digest=e.digest,
-                scores=selectors.compact_scores(e.score.to_dict()),
+                scores=selectors.compact_scores(e.stored or e.score.to_dict()),
                 segments=dict(e.segments),
                 texts=[
                     {

@@ -8,7 +8,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, TextField
+from django.db.models.functions import Cast
 
 from assessments.instrument import Instrument
 from assessments.models import Answer, ClassifiedAction, Cycle, Response
@@ -27,6 +28,14 @@ COUNTED_ROLES = (Role.MEMBER, Role.TEAM_LEAD)
 
 
 def digest(scores: Any, segments: Mapping[str, str], texts: Sequence[Text]) -> str:
+    """Identifies what a release would hold of a response (`scores`: the stored JSON text
+    or the parsed scores): a change of any of it is a change."""
+    if not isinstance(scores, str):
+        scores = json.dumps(scores, sort_keys=True, separators=(",", ":"))
+    return _digest(scores, segments, texts)
+
+
+def _digest(scores: str, segments: Mapping[str, str], texts: Sequence[Text]) -> str:
     """Identifies what a release would hold of a response: a change of any of it is a change.
 
     An action's label is left out: it is a reviewer's judgement, not the respondent's answer,
@@ -59,7 +68,7 @@ def current_entries(cycle: Cycle, instrument: Instrument) -> dict[int, Entry]:
     rows = list(
         Response.objects.filter(
             cycle=cycle, status=Response.Status.SUBMITTED, scores__isnull=False
-        ).values_list("id", "team_id", "scores", "segments")
+        ).values_list("id", "team_id", Cast("scores", TextField()), "segments")
     )
     ids = [r[0] for r in rows]
     text_keys = [i.key for i in instrument.items if i.type in TEXT_TYPES]
@@ -89,13 +98,16 @@ def current_entries(cycle: Cycle, instrument: Instrument) -> dict[int, Entry]:
             for key, (text, may_quote) in sorted(answers.get(rid, {}).items())
         )
         filters = _filter_values(segments)
+        stored = json.loads(scores)
         out[rid] = Entry(
             rid,
+            # The stored text as it is: hashing it is cheaper than writing the scores again.
             digest(scores, filters, texts),
             team_id,
-            ResponseScore.from_dict(scores),
+            ResponseScore.from_dict(stored),
             filters,
             texts,
+            stored=stored,
         )
     return out
 
