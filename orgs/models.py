@@ -251,6 +251,9 @@ class AuditEvent(models.Model):
         RESPONSE_REOPENED = "response.reopened", "Response reopened"
         ACTION_REVIEWED = "action.reviewed", "Classified action reviewed"
         REPORT_DOWNLOADED = "report.downloaded", "Report downloaded"
+        PLAN_CREATED = "plan.created", "Action plan recorded"
+        PLAN_CHANGED = "plan.changed", "Action plan changed"
+        PLAN_STATUS_CHANGED = "plan.status_changed", "Action plan status changed"
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="audit_events"

@@ -7,7 +7,7 @@ from django.utils import timezone
 from assessments.models import ClassifiedAction, Response
 from assessments.services import instrument_for
 from orgs.models import Invitation
-from reports.models import Report
+from reports.models import ActionPlan, Report
 from tests.conftest import make_open_cycle
 
 
@@ -34,8 +34,20 @@ def objects_for(world) -> dict[str, object]:
         confidence=0.55,
         needs_review=True,
     )
+    plan = ActionPlan.objects.create(
+        organization=world.acme,
+        cycle=cycle,
+        rule_id="sample_rule",
+        title="Name an owner for AI risk",
+        constructs=["leadership"],
+        owner=world.membership(world.leo),
+        due_on=timezone.localdate(),
+        change="Leo names an owner per product.",
+        created_by=world.leo,
+    )
     return {
         "org": world.acme.slug,
+        "plan": plan.pk,
         "team": world.alpha.slug,
         "member": world.membership(world.max).pk,
         "invitation": invitation.pk,
