@@ -32,7 +32,9 @@ class ActionPlanForm(forms.Form):
         "should move too.",
     )
     owner = _OwnerField(label="Owner", queryset=Membership.objects.none(), empty_label="Choose…")
-    due_on = forms.DateField(label="Due date", widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(
+        label="Due date", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     change = forms.CharField(
         label="What will change",
         min_length=10,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -21,6 +23,7 @@ from ..forms import ActionPlanForm
 from ..models import ActionPlan
 
 PAGE_SIZE = 20
+DEFAULT_DUE = timedelta(days=90)  # a proposal on the form: about one cycle
 LIST_FILTERS = {"open": ActionPlan.Status.OPEN, "done": ActionPlan.Status.DONE, "all": None}
 # What each status change is called on its button and confirm page.
 TRANSITIONS = {
@@ -83,6 +86,7 @@ def plan_new(request: HttpRequest, m: Membership) -> HttpResponse:
                 "title": rec.title,
                 "constructs": [rec.construct] if rec.construct else [],
                 "owner": m.pk,
+                "due_on": timezone.localdate() + DEFAULT_DUE,
                 "teams": plan_services.teams_named(org, rec.team_names),
             },
             **kwargs,

@@ -89,6 +89,8 @@ def test_dashboard_links_each_leadership_recommendation_to_a_prefilled_form(
     rule_construct = form.context["rec"].construct
     assert form.context["form"].initial["constructs"] == [rule_construct]
     assert form.context["form"].initial["owner"] == world.membership(world.leo).pk
+    proposed = timezone.localdate() + timedelta(days=90)
+    assert f'value="{proposed.isoformat()}"' in html  # a date the browser's picker can show
     named = {t.name for t in form.context["form"].initial["teams"]}
     assert named == {n for n in action["teams"] if n in {"Alpha", "Beta"}}
 
@@ -247,6 +249,8 @@ def test_editing_logs_which_fields_changed(world, results, login):
     plan = make_plan(world, results, teams=[world.alpha])
     client = login(world.alice)
     url = reverse("plan_detail", args=["acme", plan.pk])
+    shown = client.get(url).content.decode()
+    assert f'type="date" name="due_on" value="{plan.due_on.isoformat()}"' in shown
     data = valid_post(
         world,
         title=plan.title,
