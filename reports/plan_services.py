@@ -57,12 +57,14 @@ def teams_named(org: Organization, names: Iterable[str]) -> list[Team]:
     return list(org.teams.filter(name__in=list(names), archived_at__isnull=True))
 
 
-def open_plans(org: Organization) -> list[ActionPlan]:
-    """Open plans of the organisation, soonest due first, for the dashboard card."""
-    return list(
+def open_plans(org: Organization) -> list[PlanRow]:
+    """Open plans of the organisation, soonest due first, with whether their constructs
+    moved, for the dashboard card (three queries)."""
+    return with_movements(
+        org,
         ActionPlan.objects.filter(organization=org, status=ActionPlan.Status.OPEN)
-        .select_related("owner__user")
-        .order_by("due_on", "id")[:CARD_LIMIT]
+        .select_related("owner__user", "cycle")
+        .order_by("due_on", "id")[:CARD_LIMIT],
     )
 
 
@@ -182,39 +184,67 @@ class PlanMovement:
     movements: tuple[plans.Movement, ...]
 
 
-def plan_movement(plan: ActionPlan) -> PlanMovement:
-    """The targeted constructs in the plan's cycle against the latest later cycle with a
-    release, from the released organisation pages (three queries)."""
-    later = (
-        Cycle.objects.filter(organization_id=plan.organization_id, opens_on__gt=plan.cycle.opens_on)
+@dataclass(frozen=True)
+class PlanRow:
+    """A plan with how its targeted constructs moved, for lists and cards."""
+
+    plan: ActionPlan
+    moved: PlanMovement
+
+
+def plan_movements(org: Organization, items: Sequence[ActionPlan]) -> list[PlanMovement]:
+    """For each plan, its targeted constructs in the plan's cycle against the latest later
+    cycle with a release, from the released organisation pages (two queries for any number
+    of plans). The plans' cycles must be loaded (select_related)."""
+    if not items:
+        return []
+    released = list(
+        Cycle.objects.filter(organization=org)
         .exclude(state=Cycle.State.DRAFT)
         .annotate(latest=Max("releases__id"))
         .filter(latest__isnull=False)
         .order_by("-opens_on", "-id")
-        .first()
     )
-    if later is None:
-        return PlanMovement(None, ())
-    before_release = plan.cycle.releases.order_by("-number").values_list("id", flat=True).first()
+    latest_of = {c.pk: c.latest for c in released}
+    wanted = {latest_of.get(p.cycle_id) for p in items} | {c.latest for c in released[:1]}
     pages = dict(
         ReleasePage.objects.filter(
-            release_id__in=[r for r in (before_release, later.latest) if r], key=ORG_PAGE
+            release_id__in=[r for r in wanted if r], key=ORG_PAGE
         ).values_list("release_id", "data")
     )
-    before_page, after_page = pages.get(before_release), pages.get(later.latest)
-    threshold = plan.organization.anonymity_threshold
-    return PlanMovement(
-        later,
-        tuple(
-            plans.movement(
-                key,
-                plan.cycle.name,
-                later.name,
-                plans.Released.from_page(before_page, key),
-                plans.Released.from_page(after_page, key),
-                threshold,
+    threshold = org.anonymity_threshold
+    out = []
+    for plan in items:
+        later = next((c for c in released if c.opens_on > plan.cycle.opens_on), None)
+        if later is None:
+            out.append(PlanMovement(None, ()))
+            continue
+        before_page = pages.get(latest_of.get(plan.cycle_id))
+        after_page = pages.get(later.latest)
+        out.append(
+            PlanMovement(
+                later,
+                tuple(
+                    plans.movement(
+                        key,
+                        plan.cycle.name,
+                        later.name,
+                        plans.Released.from_page(before_page, key),
+                        plans.Released.from_page(after_page, key),
+                        threshold,
+                    )
+                    for key in plan.constructs
+                    if key in CONSTRUCTS
+                ),
             )
-            for key in plan.constructs
-            if key in CONSTRUCTS
-        ),
-    )
+        )
+    return out
+
+
+def plan_movement(plan: ActionPlan) -> PlanMovement:
+    return plan_movements(plan.organization, [plan])[0]
+
+
+def with_movements(org: Organization, items: Iterable[ActionPlan]) -> list[PlanRow]:
+    items = list(items)
+    return [PlanRow(p, m) for p, m in zip(items, plan_movements(org, items), strict=True)]

@@ -117,6 +117,7 @@ def plan_list(request: HttpRequest, m: Membership) -> HttpResponse:
         {
             "m": m,
             "page": page,
+            "rows": plan_services.with_movements(m.organization, page.object_list),
             "status": wanted,
             "filters": list(LIST_FILTERS),
             "extra_query": urlencode({"status": wanted}),

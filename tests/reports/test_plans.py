@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -374,3 +376,25 @@ def test_detail_shows_how_targeted_constructs_moved_at_the_next_cycle(world, log
     assert "Uncertainty about responsible AI improved by" in html
     assert "95 % CI" in html and "after the decision" in html
     assert "because of" not in html
+    # the list and the dashboard card say it in short
+    listed = client.get(reverse("plan_list", args=["acme"])).content.decode()
+    assert "By 2026 Q3:" in listed and "Leadership commitment <span" in listed
+    assert listed.count(">Improved<") == 2
+    dash = client.get(reverse("org_dashboard", args=["acme"]) + "?cycle=2026-q3").content.decode()
+    assert "By 2026 Q3:" in dash and dash.count(">Improved<") >= 2
+
+
+def test_plan_list_queries_do_not_grow_with_plans(world, results, login):
+    client = login(world.leo)
+    url = reverse("plan_list", args=["acme"])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    make_plan(world, results)
+    few = queries()
+    for i in range(12):
+        make_plan(world, results, title=f"Plan {i}", teams=[world.alpha])
+    assert queries() == few
