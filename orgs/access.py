@@ -22,7 +22,7 @@ from .models import Membership, Role, Team
 
 if TYPE_CHECKING:
     from assessments.models import ClassifiedAction, Cycle, ReopenRequest, Response
-    from reports.models import Report
+    from reports.models import ActionPlan, Report
 
 ADMIN_ONLY = (Role.ORG_ADMIN,)
 LEADERSHIP = (Role.ORG_ADMIN, Role.LEADER)
@@ -286,6 +286,23 @@ def visible_reports(membership: Membership) -> QuerySet[Report]:
     if membership.is_leadership():
         return reports
     return reports.filter(team_id=membership.team_id) if membership.team_id else reports.none()
+
+
+def plan_for(membership: Membership, plan_id: int) -> ActionPlan:
+    """An action plan of the member's organisation: 404 outside it; recording and changing
+    decisions is for leadership (403 for anyone else)."""
+    from reports.models import ActionPlan
+
+    plan = (
+        ActionPlan.objects.select_related("cycle", "owner__user", "created_by")
+        .filter(organization=membership.organization, pk=plan_id)
+        .first()
+    )
+    if plan is None:
+        raise Http404("No such action plan.")
+    if not membership.is_leadership():
+        raise PermissionDenied("Only leaders and org admins record and change decisions.")
+    return plan
 
 
 def org_view(

@@ -258,6 +258,9 @@ class AuditEvent(models.Model):
         REPORT_DOWNLOADED = "report.downloaded", "Report downloaded"
         SSO_CHANGED = "org.sso_changed", "Single sign-on changed"
         SSO_SIGNED_IN = "sso.signed_in", "Signed in with single sign-on"
+        PLAN_CREATED = "plan.created", "Action plan recorded"
+        PLAN_CHANGED = "plan.changed", "Action plan changed"
+        PLAN_STATUS_CHANGED = "plan.status_changed", "Action plan status changed"
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="audit_events"

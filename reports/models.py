@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -151,3 +151,49 @@ class ReleasePage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release} · {self.key}"
+
+
+class ActionPlan(models.Model):
+    """A leadership decision answering one released recommendation: who does what by when,
+    for which teams, and which constructs it should move by the next cycle."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        DROPPED = "dropped", "Dropped"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="action_plans"
+    )
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="action_plans")
+    rule_id = models.CharField(max_length=80)
+    title = models.CharField(max_length=200)
+    constructs = models.JSONField(default=list)  # construct keys, the rule's first
+    owner = models.ForeignKey(
+        "orgs.Membership",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_action_plans",
+    )
+    due_on = models.DateField()
+    change = models.TextField(max_length=2000)
+    teams = models.ManyToManyField(Team, related_name="action_plans", blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        indexes = [
+            models.Index(fields=["organization", "status", "due_on"], name="plan_org_status_due")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        return self.status == self.Status.OPEN and self.due_on < (today or timezone.localdate())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dashboards, pdf
+from .views import dashboards, pdf, plans
 
 # Mounted under /o/<org>/.
 org_patterns = [
@@ -18,4 +18,8 @@ org_patterns = [
     path("reports/<int:report>/", pdf.report_detail, name="report_detail"),
     path("reports/<int:report>/download/", pdf.report_download, name="report_download"),
     path("reports/<int:report>/retry/", pdf.report_retry, name="report_retry"),
+    path("plans/", plans.plan_list, name="plan_list"),
+    path("plans/new/", plans.plan_new, name="plan_new"),
+    path("plans/<int:plan>/", plans.plan_detail, name="plan_detail"),
+    path("plans/<int:plan>/status/", plans.plan_status, name="plan_status"),
 ]

@@ -12,7 +12,7 @@ from assessments.models import ClassifiedAction, ReopenRequest, Response
 from assessments.scoring import score_response
 from assessments.services import instrument_for
 from orgs.models import Invitation, Membership, Role
-from reports.models import Report
+from reports.models import ActionPlan, Report
 from tests.conftest import make_open_cycle, make_user
 
 
@@ -69,11 +69,23 @@ def objects_for(world) -> dict[str, object]:
         confidence=0.55,
         needs_review=True,
     )
+    plan = ActionPlan.objects.create(
+        organization=world.acme,
+        cycle=cycle,
+        rule_id="sample_rule",
+        title="Name an owner for AI risk",
+        constructs=["leadership"],
+        owner=world.membership(world.leo),
+        due_on=timezone.localdate(),
+        change="Leo names an owner per product.",
+        created_by=world.leo,
+    )
     return {
         "org": world.acme.slug,
         # acme has no identity provider here: these pages say 404 (tests/sso/ run them).
         "provider_id": world.acme.slug,
         "organization_slug": world.acme.slug,
+        "plan": plan.pk,
         "team": world.alpha.slug,
         "member": world.membership(world.max).pk,
         "invitation": invitation.pk,

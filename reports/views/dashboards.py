@@ -23,7 +23,7 @@ from orgs.access import ADMIN_ONLY, LEADERSHIP, cycle_in_org, org_view, team_for
 from orgs.csv_export import csv_response
 from orgs.models import Membership, Team
 
-from .. import dashboards, selectors, services
+from .. import dashboards, plan_services, selectors, services
 from ..models import Release
 from ..release_builder import org_page_key
 
@@ -99,6 +99,7 @@ def org_dashboard(request: HttpRequest, m: Membership) -> HttpResponse:
         teams = selectors.cycle_teams(cycle)
         counts = selectors.participation_counts(cycle)
         context["participation"] = _participation(teams.values(), counts)
+        context["open_plans"] = plan_services.open_plans(m.organization)
     return _no_store(render(request, "reports/org_dashboard.html", context))
 
 
@@ -290,6 +291,7 @@ def _team_context(request: HttpRequest, m: Membership, team: Team) -> dict[str, 
 def team_dashboard(request: HttpRequest, m: Membership, team: str) -> HttpResponse:
     team_obj = team_for(m, team)
     context = _team_context(request, m, team_obj)
+    context["team_plans"] = plan_services.team_plans(team_obj)
     cycle = context["cycle"]
     if cycle is not None:
         view = context["view"]
