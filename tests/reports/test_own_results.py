@@ -13,6 +13,8 @@ from assessments.demo import DECOUPLED, GUARDRAILS, RECOUPLED
 from assessments.services import rules_for
 from tests.builders import add_people, release, submit
 
+QUERIES = 7
+
 
 def results_url(team="alpha", cycle="2026-q4", org="acme"):
     return reverse("response_results", args=[org, cycle, team])
@@ -122,3 +124,13 @@ def test_submitted_page_and_home_link_to_own_results(world, alpha_released, logi
     assert results_url() in review.content.decode()
     home = client.get(reverse("org_home", args=["acme"]))
     assert results_url() in home.content.decode()
+
+
+def test_results_page_query_count_is_pinned(
+    world, alpha_released, login, django_assert_num_queries
+):
+    client = login(world.max)
+    client.get(results_url())  # warm the instrument and rules caches
+    # session, user, membership, own response, release page, latest release, the nav's memberships
+    with django_assert_num_queries(QUERIES):
+        assert client.get(results_url()).status_code == 200
