@@ -22,6 +22,7 @@ from assessments.recommend import (
     Facts,
     Rule,
     facts_from_aggregate,
+    facts_from_response,
     rank_leadership_actions,
     recommend,
 )
@@ -649,3 +650,37 @@ def construct_rows_of_response(score: ResponseScore) -> list[dict[str, Any]]:
         }
         for key, meta in CONSTRUCTS.items()
     ]
+
+
+OWN_ACTIONS = 3
+
+
+def own_results_view(
+    rules: Sequence[Rule],
+    instrument: Instrument,
+    score: ResponseScore,
+    team_page: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """A respondent's own results, for her eyes only: her construct scores beside her team's
+    *released* means (None when the team's results are not released), and the few things
+    within her own reach: team-audience, individual-resource rules her own answers fire,
+    best first. Nothing here is computed from other people's unreleased answers."""
+    released = bool(team_page and team_page.get("visible"))
+    team_rows = {r["key"]: r for r in team_page["constructs"]} if released and team_page else {}
+    rows = [
+        {**row, "team_mean": team_rows.get(row["key"], {}).get("mean")}
+        for row in construct_rows_of_response(score)
+    ]
+    facts = facts_from_response(instrument, score, score.answers())
+    actions = [
+        recommendation_view(r)
+        for r in recommend(rules, facts, audience="team")
+        if r.resource == "individual"
+    ]
+    return {
+        "rows": rows,
+        "team_released": released,
+        "team_n": team_page.get("n") if released and team_page else None,
+        "actions": actions[:OWN_ACTIONS],
+        "more_actions": max(0, len(actions) - OWN_ACTIONS),
+    }

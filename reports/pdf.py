@@ -73,11 +73,32 @@ def team_context(org: Organization, cycle: Cycle, team: Team) -> dict[str, Any]:
         view["construct_svg"] = svg(view["construct_chart"])
         view["practice_svg"] = svg(view["practice_chart"])
         view["trend_svg"] = svg(view["trend"]["chart"]) if view.get("trend") else ""
-        recs = sorted(
-            view["recs_team"] + view["recs_leadership"], key=lambda r: r["audience"] != "team"
-        )
-        view["top_actions"] = recs[:3]
+        view |= printed_recommendations(view["recs_team"], view["recs_leadership"])
     return {"view": view, "team": team, "release": release}
+
+
+TOP_ACTIONS = 3
+MORE_PER_AUDIENCE = 3  # with the top three, about two printed pages of actions
+
+
+def printed_recommendations(team: list[Any], leadership: list[Any]) -> dict[str, Any]:
+    """Which recommendations the team PDF prints, and where: the three most valuable on the
+    summary page (team actions first), then the next few of each audience, each printed
+    once; the appendix traces exactly those. The rest are counted, not printed."""
+    ranked = sorted(team + leadership, key=lambda r: r["audience"] != "team")
+    top = ranked[:TOP_ACTIONS]
+    rest_team = [r for r in team if r not in top]
+    rest_lead = [r for r in leadership if r not in top]
+    more_team = rest_team[:MORE_PER_AUDIENCE]
+    more_lead = rest_lead[:MORE_PER_AUDIENCE]
+    return {
+        "top_actions": top,
+        "more_team": more_team,
+        "more_leadership": more_lead,
+        "unprinted_team": len(rest_team) - len(more_team),
+        "unprinted_leadership": len(rest_lead) - len(more_lead),
+        "printed_recs": [*top, *more_team, *more_lead],
+    }
 
 
 HEATMAP_ROWS_PER_PART = 30  # about one A4 page of rows: a drawing cannot break across pages

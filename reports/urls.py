@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dashboards, pdf, plans
+from .views import dashboards, pdf, plans, results
 
 # Mounted under /o/<org>/.
 org_patterns = [
@@ -12,6 +12,11 @@ org_patterns = [
         "teams/<slug:team>/dashboard/export.csv",
         dashboards.team_dashboard_export,
         name="team_dashboard_export",
+    ),
+    path(
+        "cycles/<slug:cycle>/teams/<slug:team>/response/results/",
+        results.response_results,
+        name="response_results",
     ),
     path("reports/", pdf.report_list, name="report_list"),
     path("reports/request/", pdf.report_request, name="report_request"),

@@ -1,0 +1,118 @@
+"""The PDF reports are worth printing: plain words outside the "How we got this" appendix,
+a summary page that stands alone, and no nearly empty page."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from assessments.classify import load_lexicon
+from assessments.demo import DECOUPLED, GUARDRAILS, TOP_DOWN
+from assessments.services import rules_for
+from reports import pdf
+from tests.builders import add_people, release, submit
+
+SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")  # rule ids, cue tags, item keys, states
+DECIMAL = re.compile(r"\b0\.\d+\b")  # a decimal confidence or share
+HIGH_FROM = re.compile(r"[“\"']high[”\"']\s+from", re.I)
+# A4 at 30 dpi is 248 x 351 px; the page margins hold the running header and footer.
+TOP, BOTTOM = 26, 351 - 24
+MIN_FILL = 0.3
+
+
+@pytest.fixture
+def released(world, cycle):
+    beta_lead = add_people(world.acme, world.beta, 3)
+    for user in [world.tess, world.max, *add_people(world.acme, world.alpha, 4)]:
+        submit(cycle, world.alpha, user, GUARDRAILS)
+    for user in [world.bob, *beta_lead]:
+        submit(cycle, world.beta, user, DECOUPLED)
+    gamma = world.alpha.__class__.objects.create(organization=world.acme, name="Gamma", slug="g")
+    cycle.teams.add(gamma)
+    for user in add_people(world.acme, gamma, 4):
+        submit(cycle, gamma, user, TOP_DOWN)
+    release(cycle)
+    return cycle
+
+
+def pages_text(path: Path, count: int) -> list[str]:
+    return [
+        subprocess.run(
+            ["pdftotext", "-layout", "-f", str(i), "-l", str(i), str(path), "-"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        for i in range(1, count + 1)
+    ]
+
+
+def page_fill(path: Path, tmp_path: Path) -> list[float]:
+    """For each page, how far down its content area the lowest ink reaches (0..1)."""
+    subprocess.run(["pdftoppm", "-png", "-r", "30", str(path), str(tmp_path / "p")], check=True)
+    fills = []
+    for png in sorted(tmp_path.glob("p-*.png")):
+        image = Image.open(png).convert("L")
+        width = image.width
+        inked = [
+            y for y in range(TOP, BOTTOM) if min(image.crop((0, y, width, y + 1)).getdata()) < 200
+        ]
+        fills.append((max(inked) - TOP) / (BOTTOM - TOP) if inked else 0.0)
+    return fills
+
+
+def render(world, cycle, team, tmp_path) -> tuple[Path, list[str]]:
+    result = pdf.render_pdf(world.acme, cycle, team)
+    path = tmp_path / "report.pdf"
+    path.write_bytes(result.content)
+    return path, pages_text(path, result.pages)
+
+
+def internal_names() -> set[str]:
+    return {r.id for r in rules_for("1")} | {c.name for c in load_lexicon().cues if "_" in c.name}
+
+
+def jargon(text: str) -> list[str]:
+    found = SNAKE.findall(text) + DECIMAL.findall(text) + HIGH_FROM.findall(text)
+    return found + [name for name in internal_names() if name in text]
+
+
+def test_team_pdf_keeps_internals_in_the_labelled_appendix(world, released, tmp_path):
+    _, pages = render(world, released, world.alpha, tmp_path)
+    text = "\f".join(pages)
+    before, marker, appendix = text.partition("How we got this\n")
+    assert marker, "the appendix is labelled 'How we got this'"
+    assert jargon(before) == []
+    assert re.search(r"rule (team|lead)_\w+", appendix)  # the traces are still there
+    assert not re.search(r"(individual|collective) ·", before, re.I)  # resource tags
+
+
+def test_team_pdf_summary_page_stands_alone(world, released, tmp_path):
+    _, pages = render(world, released, world.alpha, tmp_path)
+    summary = pages[1]
+    assert "Summary" in summary and "The three most valuable actions" in summary
+    tags = summary.upper()  # the tags print in capitals
+    assert tags.count("YOUR TEAM CAN DO THIS NOW") + tags.count("ASK LEADERSHIP") == 3
+    assert "Construct scores" not in summary  # the next section starts on its own page
+
+
+@pytest.mark.parametrize("team", ["alpha", None])
+def test_no_page_is_nearly_empty(world, released, tmp_path, team):
+    path, pages = render(world, released, getattr(world, team) if team else None, tmp_path)
+    fills = page_fill(path, tmp_path)
+    assert len(fills) == len(pages)
+    assert min(fills) >= MIN_FILL, [round(f, 2) for f in fills]
+
+
+def test_leadership_pdf_speaks_plainly_outside_its_methods(world, released, tmp_path):
+    _, pages = render(world, released, None, tmp_path)
+    text = "\f".join(pages)
+    before, marker, _ = text.partition("Methods\n")
+    assert marker
+    assert jargon(before) == []
+    assert not re.search(r"(individual|collective) ·", before, re.I)  # resource tags
+    assert "NEEDS LEADERSHIP" in before.upper()

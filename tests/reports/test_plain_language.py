@@ -1,0 +1,84 @@
+"""Plain language on the dashboards: no rule ids, cue tags, threshold jargon or decimal
+confidences outside the "How we got this" disclosures that keep the traces."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from django.urls import reverse
+
+from assessments.classify import load_lexicon
+from assessments.demo import DECOUPLED, GUARDRAILS
+from assessments.services import rules_for
+from tests.builders import add_people, release, submit
+
+TRACE = re.compile(
+    r"<details[^>]*>\s*<summary[^>]*>\s*How we got this\s*</summary>.*?</details>", re.S
+)
+# The lift table's statistical appendix (ratios, intervals, q-values) is labelled as such and
+# its wording belongs to the evidence work; it is not a classifier confidence.
+LIFT_APPENDIX = re.compile(
+    r"<details[^>]*>\s*<summary[^>]*>All \d+ pairs, with both measures</summary>.*?</details>",
+    re.S,
+)
+JARGON = [
+    re.compile(r"[“\"']high[”\"']\s+from", re.I),  # the "'HIGH' FROM 60" of old
+    re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b"),  # internal keys: rule ids, cue tags, states
+    re.compile(r"\b0\.\d+\b"),  # a decimal confidence or share
+]
+
+
+def visible_text(page: str) -> str:
+    """What a reader sees without opening a trace: text nodes, not attributes or scripts."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
+    page = LIFT_APPENDIX.sub("", TRACE.sub("", page))
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def jargon_in(page: str) -> list[str]:
+    text = visible_text(page)
+    found = [m.group(0) for pattern in JARGON for m in pattern.finditer(text)]
+    ids = {r.id for r in rules_for("1")} | {c.name for c in load_lexicon().cues}
+    return found + [i for i in ids if "_" in i and i in text]
+
+
+@pytest.fixture
+def results(world, cycle):
+    for user in [world.tess, world.max, *add_people(world.acme, world.alpha, 3)]:
+        submit(cycle, world.alpha, user, GUARDRAILS)
+    for user in [world.bob, *add_people(world.acme, world.beta, 3)]:
+        submit(cycle, world.beta, user, DECOUPLED, role="design")
+    release(cycle)
+    return cycle
+
+
+def test_the_checker_finds_jargon_outside_traces_and_not_inside():
+    inside = "<details><summary>How we got this</summary><p>team_x: 0.62</p></details>"
+    assert jargon_in(inside) == []
+    assert jargon_in("<p>“High” from 60</p>") and jargon_in("<p>rule team_x</p>")
+    assert jargon_in("<p>confidence 0.62</p>") == ["0.62"]
+
+
+@pytest.mark.parametrize("who", ["tess", "max", "leo"])
+def test_team_dashboard_speaks_plainly(world, results, login, who):
+    response = login(getattr(world, who)).get(reverse("team_dashboard", args=["acme", "alpha"]))
+    page = response.content.decode()
+    assert response.status_code == 200 and "What your team can do now" in page
+    assert "How we got this" in page  # the traces are still there, behind the disclosure
+    assert jargon_in(page) == []
+
+
+@pytest.mark.parametrize("query", ["", "?role=design"])
+def test_org_dashboard_speaks_plainly(world, results, login, query):
+    response = login(world.leo).get(reverse("org_dashboard", args=["acme"]) + query)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert jargon_in(page) == []
+
+
+def test_team_hero_says_what_high_practice_means_in_words(world, results, login):
+    page = login(world.max).get(reverse("team_dashboard", args=["acme", "alpha"])).content
+    text = visible_text(page.decode())
+    assert "60 or more counts as strong practice" in text
