@@ -315,11 +315,13 @@ def team_view(
     history: Sequence[tuple[str, Mapping[str, float | None]]] = (),
     cycle_name: str = "This cycle",
     group: GroupResult | None = None,
+    previous_items: tuple[str, Mapping[str, float]] | None = None,
 ) -> dict[str, Any]:
     """A released team's page: scores, profile, practices, free text, recommendations, trend.
 
     `history`: earlier cycles' released construct means for this team, oldest first;
-    `group`: the team's group result when already computed."""
+    `group`: the team's group result when already computed; `previous_items`: the previous
+    cycle's name and released item means (`item_means_of_page`), for the change per item."""
     n = len(members)
     group = group or group_result(instrument, f"team:{team.id}", team.name, members, threshold)
     agg = group.aggregate
@@ -344,6 +346,12 @@ def team_view(
     }
     view["trend"] = trend_view([*history, (cycle_name, agg.means())])
     view |= v2_views(instrument, members, threshold)
+    view["item_changes"] = None
+    if previous_items is not None:
+        view["item_changes"] = {
+            "from": previous_items[0],
+            "rows": item_change_rows(view["drilldown"], previous_items[1]),
+        }
     return view
 
 
@@ -831,3 +839,42 @@ def v2_views(instrument: Instrument, members: Sequence[Entry], threshold: int) -
         "dont_know_rows": dont_know_rows(instrument, members),
         "dont_know_method": instrument.methods,
     }
+
+
+def item_means_of_page(page: Mapping[str, Any]) -> dict[str, float]:
+    """The item means a stored team page shows (its drilldown: only items that at least k
+    people answered carry a mean), by item key: what a later cycle compares with."""
+    return {
+        item["key"]: item["mean"]
+        for construct in page.get("drilldown") or ()
+        for item in construct.get("items", ())
+        if item.get("mean") is not None
+    }
+
+
+def item_change_rows(
+    drilldown: Sequence[Mapping[str, Any]], previous: Mapping[str, float]
+) -> list[dict[str, Any]]:
+    """Change of each item mean against an earlier cycle, matched by item key, so a cycle on
+    instrument v2 compares with one on v1 on every item that kept its key. Polarity-aware;
+    only items with a released mean on both sides."""
+    rows = []
+    for construct in drilldown:
+        lower_is_better = construct["polarity"] == "lower_is_better"
+        for item in construct["items"]:
+            before, now = previous.get(item["key"]), item.get("mean")
+            if before is None or now is None:
+                continue
+            change = now - before
+            rows.append(
+                {
+                    "key": item["key"],
+                    "text": item["text"],
+                    "construct": construct["label"],
+                    "previous": before,
+                    "current": now,
+                    "change": change,
+                    "improved": None if not change else (change < 0) == lower_is_better,
+                }
+            )
+    return rows

@@ -220,3 +220,33 @@ def test_chain_sentence_names_the_first_broken_link(means, expected) -> None:
         )
     ]
     assert expected in _chain(rows)
+
+
+def test_item_changes_match_items_by_key_from_a_v1_cycle_to_a_v2_cycle(world, cycle):
+    from assessments.models import Cycle as CycleModel
+    from reports.dashboards import item_change_rows, item_means_of_page
+
+    people = [world.tess, world.max, *add_people(world.acme, world.alpha, 2)]
+    for user in people:
+        submit(cycle, world.alpha, user, GUARDRAILS)
+    release(cycle)
+    CycleModel.objects.filter(pk=cycle.pk).update(state=CycleModel.State.CLOSED)
+    later = v2_cycle(world)
+    for user in people:
+        submit(later, world.alpha, user, RECOUPLED)
+    release(later)
+    key = f"team:{world.alpha.pk}"
+    _, before = selectors.release_page(cycle, key)
+    _, after = selectors.release_page(later, key)
+    previous = item_means_of_page(before)
+    assert "gov_traceability_test" in previous and "lead_backs_delay" in previous
+    rows = {r["key"]: r for r in item_change_rows(after["drilldown"], previous)}
+    assert "lead_backs_delay" in rows and "gov_policy_written" in rows
+    assert "gov_real_explain" not in rows and "gov_traceability_test" not in rows
+    backing = rows["lead_backs_delay"]
+    assert backing["change"] == pytest.approx(backing["current"] - backing["previous"])
+    # From guardrails without backing to recoupled: leadership backing rises, and that is
+    # better; a constrainer item that falls is better too.
+    assert backing["change"] > 0 and backing["improved"] is True
+    falling = [r for r in rows.values() if r["key"].startswith("unc_") and r["change"] < 0]
+    assert falling and all(r["improved"] for r in falling)
