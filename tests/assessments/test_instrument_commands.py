@@ -106,6 +106,9 @@ def test_summary_falls_back_to_the_newest_file_when_nothing_is_published():
     out = run("instrument_summary")
     assert "Instrument v2" in out and "newest file, not published" in out
     assert "individual_practice" in out and "79" in out
+    assert "Governance items by layer" in out and "operations" in out
+    assert "Real test parts" in out and "prevent" in out
+    assert "Segments: respondent_role, lifecycle_stage, self_view, delivery_pressure" in out
 
 
 @pytest.mark.django_db
