@@ -345,7 +345,7 @@ def team_view(
         "sd_shown": sd_allowed(n, threshold),
     }
     view["trend"] = trend_view([*history, (cycle_name, agg.means())])
-    view |= v2_views(instrument, members, threshold)
+    view |= v2_views(instrument, members)
     view["item_changes"] = None
     if previous_items is not None:
         view["item_changes"] = {
@@ -461,7 +461,7 @@ def org_view(
     )
     view["overall"] = overall
     view |= _org_charts(instrument, groups, counted)
-    view |= v2_views(instrument, counted, threshold)
+    view |= v2_views(instrument, counted)
     # Delivery pressure as context beside each released unit.
     view["pressure_by_group"] = {u.name: pressure_view(instrument, u.members) for u in units}
     if filtered:
@@ -630,52 +630,29 @@ def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def self_view_split(
-    instrument: Instrument, members: Sequence[Entry], threshold: int
-) -> dict[str, Any] | None:
-    """Guardrail / gatekeeper / neither among a released group's people: counts and shares,
-    and practice and governance means for a self-view only when it has at least k people
-    and the rest of the group has at least k too (else it is said to be too small)."""
+def self_view_split(instrument: Instrument, members: Sequence[Entry]) -> dict[str, Any] | None:
+    """Guardrail / gatekeeper / neither among a released group's people: counts and shares.
+
+    No means here: a self-view inside a group is an intersection the release did not plan.
+    The organisation page compares guardrails and gatekeepers from the released self-view
+    segments instead (`with_self_view_comparison`)."""
     options = dict(_segment_options(instrument, "view"))
     if not options:
         return None
     answered = [r for r in members if r.segments.get("view")]
     n = len(answered)
+    ordered = dict.fromkeys((*[v for v in SELF_VIEW_ORDER if v in options], *options))
     rows = []
-    for value in (*[v for v in SELF_VIEW_ORDER if v in options], *options):
-        if any(row["value"] == value for row in rows):
-            continue
-        group = [r for r in answered if r.segments.get("view") == value]
-        rest = [r for r in members if r.segments.get("view") != value]
-        comparable = len(group) >= threshold and len(rest) >= threshold
-        means = {
-            c: _mean([s for r in group if (s := r.score.constructs[c].score) is not None])
-            if comparable
-            else None
-            for c in COMPARED_CONSTRUCTS
-        }
+    for value in ordered:
+        count = sum(r.segments.get("view") == value for r in answered)
         rows.append(
             {
                 "value": value,
                 "label": options[value],
-                "count": len(group),
-                "share": 100 * len(group) / n if n else None,
-                "comparable": comparable,
-                "means": means,
+                "count": count,
+                "share": 100 * count / n if n else None,
             }
         )
-    by_value = {row["value"]: row for row in rows}
-    guard, gate = by_value.get("guardrail"), by_value.get("gatekeeper")
-    compare = [
-        {
-            "construct": c,
-            "label": CONSTRUCTS[c]["label"],
-            "guardrail": guard["means"][c] if guard else None,
-            "gatekeeper": gate["means"][c] if gate else None,
-        }
-        for c in COMPARED_CONSTRUCTS
-    ]
-    shown = bool(guard and gate and guard["comparable"] and gate["comparable"])
     if not n:
         sentence = "Nobody in this group said how they see their own part."
     else:
@@ -687,16 +664,56 @@ def self_view_split(
     return {
         "n": n,
         "rows": rows,
-        "compare": compare,
-        "compare_shown": shown,
-        "too_small": (
-            ""
-            if shown
-            else f"Guardrails and gatekeepers are compared only when each, and everyone else, "
-            f"counts at least {threshold} people; here at least one is too small."
-        ),
+        "compare": [],
+        "compare_shown": False,
+        "too_small": "Guardrails and gatekeepers are compared on the organisation dashboard, "
+        "over released groups only.",
         "sentence": sentence,
     }
+
+
+def with_self_view_comparison(
+    org_page: dict[str, Any], segment_pages: Mapping[str, Mapping[str, Any] | None], threshold: int
+) -> dict[str, Any]:
+    """The (plain) organisation page with guardrails and gatekeepers compared.
+
+    The means come from the released self-view segments (the pages `org?view=guardrail` and
+    `org?view=gatekeeper`, which the disclosure plan released), never from people picked out
+    of the page here. A segment is compared only when it has at least k people and the rest
+    of the organisation page at least k too; otherwise the page says it is too small."""
+    split = org_page.get("self_view")
+    if not split or not org_page.get("visible"):
+        return org_page
+    total = org_page.get("n_counted", 0)
+    sizes: dict[str, int] = {}
+    means: dict[str, dict[str, float | None]] = {}
+    for value in ("guardrail", "gatekeeper"):
+        page = segment_pages.get(value)
+        n = page.get("n_counted", 0) if page and page.get("visible") else 0
+        sizes[value] = n
+        if n >= threshold and total - n >= threshold and page:
+            constructs = page["overall"]["aggregate"]["constructs"]
+            means[value] = {c: constructs[c]["mean"] for c in COMPARED_CONSTRUCTS}
+    shown = len(means) == 2
+    split = dict(split)
+    split["compare_shown"] = shown
+    split["compare_n"] = sizes
+    split["compare"] = [
+        {
+            "construct": c,
+            "label": CONSTRUCTS[c]["label"],
+            "guardrail": means.get("guardrail", {}).get(c),
+            "gatekeeper": means.get("gatekeeper", {}).get(c),
+        }
+        for c in COMPARED_CONSTRUCTS
+    ]
+    split["too_small"] = (
+        ""
+        if shown
+        else "Guardrails and gatekeepers are compared only when each released group of them, "
+        f"and everyone else, counts at least {threshold} people; here at least one is too small."
+    )
+    return {**org_page, "self_view": split}
 
 
 def _self_view_noun(value: str, label: str) -> str:
@@ -829,10 +846,10 @@ def dont_know_rows(instrument: Instrument, members: Sequence[Entry]) -> list[dic
     return rows
 
 
-def v2_views(instrument: Instrument, members: Sequence[Entry], threshold: int) -> dict[str, Any]:
+def v2_views(instrument: Instrument, members: Sequence[Entry]) -> dict[str, Any]:
     """Every instrument-v2 view of one released group (team, or the organisation's units)."""
     return {
-        "self_view": self_view_split(instrument, members, threshold),
+        "self_view": self_view_split(instrument, members),
         "pressure": pressure_view(instrument, members),
         "layers": layer_view(instrument, members),
         "real_test": real_test_view(instrument, members),

@@ -144,6 +144,12 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
                     hidden_teams=len(units) - len(filtered_units),
                 )
             )
+    # Guardrails vs gatekeepers: from the released self-view segments only.
+    pages[ORG_PAGE] = dashboards.with_self_view_comparison(
+        pages[ORG_PAGE],
+        {v: pages.get(org_page_key({"view": v})) for v in ("guardrail", "gatekeeper")},
+        k,
+    )
     return BuiltRelease(plan, entries, pages)
 
 

@@ -86,6 +86,14 @@ def test_org_dashboard_shows_the_guardrail_gatekeeper_split_and_compares_them(
     assert counts == {"guardrail": 5, "gatekeeper": 3, "neither": 2}
     assert split["n"] == 10 and split["compare_shown"]
     assert round(split["rows"][0]["share"]) == 50
+    # The means are those of the released self-view segments, not of people picked here.
+    for value in ("guardrail", "gatekeeper"):
+        _, segment = selectors.release_page(v2_results, f"{ORG_PAGE}?view={value}")
+        assert segment is not None and split["compare_n"][value] == segment["n_counted"]
+        means = segment["overall"]["aggregate"]["constructs"]
+        assert [c[value] for c in split["compare"]] == [
+            means[c["construct"]]["mean"] for c in split["compare"]
+        ]
     page = org_page(world, login)
     assert "Guardrails or gatekeepers?" in page
     assert 'data-testid="self-view-compare"' in page
@@ -102,9 +110,9 @@ def test_a_self_view_below_k_or_leaving_fewer_than_k_is_not_compared(world, logi
     _, view = selectors.release_page(cycle, ORG_PAGE)
     split = view["self_view"]
     gate = next(r for r in split["rows"] if r["value"] == "gatekeeper")
-    assert gate["count"] == 2 and not gate["comparable"]
-    assert all(m is None for m in gate["means"].values())
-    assert not split["compare_shown"]
+    assert gate["count"] == 2
+    assert not split["compare_shown"] and split["compare_n"]["gatekeeper"] < 3
+    assert all(c["gatekeeper"] is None for c in split["compare"])
     page = org_page(world, login)
     assert 'data-testid="self-view-compare"' not in page
     assert "here at least one is too small" in page
@@ -147,8 +155,10 @@ def test_team_dashboard_shows_the_v2_views_of_its_team(world, v2_results, login)
     assert "Governance chain: policy → controls → operations" in page
     assert 'data-testid="real-test"' in page and 'data-testid="dont-know"' in page
     assert "6 of 6 feel strong pressure to ship" in page
-    # 3 and 3 in a team of 6: each self-view and its rest reach k = 3.
-    assert 'data-testid="self-view-compare"' in page
+    # The split, but no means inside one team: those are compared on the organisation page.
+    assert 'data-testid="self-view-split"' in page
+    assert 'data-testid="self-view-compare"' not in page
+    assert "compared on the organisation dashboard" in page
 
 
 def test_v1_cycle_has_the_split_but_no_layers_or_real_test(world, cycle, login):
