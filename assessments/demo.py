@@ -141,6 +141,12 @@ def demo_answers(instrument: Instrument, climate: Climate, rng: random.Random) -
     # Only instruments with governance layers (v2 on) tell the v2 story; v1 answers are
     # generated exactly as before.
     story = any(i.layer for i in instrument.items)
+    if story and climate.collective_practice >= 70:
+        # Where launches can be held, more people can hold them: gatekeepers cluster in
+        # teams with collective backing, so their released segment reaches k.
+        answers["ctx_self_view"] = rng.choices(
+            ["guardrail", "gatekeeper", "neither"], weights=[30, 55, 15]
+        )[0]
     self_view = answers["ctx_self_view"] if story else None
     for item in instrument.items:
         if item.construct:
