@@ -115,12 +115,42 @@ def _context_answers(instrument: Instrument, rng: random.Random) -> dict[str, ob
     }
 
 
+# The v2 story (items tagged with a governance layer or a part of the real test): intent is
+# written down, controls lag behind it and the evidence layer is thin; most teams can explain
+# an error from their logs but fewer can prove why or stop it recurring. Gatekeepers, who can
+# hold a release, report more collective practice and governance than guardrails do.
+LAYER_SHIFT = {"policy": 18.0, "controls": -8.0, "operations": -28.0}
+REAL_TEST_SHIFT = {"explain": 25.0, "prove": -12.0, "prevent": -4.0}
+GATEKEEPER_SHIFT = {"collective_practice": 20.0, "governance_design": 12.0}
+
+
+def _item_level(item: Item, climate: Climate, self_view: object) -> float:
+    level = float(getattr(climate, item.construct or ""))
+    if item.real_test:
+        level += REAL_TEST_SHIFT[item.real_test]
+    elif item.layer:
+        level += LAYER_SHIFT[item.layer]
+    if self_view == "gatekeeper" and item.construct in GATEKEEPER_SHIFT:
+        level += GATEKEEPER_SHIFT[item.construct]
+    return level
+
+
 def demo_answers(instrument: Instrument, climate: Climate, rng: random.Random) -> dict[str, object]:
     """A plausible complete set of answers for someone in a team with this climate."""
     answers = _context_answers(instrument, rng)
+    # Only instruments with governance layers (v2 on) tell the v2 story; v1 answers are
+    # generated exactly as before.
+    story = any(i.layer for i in instrument.items)
+    if story and climate.collective_practice >= 70:
+        # Where launches can be held, more people can hold them: gatekeepers cluster in
+        # teams with collective backing, so their released segment reaches k.
+        answers["ctx_self_view"] = rng.choices(
+            ["guardrail", "gatekeeper", "neither"], weights=[30, 55, 15]
+        )[0]
+    self_view = answers["ctx_self_view"] if story else None
     for item in instrument.items:
         if item.construct:
-            answers[item.key] = _pick_option(item, getattr(climate, item.construct), rng)
+            answers[item.key] = _pick_option(item, _item_level(item, climate, self_view), rng)
     if rng.random() < 0.7:
         answers["act_individual"] = rng.choice(INDIVIDUAL_ACTIONS + AMBIGUOUS_ACTIONS[:1])
     if rng.random() < 0.5 or climate.collective_practice > 60:
@@ -169,8 +199,8 @@ def _respondents(team: Team) -> list[Membership]:
 
 
 def seed_cycles(org: Organization, teams: list[Team]) -> dict[str, int]:
-    version = publish_instrument("1")
-    instrument = instrument_for("1")
+    """A closed cycle on instrument v1 and an open one on v2, so that the cycle comparison
+    matches items by key across versions. A cycle that exists keeps its version."""
     today = timezone.localdate()
     plan = [
         (
@@ -180,6 +210,7 @@ def seed_cycles(org: Organization, teams: list[Team]) -> dict[str, int]:
             date(today.year, 6, 30),
             Cycle.State.CLOSED,
             0.0,
+            "1",
         ),
         (
             "2026 Q4",
@@ -188,10 +219,12 @@ def seed_cycles(org: Organization, teams: list[Team]) -> dict[str, int]:
             today + timedelta(days=40),
             Cycle.State.OPEN,
             0.15,
+            "2",
         ),
     ]
     counts = {"cycles": 0, "responses": 0}
-    for name, slug, opens, closes, state, drift in plan:
+    for name, slug, opens, closes, state, drift, version_key in plan:
+        version = publish_instrument(version_key)
         cycle, created = Cycle.objects.get_or_create(
             organization=org,
             slug=slug,
@@ -206,6 +239,7 @@ def seed_cycles(org: Organization, teams: list[Team]) -> dict[str, int]:
         if created:
             cycle.teams.set(teams)
         counts["cycles"] += 1
+        instrument = instrument_for(cycle.instrument.version)
         counts["responses"] += _seed_responses(cycle, instrument, teams, drift)
     counts |= seed_demo_review(org)
     return counts

@@ -137,4 +137,8 @@ class NewCycleForm(CycleForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["instrument"].choices = instrument_choices()
+        choices = instrument_choices()
+        self.fields["instrument"].choices = choices
+        # New cycles default to the newest instrument; cycles already created keep theirs.
+        if choices and not self.is_bound:
+            self.fields["instrument"].initial = choices[0][0]

@@ -91,6 +91,19 @@ PRACTICE_CATEGORIES = (
     "incident_response",
     "training",
 )
+# Governance design (../shared/domain.md, source 2): the three connected layers, the five
+# things a roadmap must hold, and the three parts of the real test.
+GOVERNANCE_LAYERS = ("policy", "controls", "operations")
+ROADMAP_ELEMENTS = (
+    "guardrails",
+    "escalation",
+    "evaluation_thresholds",
+    "human_override",
+    "monitoring",
+)
+REAL_TEST_PARTS = ("explain", "prove", "prevent")
+# Where a "don't know" can count: a constrainer, or "none" (counted apart only).
+DONT_KNOW_TARGETS = (*CONSTRAINERS, "none")
 
 # An answer as stored and as the pure modules see it: an option value, a list of option
 # values (multiple choice) or text (free text / action).
@@ -143,6 +156,11 @@ class Item:
     # A context item used to segment results (role, lifecycle stage...): its key names
     # the segment, e.g. "respondent_role".
     segment: str | None = None
+    # Governance items only (instruments that use them): the layer the item measures, the
+    # roadmap element it is, and which part of the real test it asks.
+    layer: str | None = None  # one of GOVERNANCE_LAYERS
+    roadmap: str | None = None  # one of ROADMAP_ELEMENTS
+    real_test: str | None = None  # one of REAL_TEST_PARTS
 
     @property
     def is_scored(self) -> bool:
@@ -184,6 +202,22 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class DontKnowRule:
+    """How a "don't know" to an item of `construct` counts, as the instrument file declares.
+
+    It is always counted apart in its own construct; when `counts_towards` names a
+    constrainer, it also counts there as an answer scoring `score` (in that construct's own
+    direction) with weight `weight`.
+    """
+
+    construct: str
+    counts_towards: str  # one of DONT_KNOW_TARGETS
+    why: str
+    score: float = 100.0
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
 class Instrument:
     version: str
     title: str
@@ -191,6 +225,9 @@ class Instrument:
     scales: dict[str, tuple[Option, ...]] = field(default_factory=dict)
     thresholds: Thresholds = field(default_factory=Thresholds)
     content_hash: str = ""  # sha256 of the file bytes
+    # How "don't know" counts per construct; empty: counted apart only (instrument v1).
+    dont_know: dict[str, DontKnowRule] = field(default_factory=dict)
+    methods: str = ""  # plain-English methods text of the file, if any
 
     # Cached: scoring asks for items and item(key) once per answer of every response.
     # cached_property writes to the instance __dict__, which a frozen dataclass allows.
@@ -227,7 +264,8 @@ CHOICE_TYPES: tuple[str, ...] = ("single_choice", "multiple_choice")
 DEFAULT_TEXT_MAX_LENGTH = 2000
 MAX_TEXT_LENGTH = 5000
 
-_TOP_LEVEL_FIELDS = ("version", "title", "scales", "thresholds", "sections")
+_TOP_LEVEL_FIELDS = ("version", "title", "methods", "scales", "thresholds", "dont_know", "sections")
+_DONT_KNOW_FIELDS = ("counts_towards", "score", "weight", "why")
 _SECTION_FIELDS = ("key", "title", "intro", "items")
 _ITEM_FIELDS = (
     "key",
@@ -244,6 +282,9 @@ _ITEM_FIELDS = (
     "max_length",
     "show_if",
     "segment",
+    "layer",
+    "roadmap",
+    "real_test",
 )
 _OPTION_FIELDS = ("value", "label", "score", "dont_know", "not_applicable")
 _SHOW_IF_FIELDS = ("item", "in", "not_in")
@@ -548,6 +589,33 @@ def _item_segment(
     return segment
 
 
+def _item_governance(
+    raw: dict[str, Any], construct: str | None, meant_scored: bool, where: str, errors: _Errors
+) -> tuple[str | None, str | None, str | None]:
+    """The (layer, roadmap, real_test) tags: governance_design items only, each from its list."""
+    tags: list[str | None] = []
+    for name, allowed in (
+        ("layer", GOVERNANCE_LAYERS),
+        ("roadmap", ROADMAP_ELEMENTS),
+        ("real_test", REAL_TEST_PARTS),
+    ):
+        value = raw.get(name)
+        if value is None:
+            tags.append(None)
+            continue
+        if construct != "governance_design":
+            if construct is not None or not meant_scored:  # not after an unknown construct
+                errors.add(where, f"{name} belongs only to governance_design items")
+            tags.append(None)
+        elif value not in allowed:
+            errors.add(where, f"unknown {name} {value!r} (expected one of {', '.join(allowed)})")
+            # Kept so it is not also reported as missing; the error fails the load.
+            tags.append(str(value))
+        else:
+            tags.append(str(value))
+    return tags[0], tags[1], tags[2]
+
+
 def _parse_item(
     raw: object,
     section: str,
@@ -590,6 +658,7 @@ def _parse_item(
     max_length = _item_max_length(raw, item_type, where, errors)
     show_if = _parse_condition(raw["show_if"], where, errors) if "show_if" in raw else None
     segment = _item_segment(raw, item_type, meant_scored, where, errors)
+    layer, roadmap, real_test = _item_governance(raw, construct, meant_scored, where, errors)
 
     if not key:
         return None
@@ -609,6 +678,9 @@ def _parse_item(
         max_length=max_length,
         show_if=show_if,
         segment=segment,
+        layer=layer,
+        roadmap=roadmap,
+        real_test=real_test,
     )
 
 
@@ -720,6 +792,87 @@ def _check_segments(items: tuple[Item, ...], errors: _Errors) -> None:
         seen.setdefault(item.segment, item.key)
 
 
+def _check_governance(items: tuple[Item, ...], errors: _Errors) -> None:
+    """Layers and the real test are all or nothing: once an instrument tags one governance
+    item with a layer, every governance item needs one and every layer is used; once it asks
+    one part of the real test, it asks all three."""
+    governance = [i for i in items if i.construct == "governance_design"]
+    if any(i.layer for i in governance):
+        for item in governance:
+            if item.layer is None:
+                errors.add(
+                    f"item '{item.key}'",
+                    f"governance items need a layer ({', '.join(GOVERNANCE_LAYERS)}) "
+                    "once any governance item has one",
+                )
+        missing = [la for la in GOVERNANCE_LAYERS if not any(i.layer == la for i in governance)]
+        if missing:
+            errors.add("governance layers", f"no item measures layer(s) {', '.join(missing)}")
+    parts = {i.real_test for i in governance if i.real_test}
+    if parts:
+        missing = [p for p in REAL_TEST_PARTS if p not in parts]
+        if missing:
+            errors.add("real test", f"no item asks part(s) {', '.join(missing)}")
+
+
+def _dont_know_capable(items: tuple[Item, ...]) -> dict[str, list[str]]:
+    """Scored items that can be answered "don't know", by construct."""
+    capable: dict[str, list[str]] = {}
+    for item in items:
+        if item.construct and any(o.dont_know for o in item.options):
+            capable.setdefault(item.construct, []).append(item.key)
+    return capable
+
+
+def _parse_dont_know(
+    raw: object, items: tuple[Item, ...], errors: _Errors
+) -> dict[str, DontKnowRule]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not raw:
+        errors.add("'dont_know'", "must be a mapping of construct -> {counts_towards, why}")
+        return {}
+    capable = _dont_know_capable(items)
+    rules: dict[str, DontKnowRule] = {}
+    declared: set[str] = set()
+    for construct, spec in raw.items():
+        where = f"dont_know '{construct}'"
+        if construct not in CONSTRUCTS:
+            errors.add(where, f"unknown construct (expected one of {', '.join(CONSTRUCTS)})")
+            continue
+        declared.add(construct)
+        if not isinstance(spec, dict):
+            errors.add(where, "must be a mapping with counts_towards and why")
+            continue
+        _check_fields(spec, _DONT_KNOW_FIELDS, where, errors)
+        target = spec.get("counts_towards")
+        if target not in DONT_KNOW_TARGETS:
+            errors.add(
+                where,
+                f"counts_towards must be one of {', '.join(DONT_KNOW_TARGETS)} (got {target!r})",
+            )
+            continue
+        why = _text(spec, "why", where, errors)
+        score, weight = spec.get("score", 100), spec.get("weight", 1)
+        if not _is_number(score) or not 0 <= score <= 100:
+            errors.add(where, f"score must be a number in 0-100 (got {score!r})")
+            score = 100
+        if not _is_number(weight) or weight <= 0:
+            errors.add(where, f"weight must be a number above 0 (got {weight!r})")
+            weight = 1
+        if construct not in capable:
+            errors.add(where, 'no item of this construct can be answered "don\'t know"')
+        rules[construct] = DontKnowRule(construct, str(target), why, float(score), float(weight))
+    for construct, keys in capable.items():
+        if construct not in declared:
+            errors.add(
+                "'dont_know'",
+                f"construct '{construct}' has items that can be answered \"don't know\" "
+                f"({', '.join(keys[:3])}{'...' if len(keys) > 3 else ''}) but no declaration",
+            )
+    return rules
+
+
 def _parse(
     data: object, source: str, content_hash: str, expected_version: str | None
 ) -> Instrument:
@@ -742,6 +895,9 @@ def _parse(
     items = tuple(i for s in sections for i in s.items)
     _check_conditions(items, errors)
     _check_segments(items, errors)
+    _check_governance(items, errors)
+    dont_know = _parse_dont_know(data.get("dont_know"), items, errors)
+    methods = _text(data, "methods", "top level", errors, required=False)
     errors.raise_if_any()
     return Instrument(
         version=version,
@@ -750,6 +906,8 @@ def _parse(
         scales=scales,
         thresholds=thresholds,
         content_hash=content_hash,
+        dont_know=dont_know,
+        methods=methods,
     )
 
 
@@ -861,4 +1019,8 @@ def instrument_summary(instrument: Instrument) -> dict[str, Any]:
             r: sum(i.is_practice and i.resource == r for i in items) for r in RESOURCE_LEVELS
         },
         "free_text_action_items": sum(i.type == "action" for i in items),
+        "governance_layers": {la: sum(i.layer == la for i in items) for la in GOVERNANCE_LAYERS},
+        "roadmap_items": {r: sum(i.roadmap == r for i in items) for r in ROADMAP_ELEMENTS},
+        "real_test_items": {p: sum(i.real_test == p for i in items) for p in REAL_TEST_PARTS},
+        "segments": [i.segment for i in items if i.segment],
     }

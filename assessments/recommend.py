@@ -47,6 +47,9 @@ OPERATORS = ("gte", "lte", "gt", "lt")
 SUBJECTS = ("team", "group", "respondent")
 _RULE_FIELDS = ("id", "audience", "resource", "priority", "construct", "title", "framing", "steps")
 _REQUIRED_FIELDS = (*_RULE_FIELDS, "when")
+# Optional: the instrument versions a rule applies to (its items exist only there); a rule
+# without it applies to every version and must be valid against each.
+_OPTIONAL_FIELDS = ("instruments",)
 _TOP_LEVEL = ("version", "rules")
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 _VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")
@@ -897,7 +900,7 @@ def _rule(
         errors.add(name, "id", f"must be a snake_case string (got {rule_id!r})")
     before = len(errors.lines)
 
-    unknown = sorted(str(k) for k in raw if k not in _REQUIRED_FIELDS)
+    unknown = sorted(str(k) for k in raw if k not in (*_REQUIRED_FIELDS, *_OPTIONAL_FIELDS))
     if unknown:
         errors.add(name, "fields", f"unknown field(s) {', '.join(unknown)}")
     if "why" in raw:
@@ -969,10 +972,29 @@ def _table_version(data: dict[str, Any], source: str) -> tuple[str | None, list[
     return version, problems
 
 
+def _applies_to(raw: object, version: str, index: int, errors: _Errors) -> bool:
+    """Whether rule `raw` applies to instrument `version` (its `instruments` list, if any)."""
+    if not isinstance(raw, dict) or "instruments" not in raw:
+        return True
+    versions = raw["instruments"]
+    if (
+        not isinstance(versions, list)
+        or not versions
+        or not all(isinstance(v, str) and v for v in versions)
+    ):
+        name = f"rule '{raw.get('id')}'" if isinstance(raw.get("id"), str) else f"rule #{index}"
+        errors.add(
+            name, "instruments", f"must be a non-empty list of quoted versions (got {versions!r})"
+        )
+        return True  # validated as usual, so its other problems show too
+    return version in versions
+
+
 def parse_rules(data: object, source: str, instrument: Instrument) -> tuple[Rule, ...]:
     """Validate already-loaded rule data against `instrument`; raise RuleError listing all.
 
-    The table needs a top-level `version`; every rule carries it as `table_version`.
+    The table needs a top-level `version`; every rule carries it as `table_version`. Rules
+    whose `instruments` list leaves out `instrument.version` are skipped.
     """
     errors = _Errors(source)
     raw_rules = data.get("rules") if isinstance(data, dict) else None
@@ -988,6 +1010,8 @@ def parse_rules(data: object, source: str, instrument: Instrument) -> tuple[Rule
             if rule_id in seen:
                 errors.add(f"rule '{rule_id}'", "id", "duplicate rule id")
             seen.add(rule_id)
+        if not _applies_to(raw, instrument.version, index, errors):
+            continue
         rule = _rule(raw, index, instrument, errors, version or "")
         if rule is not None:
             rules.append(rule)

@@ -26,7 +26,11 @@ from assessments.instrument import (
     visible_item_keys,
 )
 
-ItemStatus = Literal["scored", "dont_know", "not_applicable", "unanswered", "hidden"]
+# "dont_know_counted": a "don't know" to an item of another construct, counted here as the
+# instrument file's `dont_know` rules declare (instrument v2 on): it carries a score.
+ItemStatus = Literal[
+    "scored", "dont_know", "not_applicable", "unanswered", "hidden", "dont_know_counted"
+]
 
 # Two-sided 95% normal quantile, for the enabler-lift interval.
 _Z95 = statistics.NormalDist().inv_cdf(0.975)
@@ -516,7 +520,52 @@ def score_response(
         construct: _construct_score(construct, items, answers, shown, plan)
         for construct, items in plan.by_construct.items()
     }
+    if instrument.dont_know:
+        constructs = count_dont_know(instrument, constructs)
     return _response_score(instrument.version, constructs, instrument.thresholds)
+
+
+def count_dont_know(
+    instrument: Instrument, constructs: Mapping[str, ConstructScore]
+) -> dict[str, ConstructScore]:
+    """Feed each "don't know" to the construct the instrument file says it counts towards.
+
+    The answer stays a "don't know" in its own construct (counted, not scored). In the target
+    (a constrainer) it is added as a contribution with the rule's score and weight, so not
+    knowing whether principles, an owner or a review forum exist raises uncertainty or
+    diffused responsibility. Instruments without rules (v1) are left as they are.
+    """
+    extras: dict[str, list[ItemContribution]] = {}
+    for source, rule in instrument.dont_know.items():
+        if rule.counts_towards not in CONSTRUCTS or source not in constructs:
+            continue  # "none": counted apart only
+        for c in constructs[source].items:
+            if c.status == "dont_know":
+                extras.setdefault(rule.counts_towards, []).append(
+                    ItemContribution(
+                        c.item_key,
+                        c.item_text,
+                        c.answer,
+                        c.option_label,
+                        rule.score,
+                        rule.score,
+                        rule.weight,
+                        False,
+                        "dont_know_counted",
+                    )
+                )
+    result = dict(constructs)
+    for target, added in extras.items():
+        base = constructs[target]
+        contributions = (*base.items, *added)
+        scored = [c for c in contributions if c.score is not None]
+        weights = sum(c.weight for c in scored)
+        total = sum(c.score * c.weight for c in scored if c.score is not None)
+        score = min(100.0, max(0.0, total / weights)) if weights else None
+        result[target] = ConstructScore(
+            target, score, base.answered, base.dont_know, base.not_applicable, contributions
+        )
+    return result
 
 
 def _response_score(
@@ -632,7 +681,8 @@ def aggregate(scores: Sequence[ResponseScore], thresholds: Thresholds) -> GroupA
     for response in scores:
         for construct, construct_score in response.constructs.items():
             for c in construct_score.items:
-                if c.score is not None:
+                # Only the item's own answer: a counted "don't know" belongs to its source.
+                if c.score is not None and c.status == "scored":
                     item_scores.setdefault(c.item_key, (construct, []))[1].append(c.score)
     item_means = {
         key: ItemMean(key, construct, statistics.fmean(values), len(values))

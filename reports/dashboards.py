@@ -43,7 +43,12 @@ from . import charts
 
 POOL_LABEL = "Other teams (pooled)"
 # Filters offered on the organisation dashboard, one at a time: URL parameter -> segment.
-FILTERS = {"role": "respondent_role", "stage": "lifecycle_stage"}
+FILTERS = {
+    "role": "respondent_role",
+    "stage": "lifecycle_stage",
+    "pressure": "delivery_pressure",
+    "view": "self_view",
+}
 CATEGORY_LABELS = {c: c.replace("_", " ").capitalize() for c in PRACTICE_CATEGORIES}
 CATEGORY_LABELS |= {"testing_evaluation": "Testing and evaluation", "data_privacy": "Data privacy"}
 # A respondent "reports" a constrainer or enabler when its score reaches this.
@@ -375,11 +380,13 @@ def team_view(
     history: Sequence[tuple[str, Mapping[str, float | None]]] = (),
     cycle_name: str = "This cycle",
     group: GroupResult | None = None,
+    previous_items: tuple[str, Mapping[str, float]] | None = None,
 ) -> dict[str, Any]:
     """A released team's page: scores, profile, practices, free text, recommendations, trend.
 
     `history`: earlier cycles' released construct means for this team, oldest first;
-    `group`: the team's group result when already computed."""
+    `group`: the team's group result when already computed; `previous_items`: the previous
+    cycle's name and released item means (`item_means_of_page`), for the change per item."""
     n = len(members)
     group = group or group_result(instrument, f"team:{team.id}", team.name, members, threshold)
     agg = group.aggregate
@@ -403,6 +410,13 @@ def team_view(
         "sd_shown": sd_allowed(n, threshold),
     }
     view["trend"] = trend_view([*history, (cycle_name, agg.means())])
+    view |= v2_views(instrument, members)
+    view["item_changes"] = None
+    if previous_items is not None:
+        view["item_changes"] = {
+            "from": previous_items[0],
+            "rows": item_change_rows(view["drilldown"], previous_items[1]),
+        }
     return view
 
 
@@ -513,6 +527,9 @@ def org_view(
     )
     view["overall"] = overall
     view |= _org_charts(instrument, groups, counted)
+    view |= v2_views(instrument, counted)
+    # Delivery pressure as context beside each released unit.
+    view["pressure_by_group"] = {u.name: pressure_view(instrument, u.members) for u in units}
     if filtered:
         return view
     view |= _lift_view(instrument, counted)
@@ -684,3 +701,299 @@ def own_results_view(
         "actions": actions[:OWN_ACTIONS],
         "more_actions": max(0, len(actions) - OWN_ACTIONS),
     }
+
+
+# --- Instrument v2 views: guardrail or gatekeeper, pressure, layers, real test, don't know ---
+
+# "Agreeing" on a 5-point item: agree or strongly agree (option score 75 or more).
+AGREE_MIN = 75.0
+# A governance layer whose mean is below this breaks the chain policy -> controls -> operations.
+LAYER_BROKEN_BELOW = 50.0
+LAYER_LABELS = {"policy": "Policy", "controls": "Controls", "operations": "Operations"}
+LAYER_PLAIN = {
+    "policy": "intent written down (limits, risk appetite)",
+    "controls": "intent turned into product behaviour (filters, escalation, overrides)",
+    "operations": "evidence from production (monitoring, logging, incident response)",
+}
+REAL_TEST_LABELS = {
+    "explain": "Can explain exactly what happened",
+    "prove": "Can prove why it happened",
+    "prevent": "Can stop it happening again",
+}
+SELF_VIEW_ORDER = ("guardrail", "gatekeeper", "neither")
+COMPARED_CONSTRUCTS = ("individual_practice", "collective_practice", "governance_design")
+
+
+def _segment_options(instrument: Instrument, param: str) -> list[tuple[str, str]]:
+    return filter_options(instrument).get(param, [])
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def self_view_split(instrument: Instrument, members: Sequence[Entry]) -> dict[str, Any] | None:
+    """Guardrail / gatekeeper / neither among a released group's people: counts and shares.
+
+    No means here: a self-view inside a group is an intersection the release did not plan.
+    The organisation page compares guardrails and gatekeepers from the released self-view
+    segments instead (`with_self_view_comparison`)."""
+    options = dict(_segment_options(instrument, "view"))
+    if not options:
+        return None
+    answered = [r for r in members if r.segments.get("view")]
+    n = len(answered)
+    ordered = dict.fromkeys((*[v for v in SELF_VIEW_ORDER if v in options], *options))
+    rows = []
+    for value in ordered:
+        count = sum(r.segments.get("view") == value for r in answered)
+        rows.append(
+            {
+                "value": value,
+                "label": options[value],
+                "count": count,
+                "share": 100 * count / n if n else None,
+            }
+        )
+    if not n:
+        sentence = "Nobody in this group said how they see their own part."
+    else:
+        top = max(rows, key=lambda r: r["count"])
+        sentence = (
+            f"{top['count']} of {n} people ({top['share']:.0f}%) see themselves as "
+            f"{_self_view_noun(top['value'], top['label'])}."
+        )
+    return {
+        "n": n,
+        "rows": rows,
+        "compare": [],
+        "compare_shown": False,
+        "too_small": "Guardrails and gatekeepers are compared on the organisation dashboard, "
+        "over released groups only.",
+        "sentence": sentence,
+    }
+
+
+def with_self_view_comparison(
+    org_page: dict[str, Any], segment_pages: Mapping[str, Mapping[str, Any] | None], threshold: int
+) -> dict[str, Any]:
+    """The (plain) organisation page with guardrails and gatekeepers compared.
+
+    The means come from the released self-view segments (the pages `org?view=guardrail` and
+    `org?view=gatekeeper`, which the disclosure plan released), never from people picked out
+    of the page here. A segment is compared only when it has at least k people and the rest
+    of the organisation page at least k too; otherwise the page says it is too small."""
+    split = org_page.get("self_view")
+    if not split or not org_page.get("visible"):
+        return org_page
+    total = org_page.get("n_counted", 0)
+    sizes: dict[str, int] = {}
+    means: dict[str, dict[str, float | None]] = {}
+    for value in ("guardrail", "gatekeeper"):
+        page = segment_pages.get(value)
+        n = page.get("n_counted", 0) if page and page.get("visible") else 0
+        sizes[value] = n
+        if n >= threshold and total - n >= threshold and page:
+            constructs = page["overall"]["aggregate"]["constructs"]
+            means[value] = {c: constructs[c]["mean"] for c in COMPARED_CONSTRUCTS}
+    shown = len(means) == 2
+    split = dict(split)
+    split["compare_shown"] = shown
+    split["compare_n"] = sizes
+    split["compare"] = [
+        {
+            "construct": c,
+            "label": CONSTRUCTS[c]["label"],
+            "guardrail": means.get("guardrail", {}).get(c),
+            "gatekeeper": means.get("gatekeeper", {}).get(c),
+        }
+        for c in COMPARED_CONSTRUCTS
+    ]
+    split["too_small"] = (
+        ""
+        if shown
+        else "Guardrails and gatekeepers are compared only when each released group of them, "
+        f"and everyone else, counts at least {threshold} people; here at least one is too small."
+    )
+    return {**org_page, "self_view": split}
+
+
+def _self_view_noun(value: str, label: str) -> str:
+    return {
+        "guardrail": "guardrails who steer and warn",
+        "gatekeeper": "gatekeepers who can hold a release",
+        "neither": "neither: it is not part of their role",
+    }.get(value, label)
+
+
+def pressure_view(instrument: Instrument, members: Sequence[Entry]) -> dict[str, Any] | None:
+    """Delivery pressure in a released group: how many agree they are under strong pressure."""
+    options = _segment_options(instrument, "pressure")
+    if not options:
+        return None
+    answered = [r.segments.get("pressure") for r in members if r.segments.get("pressure")]
+    high = sum(v in {"agree", "strongly_agree"} for v in answered)
+    n = len(answered)
+    return {
+        "n": n,
+        "high": high,
+        "share": 100 * high / n if n else None,
+        "counts": [{"label": label, "count": answered.count(v)} for v, label in options],
+        "label": (
+            f"{high} of {n} feel strong pressure to ship"
+            if n
+            else "No answers on delivery pressure"
+        ),
+    }
+
+
+def _item_scores_of(members: Sequence[Entry], key: str) -> list[float]:
+    return [s for r in members if (s := _item_score(r, "governance_design", key)) is not None]
+
+
+def layer_view(instrument: Instrument, members: Sequence[Entry]) -> dict[str, Any] | None:
+    """Governance layer means, policy -> controls -> operations, and where the chain breaks."""
+    layered = [i for i in instrument.items if i.layer]
+    if not layered:
+        return None
+    rows = []
+    for layer in ("policy", "controls", "operations"):
+        scores = [s for i in layered if i.layer == layer for s in _item_scores_of(members, i.key)]
+        rows.append(
+            {
+                "layer": layer,
+                "label": LAYER_LABELS[layer],
+                "plain": LAYER_PLAIN[layer],
+                "mean": _mean(scores),
+                "answers": len(scores),
+                "items": sum(i.layer == layer for i in layered),
+            }
+        )
+    broken = next(
+        (r for r in rows if r["mean"] is not None and r["mean"] < LAYER_BROKEN_BELOW), None
+    )
+    return {"rows": rows, "broken": broken["layer"] if broken else None, "sentence": _chain(rows)}
+
+
+def _chain(rows: Sequence[Mapping[str, Any]]) -> str:
+    known = [r for r in rows if r["mean"] is not None]
+    if len(known) < len(rows):
+        return "Not every layer has answers yet, so the chain cannot be read."
+    cut = f"{LAYER_BROKEN_BELOW:.0f}"
+    for before, row in zip([None, *rows], rows, strict=False):
+        if row["mean"] >= LAYER_BROKEN_BELOW:
+            continue
+        if before is None:
+            return (
+                f"The chain breaks at the start: policy scores {row['mean']:.0f} of 100 "
+                f"(below {cut}), so there is little written intent for controls to enforce."
+            )
+        return (
+            f"The chain breaks between {before['label'].lower()} ({before['mean']:.0f}) and "
+            f"{row['label'].lower()} ({row['mean']:.0f}, below {cut}): "
+            + (
+                "intent is written down but not turned into product behaviour."
+                if row["layer"] == "controls"
+                else "controls exist but there is little evidence from production that they work."
+            )
+        )
+    return f"The chain holds: every layer scores {cut} or more."
+
+
+def real_test_view(instrument: Instrument, members: Sequence[Entry]) -> list[dict[str, Any]]:
+    """The three parts of the real test: share of people agreeing they can explain, prove and
+    prevent, with counts."""
+    rows = []
+    for part in ("explain", "prove", "prevent"):
+        item = next((i for i in instrument.items if i.real_test == part), None)
+        if item is None:
+            continue
+        scores = _item_scores_of(members, item.key)
+        agree = sum(s >= AGREE_MIN for s in scores)
+        rows.append(
+            {
+                "part": part,
+                "label": REAL_TEST_LABELS[part],
+                "text": item.text,
+                "agree": agree,
+                "n": len(scores),
+                "share": 100 * agree / len(scores) if scores else None,
+                "failed": bool(scores) and agree / len(scores) < 0.5,
+            }
+        )
+    return rows
+
+
+def dont_know_rows(instrument: Instrument, members: Sequence[Entry]) -> list[dict[str, Any]]:
+    """Per construct: how often people answered "don't know", and where the instrument counts
+    it (e.g. towards uncertainty)."""
+    rows = []
+    for key, meta in CONSTRUCTS.items():
+        dk = sum(r.score.constructs[key].dont_know for r in members)
+        asked = dk + sum(r.score.constructs[key].answered for r in members)
+        if not any(o.dont_know for i in instrument.items if i.construct == key for o in i.options):
+            continue
+        rule = instrument.dont_know.get(key)
+        target = rule.counts_towards if rule and rule.counts_towards in CONSTRUCTS else None
+        rows.append(
+            {
+                "key": key,
+                "label": meta["label"],
+                "dont_know": dk,
+                "asked": asked,
+                "rate": 100 * dk / asked if asked else None,
+                "counts_towards": CONSTRUCTS[target]["label"] if target else None,
+            }
+        )
+    return rows
+
+
+def v2_views(instrument: Instrument, members: Sequence[Entry]) -> dict[str, Any]:
+    """Every instrument-v2 view of one released group (team, or the organisation's units)."""
+    return {
+        "self_view": self_view_split(instrument, members),
+        "pressure": pressure_view(instrument, members),
+        "layers": layer_view(instrument, members),
+        "real_test": real_test_view(instrument, members),
+        "dont_know_rows": dont_know_rows(instrument, members),
+        "dont_know_method": instrument.methods,
+    }
+
+
+def item_means_of_page(page: Mapping[str, Any]) -> dict[str, float]:
+    """The item means a stored team page shows (its drilldown: only items that at least k
+    people answered carry a mean), by item key: what a later cycle compares with."""
+    return {
+        item["key"]: item["mean"]
+        for construct in page.get("drilldown") or ()
+        for item in construct.get("items", ())
+        if item.get("mean") is not None
+    }
+
+
+def item_change_rows(
+    drilldown: Sequence[Mapping[str, Any]], previous: Mapping[str, float]
+) -> list[dict[str, Any]]:
+    """Change of each item mean against an earlier cycle, matched by item key, so a cycle on
+    instrument v2 compares with one on v1 on every item that kept its key. Polarity-aware;
+    only items with a released mean on both sides."""
+    rows = []
+    for construct in drilldown:
+        lower_is_better = construct["polarity"] == "lower_is_better"
+        for item in construct["items"]:
+            before, now = previous.get(item["key"]), item.get("mean")
+            if before is None or now is None:
+                continue
+            change = now - before
+            rows.append(
+                {
+                    "key": item["key"],
+                    "text": item["text"],
+                    "construct": construct["label"],
+                    "previous": before,
+                    "current": now,
+                    "change": change,
+                    "improved": None if not change else (change < 0) == lower_is_better,
+                }
+            )
+    return rows

@@ -43,6 +43,9 @@ class ReleaseInput:
     team_history: Mapping[int, Sequence[tuple[str, Means]]] = field(default_factory=dict)
     org_history: Sequence[tuple[str, Means]] = ()
     cycle_name: str = "This cycle"
+    # Per team: the previous cycle's name and released item means (dashboards.
+    # item_means_of_page of its stored team page), for the change on each item kept by key.
+    team_item_history: Mapping[int, tuple[str, Mapping[str, float]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
                 data.team_history.get(team_id, ()),
                 data.cycle_name,
                 group=computed[u.key],
+                previous_items=data.team_item_history.get(team_id),
             )
         )
 
@@ -140,6 +144,12 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
                     hidden_teams=len(units) - len(filtered_units),
                 )
             )
+    # Guardrails vs gatekeepers: from the released self-view segments only.
+    pages[ORG_PAGE] = dashboards.with_self_view_comparison(
+        pages[ORG_PAGE],
+        {v: pages.get(org_page_key({"view": v})) for v in ("guardrail", "gatekeeper")},
+        k,
+    )
     return BuiltRelease(plan, entries, pages)
 
 

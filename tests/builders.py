@@ -32,7 +32,7 @@ def submit(
     quotable: frozenset[str] = frozenset(),
 ) -> Response:
     """A submitted response with generated answers (as the questionnaire would store it)."""
-    instrument = instrument_for("1")
+    instrument = instrument_for(cycle.instrument.version)
     answers = demo_answers(instrument, climate, random.Random(f"{team.slug}{user.pk}{seed}"))
     if role:
         answers["ctx_role"] = role

@@ -25,3 +25,26 @@ def test_demo_has_the_breadth_a_first_look_needs(db):
     assert view["lift_rows"] and view["lift_withheld"]  # lift cells shown and withheld
     assert view["pooled_teams"]  # small teams pooled
     assert ClassifiedAction.objects.filter(needs_review=True, reviewed_at__isnull=True).exists()
+
+
+def test_demo_shows_every_v2_view_and_compares_v1_with_v2(db):
+    call_command("seed_demo", verbosity=0)
+    call_command("release_results", verbosity=0)
+    cycles = Cycle.objects.filter(organization__slug="demo")
+    assert cycles.get(state="closed").instrument.version == "1"
+    current = cycles.get(state="open")
+    assert current.instrument.version == "2"
+    _, view = selectors.release_page(current, ORG_PAGE)
+    split = view["self_view"]
+    assert split["compare_shown"], split["too_small"]
+    compare = {c["construct"]: c for c in split["compare"]}
+    assert (
+        compare["collective_practice"]["gatekeeper"] > compare["collective_practice"]["guardrail"]
+    )
+    assert view["layers"]["broken"] in {"controls", "operations"}
+    assert "The chain breaks" in view["layers"]["sentence"]
+    assert any(r["failed"] for r in view["real_test"])
+    assert any(r["dont_know"] for r in view["dont_know_rows"])
+    assert all(p is None or p["n"] for p in view["pressure_by_group"].values())
+    # The comparison across versions: the trend runs from the v1 cycle to the v2 one.
+    assert view["trend"] and view["trend"]["from"] == "2026 Q2"

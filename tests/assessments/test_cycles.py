@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from assessments.instrument import load_version
 from assessments.models import Cycle, InstrumentVersion, Response
 from assessments.services import publish_instrument
 from orgs.models import AuditEvent, Membership, Role, Team
@@ -163,6 +164,28 @@ def test_new_cycle_form_checks_every_active_team_by_default(world, login):
     assert "Old" not in html
     assert 'type="date"' in html
     assert html.count("checked") >= 2
+
+
+def test_new_cycle_form_defaults_to_the_newest_instrument_v2(world, login):
+    response = login(world.alice).get(reverse("admin_cycle_new", args=["acme"]))
+    form = response.context["form"]
+    assert form.fields["instrument"].initial == "2"
+    assert [v for v, _ in form.fields["instrument"].choices][:2] == ["2", "1"]
+    assert '<option value="2" selected>' in response.content.decode()
+
+
+def test_new_cycle_on_v2_publishes_v2_and_leaves_v1_cycles_on_v1(world, login, today, cycle):
+    response = login(world.alice).post(
+        reverse("admin_cycle_new", args=["acme"]), new_cycle_data(world, today, instrument="2")
+    )
+    assert response.status_code == 302
+    new = Cycle.objects.get(organization=world.acme, name="2027 Q1")
+    assert new.instrument.version == "2"
+    cycle.refresh_from_db()
+    assert cycle.instrument.version == "1"
+    assert InstrumentVersion.objects.get(version="2").content_hash == (
+        load_version("2").content_hash
+    )
 
 
 def test_new_cycle_creates_a_draft_publishes_the_instrument_and_audits(world, login, today):

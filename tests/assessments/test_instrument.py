@@ -620,13 +620,13 @@ def test_v1_visibility_never_hides_unconditioned_items(v1: Instrument, data: st.
 def test_v1_summary_meets_the_coverage_the_product_needs(v1: Instrument) -> None:
     summary = instrument_summary(v1)
 
-    assert set(summary) == {
+    assert {
         "version",
         "items",
         "items_by_construct",
         "practice_items_by_resource",
         "free_text_action_items",
-    }
+    } <= set(summary)
     assert summary["version"] == "1"
     assert summary["items"] == len(v1.items)
     assert set(summary["items_by_construct"]) == set(CONSTRUCTS)

@@ -58,6 +58,7 @@ def test_validate_exits_with_status_1():
 
 @pytest.mark.django_db
 def test_summary_json_has_stable_keys_and_v1_coverage():
+    run("publish_instrument", "1")
     summary = json.loads(run("instrument_summary", "--json"))
     assert set(summary) == {
         "version",
@@ -65,6 +66,10 @@ def test_summary_json_has_stable_keys_and_v1_coverage():
         "items_by_construct",
         "practice_items_by_resource",
         "free_text_action_items",
+        "governance_layers",
+        "roadmap_items",
+        "real_test_items",
+        "segments",
     }
     assert summary["version"] == "1"
     assert summary["items"] == 71
@@ -73,14 +78,37 @@ def test_summary_json_has_stable_keys_and_v1_coverage():
     assert summary["items_by_construct"]["collective_practice"] == 12
     assert summary["practice_items_by_resource"] == {"individual": 11, "collective": 12}
     assert summary["free_text_action_items"] == 2
+    assert summary["real_test_items"] == {"explain": 0, "prove": 0, "prevent": 0}
+    assert "self_view" in summary["segments"] and "delivery_pressure" in summary["segments"]
+
+
+@pytest.mark.django_db
+def test_summary_json_of_v2_counts_layers_roadmap_real_test_and_segments():
+    run("publish_instrument", "2")
+    summary = json.loads(run("instrument_summary", "--json"))
+    assert summary["version"] == "2"
+    assert summary["items"] == 79
+    assert summary["governance_layers"] == {"policy": 5, "controls": 7, "operations": 6}
+    assert sum(summary["roadmap_items"].values()) == 9
+    assert all(n >= 1 for n in summary["roadmap_items"].values())
+    assert summary["real_test_items"] == {"explain": 1, "prove": 1, "prevent": 1}
+    assert summary["segments"] == [
+        "respondent_role",
+        "lifecycle_stage",
+        "self_view",
+        "delivery_pressure",
+    ]
 
 
 @pytest.mark.django_db
 def test_summary_falls_back_to_the_newest_file_when_nothing_is_published():
     assert not InstrumentVersion.objects.exists()
     out = run("instrument_summary")
-    assert "Instrument v1" in out and "newest file, not published" in out
-    assert "individual_practice" in out and "71" in out
+    assert "Instrument v2" in out and "newest file, not published" in out
+    assert "individual_practice" in out and "79" in out
+    assert "Governance items by layer" in out and "operations" in out
+    assert "Real test parts" in out and "prevent" in out
+    assert "Segments: respondent_role, lifecycle_stage, self_view, delivery_pressure" in out
 
 
 @pytest.mark.django_db
@@ -142,4 +170,4 @@ def test_summary_works_on_a_fresh_checkout_before_any_migration(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
-    assert summary["version"] == "1" and summary["items"] == 71
+    assert summary["version"] == "2" and summary["items"] == 79

@@ -79,18 +79,30 @@ def test_rule_table_uses_real_item_leaves(rules: tuple[Rule, ...]) -> None:
     assert all(leaf.item_text and leaf.value_labels for leaf in item_leaves)
 
 
+def _version_of(rule_id: str) -> str:
+    """The first instrument version a rule applies to (its `instruments:` list, if any)."""
+    data = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    raw = next(r for r in data["rules"] if r["id"] == rule_id)
+    return raw.get("instruments", ["1"])[0]
+
+
 @pytest.mark.parametrize("rule_id", _all_rule_ids())
-def test_rule_fires_on_facts_built_for_it_and_not_on_the_opposite(
-    rule_id: str, rules: tuple[Rule, ...], v1: Instrument
-) -> None:
-    rule = next(r for r in rules if r.id == rule_id)
+def test_rule_fires_on_facts_built_for_it_and_not_on_the_opposite(rule_id: str) -> None:
+    version = _version_of(rule_id)
+    instrument = load_version(version)
+    rule = next(r for r in load_rules(DEFAULT_RULES_PATH, instrument) if r.id == rule_id)
+    v1 = instrument  # the walk below runs on the instrument the rule applies to
 
     satisfying = find_facts(rule.when, lambda f: evaluate(rule.when, f)[0] is True, v1)
     assert satisfying is not None
     fired = recommend([rule], satisfying)
     assert [r.rule_id for r in fired] == [rule.id]
     trace = fired[0].trace
-    assert (trace.rule_id, trace.instrument_version, trace.rules_version) == (rule.id, "1", "2")
+    assert (trace.rule_id, trace.instrument_version, trace.rules_version) == (
+        rule.id,
+        version,
+        "3",
+    )
     assert trace.checks
     # Every check in the trace is a leaf of the rule, and came out as the rule needed.
     assert all(c.passed is True for c in trace.checks)
@@ -103,9 +115,9 @@ def test_rule_fires_on_facts_built_for_it_and_not_on_the_opposite(
 
 def test_rule_table_has_a_version_that_every_rule_carries(rules: tuple[Rule, ...]) -> None:
     data = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
-    assert data["version"] == "2"
-    assert {r.table_version for r in rules} == {"2"}
-    assert rules_version(rules) == "2"
+    assert data["version"] == "3"
+    assert {r.table_version for r in rules} == {"3"}
+    assert rules_version(rules) == "3"
 
 
 def test_guardrails_without_backing_team_gets_both_audiences(rules: tuple[Rule, ...]) -> None:
@@ -149,7 +161,7 @@ def test_real_rules_on_a_real_team(rules: tuple[Rule, ...], v1: Instrument) -> N
         assert recommendation.trace_sentences()
         data = json.loads(json.dumps(recommendation.to_dict()))
         assert data["trace"]["checks"]
-        assert data["rules_version"] == data["trace"]["rules_version"] == "2"
+        assert data["rules_version"] == data["trace"]["rules_version"] == "3"
         assert data["why"] == " ".join(data["why_sentences"])
         assert data["why_sentences"][-1] == data["framing"]
 
@@ -294,6 +306,43 @@ def test_bad_file_is_named(tmp_path: Path, v1: Instrument, content: str, message
         load_rules(path, v1)
     assert str(path) in str(error.value)
     assert all(line.startswith(f"{path}: ") for line in error.value.errors)
+
+
+def test_rules_limited_to_other_instrument_versions_are_skipped_not_validated(
+    tmp_path: Path, v1: Instrument
+) -> None:
+    v2_only = {
+        **VALID_RULE,
+        "id": "v2_only",
+        "instruments": ["2"],
+        "when": {"item": "gov_real_prove", "share_in": ["disagree"], "gte": 0.5},
+    }
+    path = _write(tmp_path, VALID_RULE, v2_only)
+    assert [r.id for r in load_rules(path, v1)] == ["r1"]
+    assert [r.id for r in load_rules(path, load_version("2"))] == ["r1", "v2_only"]
+
+
+def test_instruments_must_be_a_list_of_versions(tmp_path: Path, v1: Instrument) -> None:
+    path = _write(tmp_path, {**VALID_RULE, "instruments": "2"})
+    with pytest.raises(RuleError) as error:
+        load_rules(path, v1)
+    assert any("rule 'r1': instruments: must be a non-empty list" in e for e in error.value.errors)
+
+
+def test_v2_rules_cover_broken_layers_the_real_test_and_gatekeeper_authority() -> None:
+    ids = {r.id for r in load_rules(DEFAULT_RULES_PATH, load_version("2"))}
+    assert {
+        "team_real_test_explain",
+        "team_real_test_prove",
+        "team_real_test_prevent",
+        "team_controls_for_written_limits",
+        "team_evidence_layer",
+        "lead_gatekeeper_authority",
+    } <= ids
+    assert "team_failure_drill" not in ids  # its item is v1's single real-test question
+    assert "lead_gatekeeper_authority" in {
+        r.id for r in load_rules(DEFAULT_RULES_PATH, load_version("1"))
+    }
 
 
 def test_version_may_be_a_number_and_is_kept_as_text(tmp_path: Path, v1: Instrument) -> None:

@@ -59,6 +59,15 @@ class Command(BaseCommand):
         rows += [("", ""), ("Practice items by resource", "")]
         rows += [(f"  {name}", n) for name, n in summary["practice_items_by_resource"].items()]
         rows += [("", ""), ("Free-text action items", summary["free_text_action_items"])]
+        for heading, key in (
+            ("Governance items by layer", "governance_layers"),
+            ("Roadmap elements", "roadmap_items"),
+            ("Real test parts", "real_test_items"),
+        ):
+            if any(summary[key].values()):
+                rows += [("", ""), (heading, "")]
+                rows += [(f"  {name}", n) for name, n in summary[key].items()]
         width = max(len(label) for label, _ in rows)
         lines += [f"{label:<{width}}  {value:>3}".rstrip() for label, value in rows]
+        lines += ["", f"Segments: {', '.join(summary['segments']) or 'none'}"]
         return "\n".join(lines)

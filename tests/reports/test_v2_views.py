@@ -1,0 +1,266 @@
+"""Instrument v2 on the dashboards and PDFs: guardrail or gatekeeper, delivery pressure,
+the governance chain, the real test, "don't know" rates. All over released groups."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.demo import GUARDRAILS, RECOUPLED
+from assessments.models import Cycle
+from assessments.services import publish_instrument
+from reports import selectors
+from reports.dashboards import FILTERS, _chain, layer_view
+from reports.release_builder import ORG_PAGE
+from tests.builders import add_people, release, submit
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def v2_cycle(world) -> Cycle:
+    today = timezone.localdate()
+    cycle = Cycle.objects.create(
+        organization=world.acme,
+        name="2027 Q1",
+        slug="2027-q1",
+        instrument=publish_instrument("2"),
+        opens_on=today - timedelta(days=1),
+        closes_on=today + timedelta(days=30),
+        state=Cycle.State.OPEN,
+    )
+    cycle.teams.set([world.alpha, world.beta])
+    return cycle
+
+
+def seed(world, cycle, views_alpha, views_beta, pressure="agree"):
+    alpha = [world.tess, world.max, *add_people(world.acme, world.alpha, len(views_alpha) - 2)]
+    for user, view in zip(alpha, views_alpha, strict=True):
+        extra = {"ctx_self_view": view, "ctx_delivery_pressure": pressure}
+        submit(cycle, world.alpha, user, GUARDRAILS, extra=extra)
+    beta = [world.bob, *add_people(world.acme, world.beta, len(views_beta) - 1)]
+    for user, view in zip(beta, views_beta, strict=True):
+        extra = {"ctx_self_view": view, "ctx_delivery_pressure": "disagree"}
+        submit(cycle, world.beta, user, RECOUPLED, extra=extra)
+    release(cycle)
+    return cycle
+
+
+@pytest.fixture
+def v2_results(world):
+    """Alpha: 3 guardrails, 3 gatekeepers under pressure; Beta: 2 guardrails, 2 neither."""
+    return seed(
+        world,
+        v2_cycle(world),
+        ["guardrail"] * 3 + ["gatekeeper"] * 3,
+        ["guardrail", "guardrail", "neither", "neither"],
+    )
+
+
+def org_page(world, login, **params) -> str:
+    url = reverse("org_dashboard", args=["acme"]) + "?cycle=2027-q1"
+    url += "".join(f"&{k}={v}" for k, v in params.items())
+    return login(world.leo).get(url).content.decode()
+
+
+def test_pressure_and_self_view_are_released_filter_segments() -> None:
+    assert FILTERS["pressure"] == "delivery_pressure" and FILTERS["view"] == "self_view"
+
+
+def test_org_dashboard_shows_the_guardrail_gatekeeper_split_and_compares_them(
+    world, v2_results, login
+):
+    _, view = selectors.release_page(v2_results, ORG_PAGE)
+    split = view["self_view"]
+    counts = {r["value"]: r["count"] for r in split["rows"]}
+    assert counts == {"guardrail": 5, "gatekeeper": 3, "neither": 2}
+    assert split["n"] == 10 and split["compare_shown"]
+    assert round(split["rows"][0]["share"]) == 50
+    # The means are those of the released self-view segments, not of people picked here.
+    for value in ("guardrail", "gatekeeper"):
+        _, segment = selectors.release_page(v2_results, f"{ORG_PAGE}?view={value}")
+        assert segment is not None and split["compare_n"][value] == segment["n_counted"]
+        means = segment["overall"]["aggregate"]["constructs"]
+        assert [c[value] for c in split["compare"]] == [
+            means[c["construct"]]["mean"] for c in split["compare"]
+        ]
+    page = org_page(world, login)
+    assert "Guardrails or gatekeepers?" in page
+    assert 'data-testid="self-view-compare"' in page
+    assert "5 of 10 people (50%) see themselves as guardrails who steer and warn." in page
+
+
+def test_a_self_view_below_k_or_leaving_fewer_than_k_is_not_compared(world, login):
+    cycle = seed(
+        world,
+        v2_cycle(world),
+        ["guardrail"] * 4 + ["gatekeeper"] * 2,
+        ["guardrail"] * 3,
+    )
+    _, view = selectors.release_page(cycle, ORG_PAGE)
+    split = view["self_view"]
+    gate = next(r for r in split["rows"] if r["value"] == "gatekeeper")
+    assert gate["count"] == 2
+    assert not split["compare_shown"] and split["compare_n"]["gatekeeper"] < 3
+    assert all(c["gatekeeper"] is None for c in split["compare"])
+    page = org_page(world, login)
+    assert 'data-testid="self-view-compare"' not in page
+    assert "here at least one is too small" in page
+
+
+def test_org_dashboard_shows_the_layer_chain_real_test_dont_know_and_pressure(
+    world, v2_results, login
+):
+    _, view = selectors.release_page(v2_results, ORG_PAGE)
+    layers = view["layers"]
+    assert [r["layer"] for r in layers["rows"]] == ["policy", "controls", "operations"]
+    assert all(r["mean"] is not None for r in layers["rows"])
+    assert layers["sentence"].startswith("The chain")
+    assert [r["part"] for r in view["real_test"]] == ["explain", "prove", "prevent"]
+    assert all(r["n"] == 10 for r in view["real_test"])
+    dk = {r["key"]: r for r in view["dont_know_rows"]}
+    assert dk["principles"]["counts_towards"] == "Uncertainty about responsible AI"
+    assert dk["collective_practice"]["counts_towards"] == "Diffused responsibility"
+    assert view["pressure_by_group"]["Alpha"]["high"] == 6
+    assert view["pressure_by_group"]["Beta"]["high"] == 0
+    page = org_page(world, login)
+    for marker in ("layer-view", "real-test", "dont-know", "pressure-by-team"):
+        assert f'data-testid="{marker}"' in page, marker
+    assert "Can prove why it happened" in page
+    assert "6 of 6" in page  # Alpha's people under strong pressure
+
+
+def test_pressure_filter_page_is_released_and_served(world, v2_results, login):
+    _, view = selectors.release_page(v2_results, f"{ORG_PAGE}?pressure=agree")
+    assert view is not None and view["n_counted"] == 6 and view["filtered"]
+    page = org_page(world, login, pressure="agree")
+    assert '<option value="pressure:agree" selected>' in page
+    assert "6 of 6" in page
+
+
+def test_team_dashboard_shows_the_v2_views_of_its_team(world, v2_results, login):
+    url = reverse("team_dashboard", args=["acme", "alpha"]) + "?cycle=2027-q1"
+    page = login(world.max).get(url).content.decode()
+    assert "Guardrails or gatekeepers?" in page
+    assert "Governance chain: policy → controls → operations" in page
+    assert 'data-testid="real-test"' in page and 'data-testid="dont-know"' in page
+    assert "6 of 6 feel strong pressure to ship" in page
+    # The split, but no means inside one team: those are compared on the organisation page.
+    assert 'data-testid="self-view-split"' in page
+    assert 'data-testid="self-view-compare"' not in page
+    assert "compared on the organisation dashboard" in page
+
+
+def test_v1_cycle_has_the_split_but_no_layers_or_real_test(world, cycle, login):
+    for user in [world.tess, world.max, *add_people(world.acme, world.alpha, 2)]:
+        submit(cycle, world.alpha, user, GUARDRAILS)
+    release(cycle)
+    _, view = selectors.release_page(cycle, ORG_PAGE)
+    assert view["layers"] is None and view["real_test"] == []
+    assert view["self_view"]["n"] == 4
+    page = login(world.leo).get(reverse("org_dashboard", args=["acme"])).content.decode()
+    assert 'data-testid="layer-view"' not in page
+
+
+def _text(path) -> str:
+    return subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_both_pdfs_carry_the_v2_views(world, v2_results, tmp_path, settings):
+    settings.MEDIA_ROOT = str(tmp_path)
+    team_pdf, org_pdf = tmp_path / "alpha.pdf", tmp_path / "org.pdf"
+    call_command(
+        "render_report",
+        "--org",
+        "acme",
+        "--team",
+        "alpha",
+        "--cycle",
+        "2027-q1",
+        "--out",
+        str(team_pdf),
+    )
+    call_command("render_report", "--org", "acme", "--cycle", "2027-q1", "--out", str(org_pdf))
+    for path in (team_pdf, org_pdf):
+        text = " ".join(_text(path).split())
+        assert "Guardrails or gatekeepers?" in text, path
+        assert "The real test" in text and "Can stop it happening again" in text, path
+        assert "Governance chain" in text and "The chain" in text, path
+        assert "don't know" in text.lower(), path
+    assert "Delivery pressure beside each team" in " ".join(_text(org_pdf).split())
+
+
+def test_layer_view_of_nobody_has_no_means_and_says_so() -> None:
+    from assessments.instrument import load_version
+
+    view = layer_view(load_version("2"), [])
+    assert view is not None and all(r["mean"] is None for r in view["rows"])
+    assert "cannot be read" in view["sentence"]
+    assert layer_view(load_version("1"), []) is None
+
+
+@pytest.mark.parametrize(
+    ("means", "expected"),
+    [
+        ((40, 70, 70), "The chain breaks at the start: policy scores 40"),
+        ((72, 45, 30), "between policy (72) and controls (45, below 50): intent is written"),
+        ((72, 65, 30), "between controls (65) and operations (30, below 50): controls exist"),
+        ((72, 65, 55), "The chain holds: every layer scores 50 or more."),
+    ],
+)
+def test_chain_sentence_names_the_first_broken_link(means, expected) -> None:
+    rows = [
+        {"layer": layer, "label": label, "mean": mean}
+        for (layer, label), mean in zip(
+            [("policy", "Policy"), ("controls", "Controls"), ("operations", "Operations")],
+            means,
+            strict=True,
+        )
+    ]
+    assert expected in _chain(rows)
+
+
+def test_item_changes_match_items_by_key_from_a_v1_cycle_to_a_v2_cycle(world, cycle):
+    from assessments.models import Cycle as CycleModel
+    from reports.dashboards import item_change_rows, item_means_of_page
+
+    people = [world.tess, world.max, *add_people(world.acme, world.alpha, 2)]
+    for user in people:
+        submit(cycle, world.alpha, user, GUARDRAILS)
+    release(cycle)
+    CycleModel.objects.filter(pk=cycle.pk).update(state=CycleModel.State.CLOSED)
+    later = v2_cycle(world)
+    for user in people:
+        submit(later, world.alpha, user, RECOUPLED)
+    release(later)
+    key = f"team:{world.alpha.pk}"
+    _, before = selectors.release_page(cycle, key)
+    _, after = selectors.release_page(later, key)
+    previous = item_means_of_page(before)
+    assert "gov_traceability_test" in previous and "lead_backs_delay" in previous
+    rows = {r["key"]: r for r in item_change_rows(after["drilldown"], previous)}
+    current = item_means_of_page(after)
+    # Every item with a released mean in both cycles is compared, and only those.
+    assert set(rows) == set(previous) & set(current)
+    # Agreement items have no "don't know", so all four people score them in both cycles.
+    assert {"lead_backs_delay", "lead_speed_wins", "prin_can_name"} <= set(rows)
+    assert "gov_real_explain" not in rows and "gov_traceability_test" not in rows
+    backing = rows["lead_backs_delay"]
+    assert backing["change"] == pytest.approx(backing["current"] - backing["previous"])
+    # From guardrails without backing to recoupled: leadership backing rises, and that is
+    # better; a constrainer item that falls is better too.
+    assert backing["change"] > 0 and backing["improved"] is True
+    falling = [r for r in rows.values() if r["key"].startswith("unc_") and r["change"] < 0]
+    assert falling and all(r["improved"] for r in falling)
