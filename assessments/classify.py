@@ -46,18 +46,33 @@ import yaml
 CueKind = Literal["individual", "collective"]
 Kind = Literal["individual", "collective", "none"]
 NegationRule = Literal["flip", "drop", "ignore"]
-MarkerFamily = Literal["refusal", "plan_or_wish", "failed_attempt", "no_action_stated"]
+MarkerFamily = Literal[
+    "refusal",
+    "plan_or_wish",
+    "conditional",
+    "failed_attempt",
+    "deflection",
+    "no_action_stated",
+    "vague",
+]
 
 CUE_KINDS: Final[tuple[CueKind, CueKind]] = ("individual", "collective")
 KINDS: Final[tuple[Kind, Kind, Kind]] = ("individual", "collective", "none")
 MARKER_FAMILIES: Final[tuple[MarkerFamily, ...]] = (
     "refusal",
     "plan_or_wish",
+    "conditional",
     "failed_attempt",
+    "deflection",
     "no_action_stated",
+    "vague",
 )
-# Families whose marker governs what follows it in its clause ("did not get an audit").
-_FORWARD_FAMILIES: Final[frozenset[str]] = frozenset({"refusal", "plan_or_wish"})
+# Families whose marker governs its clause up to the next scope break, the subject before
+# it included ("we did not get an audit", "if we had budget we would run an audit",
+# "legal handles all of the audits").
+_FORWARD_FAMILIES: Final[frozenset[str]] = frozenset(
+    {"refusal", "plan_or_wish", "conditional", "deflection"}
+)
 NEGATION_RULES: Final[tuple[NegationRule, ...]] = ("flip", "drop", "ignore")
 DEFAULT_LEXICON_PATH: Final[Path] = Path(__file__).resolve().parent / "rules" / "classifier.yaml"
 
@@ -121,8 +136,10 @@ class NoAction:
     markers: Mapping[MarkerFamily, re.Pattern[str]]
     weights: Mapping[MarkerFamily, float]
     conditions: re.Pattern[str]
+    subject_negators: re.Pattern[str]
     scope_breaks: re.Pattern[str]
     outcome_joins: re.Pattern[str]
+    outcome_clauses: int
     done_verbs: re.Pattern[str]
     # all families in one pattern: most texts hold no marker, and one scan says so
     any_marker: re.Pattern[str]
@@ -443,13 +460,22 @@ def _markers(
                     continue
                 stop = no_action.scope_breaks.search(norm, end)
                 reach = stop.start() if stop else len(norm)
-                if family == "refusal" and no_action.conditions.search(norm, end, reach):
+                if (
+                    family == "refusal"
+                    and not no_action.subject_negators.match(norm, start)
+                    and no_action.conditions.search(norm, end, reach)
+                ):
                     continue
             elif family == "failed_attempt":
-                joined = clause > 0 and no_action.outcome_joins.fullmatch(
-                    joins[clause - 1].group(0)
-                )
-                reach = clause - 1 if joined else clause
+                # "raised it in the retro, everyone agreed, nobody did anything": the
+                # outcome undoes the attempts chained before it, up to outcome_clauses
+                reach = clause
+                while (
+                    reach > 0
+                    and clause - reach < no_action.outcome_clauses
+                    and no_action.outcome_joins.fullmatch(joins[reach - 1].group(0))
+                ):
+                    reach -= 1
             else:
                 reach = clause
             found.append(_Marker(family, start, end, clause, scope_start, reach))
@@ -487,7 +513,9 @@ def _is_undone(start: int, clause: int, markers: list[_Marker]) -> bool:
     the attempt joined to it ("we asked for headcount, it was rejected")."""
     for marker in markers:
         if marker.family in _FORWARD_FAMILIES:
-            if marker.scope_start <= start < marker.reach and start != marker.start:
+            # a deflection's subject is whoever handles it ("legal handles all of that")
+            own = start == marker.start and marker.family != "deflection"
+            if marker.scope_start <= start < marker.reach and not own:
                 return True
         elif marker.family == "failed_attempt" and marker.reach <= clause <= marker.clause:
             return True
@@ -617,8 +645,14 @@ def _build_no_action(path: str, raw: object, macros: Mapping[str, str]) -> NoAct
         markers=markers,
         weights=weights,
         conditions=_regex(path, "no_action.conditions", section.get("conditions"), macros),
+        subject_negators=_regex(
+            path, "no_action.subject_negators", section.get("subject_negators"), macros
+        ),
         scope_breaks=_regex(path, "no_action.scope_breaks", section.get("scope_breaks"), macros),
         outcome_joins=_regex(path, "no_action.outcome_joins", section.get("outcome_joins"), macros),
+        outcome_clauses=_integer(
+            path, "no_action.outcome_clauses", section.get("outcome_clauses"), 1
+        ),
         done_verbs=_regex(path, "no_action.done_verbs", section.get("done_verbs"), macros),
         any_marker=re.compile("|".join(f"(?:{markers[f].pattern})" for f in MARKER_FAMILIES)),
         undone_cue_factor=_number(
