@@ -137,6 +137,7 @@ class NoAction:
     weights: Mapping[MarkerFamily, float]
     conditions: re.Pattern[str]
     subject_negators: re.Pattern[str]
+    achieved: re.Pattern[str]
     scope_breaks: re.Pattern[str]
     outcome_joins: re.Pattern[str]
     outcome_clauses: int
@@ -144,6 +145,7 @@ class NoAction:
     # all families in one pattern: most texts hold no marker, and one scan says so
     any_marker: re.Pattern[str]
     undone_cue_factor: float
+    actionless_weight: float
     answered_factor: float
     slope: float
     bias: float
@@ -425,6 +427,11 @@ def _weigh(norm: str, lexicon: Lexicon) -> _Weighed:
             undone.append((cue, bisect.bisect_right(breaks, position)))
     no_action = lexicon.no_action
     not_done = 0.0
+    # Vague-only: no cue of either kind and no verb of doing ("we are broadly careful with
+    # data", "honestly we just hope the model behaves") leans to none, short of a label.
+    if not found and not undone and not no_action.done_verbs.search(norm):
+        not_done += no_action.actionless_weight
+        found.append(("none:no_action_told", no_action.actionless_weight))
     # "we could not get budget, so I wrote the tests myself": an action told in another
     # clause answers a refusal there, so the refusal only weakens the label.
     for marker in markers:
@@ -465,6 +472,8 @@ def _markers(
                     and not no_action.subject_negators.match(norm, start)
                     and no_action.conditions.search(norm, end, reach)
                 ):
+                    continue
+                if family == "plan_or_wish" and no_action.achieved.search(norm, end, reach):
                     continue
             elif family == "failed_attempt":
                 # "raised it in the retro, everyone agreed, nobody did anything": the
@@ -645,6 +654,7 @@ def _build_no_action(path: str, raw: object, macros: Mapping[str, str]) -> NoAct
         markers=markers,
         weights=weights,
         conditions=_regex(path, "no_action.conditions", section.get("conditions"), macros),
+        achieved=_regex(path, "no_action.achieved", section.get("achieved"), macros),
         subject_negators=_regex(
             path, "no_action.subject_negators", section.get("subject_negators"), macros
         ),
@@ -657,6 +667,9 @@ def _build_no_action(path: str, raw: object, macros: Mapping[str, str]) -> NoAct
         any_marker=re.compile("|".join(f"(?:{markers[f].pattern})" for f in MARKER_FAMILIES)),
         undone_cue_factor=_number(
             path, "no_action.undone_cue_factor", section.get("undone_cue_factor"), 0.0, None
+        ),
+        actionless_weight=_number(
+            path, "no_action.actionless_weight", section.get("actionless_weight"), 0.0, None
         ),
         answered_factor=_number(
             path, "no_action.answered_factor", section.get("answered_factor"), 0.0, 1.0
