@@ -138,6 +138,7 @@ class NoAction:
     conditions: re.Pattern[str]
     subject_negators: re.Pattern[str]
     achieved: re.Pattern[str]
+    product_behaviour: re.Pattern[str]
     scope_breaks: re.Pattern[str]
     outcome_joins: re.Pattern[str]
     outcome_clauses: int
@@ -475,6 +476,10 @@ def _markers(
                     continue
                 if family == "plan_or_wish" and no_action.achieved.search(norm, end, reach):
                     continue
+                if family in ("refusal", "plan_or_wish") and no_action.product_behaviour.search(
+                    norm, scope_start, reach
+                ):
+                    continue
             elif family == "failed_attempt":
                 # "raised it in the retro, everyone agreed, nobody did anything": the
                 # outcome undoes the attempts chained before it, up to outcome_clauses
@@ -655,6 +660,9 @@ def _build_no_action(path: str, raw: object, macros: Mapping[str, str]) -> NoAct
         weights=weights,
         conditions=_regex(path, "no_action.conditions", section.get("conditions"), macros),
         achieved=_regex(path, "no_action.achieved", section.get("achieved"), macros),
+        product_behaviour=_regex(
+            path, "no_action.product_behaviour", section.get("product_behaviour"), macros
+        ),
         subject_negators=_regex(
             path, "no_action.subject_negators", section.get("subject_negators"), macros
         ),

@@ -314,10 +314,21 @@ def test_below_the_threshold_the_action_goes_to_review_with_its_best_guess(lexic
 
 
 def test_a_text_without_any_cue_goes_to_review(lexicon):
-    result = label("Did the thing on Tuesday.", lexicon)
+    result = label("Sorted out the thing on Tuesday.", lexicon)
     assert result.cues == ()
     assert result.needs_review
     assert 1 / 3 <= result.confidence < lexicon.threshold
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["We are broadly careful with data.", "Honestly we just hope the model behaves", "Meh."],
+)
+def test_a_text_that_tells_no_action_goes_to_review_as_none(lexicon, text):
+    # no cue and no verb of doing: the best guess is none, but a person decides
+    result = label(text, lexicon)
+    assert result.kind == "none"
+    assert result.needs_review or "none:vague" in result.cues
 
 
 def test_balanced_evidence_goes_to_review(lexicon):
