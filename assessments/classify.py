@@ -7,14 +7,19 @@ departments or a company-wide process (audits, holding a launch, a review board,
 in performance reviews).
 
 A text that describes no action taken is *none*: a refusal or a failed attempt ("we did not
-get an audit", "our request was refused"), a plan or a wish ("we plan to add a red team next
-year", "I wish we had a board"), or a complaint ("leadership does not care").
+get an audit", "our request was refused", "I raised it twice, nothing happened"), a plan, a
+wish or a condition that did not hold ("we plan to add a red team next year", "if we had
+budget we would run an audit"), someone else's job ("legal handles all of that"), or a
+complaint or a vague attitude ("leadership does not care", "we try to be careful").
 
 The classifier is a weighted lexicon kept as data (``rules/classifier.yaml``): cue patterns
 for each kind are run over a normalised text, negated cues are dropped or turned into
 evidence for the other kind, and the margin between the two kinds becomes a confidence.
-No-action markers (``no_action`` in the lexicon) govern the rest of their clause: a cue
-inside the scope of a refusal or a plan was not done, and counts for *none* instead. Whether
+No-action markers (``no_action`` in the lexicon) are grammar, not topics: negation,
+modality (plan, wish, conditional), attribution to others, outcomes of failure. They govern
+their clause: a cue inside the scope of a refusal, plan, condition or deflection, or in the
+attempt a failed outcome answers, was not done, and counts for *none* instead. A text with
+no cue and no verb of doing leans to none (and to review). Whether
 an action was taken at all, and then which kind, are two probabilities; their product is
 the confidence of the chosen kind. Below the caller's threshold the action is marked
 ``needs_review`` so that a person decides instead of the classifier guessing silently;
@@ -46,18 +51,33 @@ import yaml
 CueKind = Literal["individual", "collective"]
 Kind = Literal["individual", "collective", "none"]
 NegationRule = Literal["flip", "drop", "ignore"]
-MarkerFamily = Literal["refusal", "plan_or_wish", "failed_attempt", "no_action_stated"]
+MarkerFamily = Literal[
+    "refusal",
+    "plan_or_wish",
+    "conditional",
+    "failed_attempt",
+    "deflection",
+    "no_action_stated",
+    "vague",
+]
 
 CUE_KINDS: Final[tuple[CueKind, CueKind]] = ("individual", "collective")
 KINDS: Final[tuple[Kind, Kind, Kind]] = ("individual", "collective", "none")
 MARKER_FAMILIES: Final[tuple[MarkerFamily, ...]] = (
     "refusal",
     "plan_or_wish",
+    "conditional",
     "failed_attempt",
+    "deflection",
     "no_action_stated",
+    "vague",
 )
-# Families whose marker governs what follows it in its clause ("did not get an audit").
-_FORWARD_FAMILIES: Final[frozenset[str]] = frozenset({"refusal", "plan_or_wish"})
+# Families whose marker governs its clause up to the next scope break, the subject before
+# it included ("we did not get an audit", "if we had budget we would run an audit",
+# "legal handles all of the audits").
+_FORWARD_FAMILIES: Final[frozenset[str]] = frozenset(
+    {"refusal", "plan_or_wish", "conditional", "deflection"}
+)
 NEGATION_RULES: Final[tuple[NegationRule, ...]] = ("flip", "drop", "ignore")
 DEFAULT_LEXICON_PATH: Final[Path] = Path(__file__).resolve().parent / "rules" / "classifier.yaml"
 
@@ -106,27 +126,39 @@ class Cue:
 class NoAction:
     """Markers of a text that describes no action taken, and how they are weighed.
 
-    ``markers`` per family: refusals and plans govern what follows them up to the next
-    ``scope_breaks`` (so "we will hold the release until the audit is done" is all plan);
-    failed attempts ("was refused", "nothing came of it") undo their clause, and the clause
-    before when the two are joined as an outcome (``outcome_joins``:
+    ``markers`` per family: refusals, plans, conditionals and deflections govern their
+    clause, subject included, up to the next ``scope_breaks`` (so "we will hold the release
+    until the audit is done" is all plan, "legal handles the audits" all deflection); failed
+    attempts ("was refused", "nothing came of it") undo their clause, and up to
+    ``outcome_clauses`` clauses before when joined as an outcome (``outcome_joins``:
     "we asked for a board, it was turned down", not "we stopped the launch after the board
-    said no"); stated no-actions ("nothing", "leadership does not care") stand alone. A
-    refusal whose scope goes on to a condition (``conditions``: "did not ship until the
-    audit was done") is a rule the team kept, not a refusal. A refusal or plan after a done
-    verb of its clause (``done_verbs``: "I wrote eval cases the assistant should refuse") sits
-    in what was done, and governs nothing.
+    said no"); stated no-actions and vague attitudes ("nothing", "we try to be careful")
+    stand alone. A refusal whose scope goes on to a condition (``conditions``: "did not ship
+    until the audit was done") is a rule the team kept, unless its negator is the subject
+    (``subject_negators``: "nobody reviews them before release"); a plan whose scope goes on
+    to a success (``achieved``: "the proposal was approved") was carried out; a refusal or
+    plan with the product as subject (``product_behaviour``: "the bot will not answer
+    medication questions") is how the product behaves. A refusal or plan after a done verb
+    of its clause (``done_verbs``: "I wrote eval cases the assistant should refuse") sits in
+    what was done, and governs nothing. A text with no cue and no done verb gets
+    ``actionless_weight`` of evidence for none.
     """
 
     markers: Mapping[MarkerFamily, re.Pattern[str]]
     weights: Mapping[MarkerFamily, float]
     conditions: re.Pattern[str]
+    subject_negators: re.Pattern[str]
+    achieved: re.Pattern[str]
+    product_behaviour: re.Pattern[str]
     scope_breaks: re.Pattern[str]
     outcome_joins: re.Pattern[str]
+    outcome_clauses: int
     done_verbs: re.Pattern[str]
-    # all families in one pattern: most texts hold no marker, and one scan says so
-    any_marker: re.Pattern[str]
+    # per family, a scan for the literals every match of its markers contains (None: run
+    # the markers always); most texts hold no marker, and these scans say so cheaply
+    gates: Mapping[MarkerFamily, re.Pattern[str] | None]
     undone_cue_factor: float
+    actionless_weight: float
     answered_factor: float
     slope: float
     bias: float
@@ -373,8 +405,9 @@ def _weigh(norm: str, lexicon: Lexicon) -> _Weighed:
     owned_matches: dict[str, list[re.Match[str]]] = {}
     markers: list[_Marker] = []
     breaks: list[int] = []
-    # Most texts hold no marker at all; one scan says so and skips the scope bookkeeping.
-    if lexicon.no_action.any_marker.search(norm):
+    # Most texts hold no marker at all; the gates say so and skip the scope bookkeeping.
+    families = _possible_families(norm, lexicon.no_action)
+    if families:
         joins = list(lexicon.negation.clause_breaks.finditer(norm))
         breaks = [match.end() for match in joins]
         # Markers inside a cue that carries its own negation ("never paste customer data",
@@ -385,7 +418,7 @@ def _weigh(norm: str, lexicon: Lexicon) -> _Weighed:
             if cue.on_negation == "ignore"
         }
         owned = [(m.start(), m.end()) for found in owned_matches.values() for m in found]
-        markers = _markers(norm, lexicon.no_action, joins, owned)
+        markers = _markers(norm, lexicon.no_action, families, joins, owned)
     evidence = {"individual": 0.0, "collective": 0.0}
     found: list[tuple[str, float]] = []
     undone: list[tuple[Cue, int]] = []
@@ -408,6 +441,11 @@ def _weigh(norm: str, lexicon: Lexicon) -> _Weighed:
             undone.append((cue, bisect.bisect_right(breaks, position)))
     no_action = lexicon.no_action
     not_done = 0.0
+    # Vague-only: no cue of either kind and no verb of doing ("we are broadly careful with
+    # data", "honestly we just hope the model behaves") leans to none, short of a label.
+    if not found and not undone and not no_action.done_verbs.search(norm):
+        not_done += no_action.actionless_weight
+        found.append(("none:no_action_told", no_action.actionless_weight))
     # "we could not get budget, so I wrote the tests myself": an action told in another
     # clause answers a refusal there, so the refusal only weakens the label.
     for marker in markers:
@@ -424,15 +462,28 @@ def _weigh(norm: str, lexicon: Lexicon) -> _Weighed:
     return _Weighed(evidence=evidence, not_done=not_done, found=found)
 
 
+def _possible_families(norm: str, no_action: NoAction) -> list[MarkerFamily]:
+    """The marker families whose gate finds one of their literals in ``norm``."""
+    return [
+        family
+        for family, gate in no_action.gates.items()
+        if gate is None or gate.search(norm) is not None
+    ]
+
+
 def _markers(
-    norm: str, no_action: NoAction, joins: list[re.Match[str]], owned: list[tuple[int, int]]
+    norm: str,
+    no_action: NoAction,
+    families: list[MarkerFamily],
+    joins: list[re.Match[str]],
+    owned: list[tuple[int, int]],
 ) -> list[_Marker]:
     """The no-action markers of a text, minus those a negation-carrying cue owns and
     refusals whose scope goes on to a condition ("did not ship until ...")."""
     found: list[_Marker] = []
     breaks = [join.end() for join in joins]
-    for family, pattern in no_action.markers.items():
-        for match in pattern.finditer(norm):
+    for family in families:
+        for match in no_action.markers[family].finditer(norm):
             start, end = match.start(), match.end()
             if any(start < high and low < end for low, high in owned):
                 continue
@@ -443,13 +494,28 @@ def _markers(
                     continue
                 stop = no_action.scope_breaks.search(norm, end)
                 reach = stop.start() if stop else len(norm)
-                if family == "refusal" and no_action.conditions.search(norm, end, reach):
+                if (
+                    family == "refusal"
+                    and not no_action.subject_negators.match(norm, start)
+                    and no_action.conditions.search(norm, end, reach)
+                ):
+                    continue
+                if family == "plan_or_wish" and no_action.achieved.search(norm, end, reach):
+                    continue
+                if family in ("refusal", "plan_or_wish") and no_action.product_behaviour.search(
+                    norm, scope_start, reach
+                ):
                     continue
             elif family == "failed_attempt":
-                joined = clause > 0 and no_action.outcome_joins.fullmatch(
-                    joins[clause - 1].group(0)
-                )
-                reach = clause - 1 if joined else clause
+                # "raised it in the retro, everyone agreed, nobody did anything": the
+                # outcome undoes the attempts chained before it, up to outcome_clauses
+                reach = clause
+                while (
+                    reach > 0
+                    and clause - reach < no_action.outcome_clauses
+                    and no_action.outcome_joins.fullmatch(joins[reach - 1].group(0))
+                ):
+                    reach -= 1
             else:
                 reach = clause
             found.append(_Marker(family, start, end, clause, scope_start, reach))
@@ -487,7 +553,9 @@ def _is_undone(start: int, clause: int, markers: list[_Marker]) -> bool:
     the attempt joined to it ("we asked for headcount, it was rejected")."""
     for marker in markers:
         if marker.family in _FORWARD_FAMILIES:
-            if marker.scope_start <= start < marker.reach and start != marker.start:
+            # a deflection's subject is whoever handles it ("legal handles all of that")
+            own = start == marker.start and marker.family != "deflection"
+            if marker.scope_start <= start < marker.reach and not own:
                 return True
         elif marker.family == "failed_attempt" and marker.reach <= clause <= marker.clause:
             return True
@@ -617,12 +685,25 @@ def _build_no_action(path: str, raw: object, macros: Mapping[str, str]) -> NoAct
         markers=markers,
         weights=weights,
         conditions=_regex(path, "no_action.conditions", section.get("conditions"), macros),
+        achieved=_regex(path, "no_action.achieved", section.get("achieved"), macros),
+        product_behaviour=_regex(
+            path, "no_action.product_behaviour", section.get("product_behaviour"), macros
+        ),
+        subject_negators=_regex(
+            path, "no_action.subject_negators", section.get("subject_negators"), macros
+        ),
         scope_breaks=_regex(path, "no_action.scope_breaks", section.get("scope_breaks"), macros),
         outcome_joins=_regex(path, "no_action.outcome_joins", section.get("outcome_joins"), macros),
+        outcome_clauses=_integer(
+            path, "no_action.outcome_clauses", section.get("outcome_clauses"), 1
+        ),
         done_verbs=_regex(path, "no_action.done_verbs", section.get("done_verbs"), macros),
-        any_marker=re.compile("|".join(f"(?:{markers[f].pattern})" for f in MARKER_FAMILIES)),
+        gates={family: _gate(markers[family]) for family in MARKER_FAMILIES},
         undone_cue_factor=_number(
             path, "no_action.undone_cue_factor", section.get("undone_cue_factor"), 0.0, None
+        ),
+        actionless_weight=_number(
+            path, "no_action.actionless_weight", section.get("actionless_weight"), 0.0, None
         ),
         answered_factor=_number(
             path, "no_action.answered_factor", section.get("answered_factor"), 0.0, 1.0
@@ -700,6 +781,12 @@ def _build_trigger_index(cues: tuple[Cue, ...]) -> TriggerIndex:
         closure[trigger] = tuple(sorted(implied))
     scanner = re.compile(f"(?=({_trie_regex(owners)}))") if owners else None
     return TriggerIndex(scanner=scanner, cues_by_trigger=closure, always=tuple(always))
+
+
+def _gate(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """A scan for the literals every match of ``pattern`` contains, or None if underivable."""
+    triggers = _literal_triggers(pattern)
+    return re.compile(_trie_regex(triggers)) if triggers else None
 
 
 def _trie_regex(words: Iterable[str]) -> str:

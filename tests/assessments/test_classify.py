@@ -22,6 +22,7 @@ from assessments.classify import (
     measure_accuracy,
     normalise,
 )
+from assessments.classify import _possible_families as _possible_families
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 DEV = DATA / "actions_dev.csv"
@@ -33,10 +34,14 @@ BLIND = DATA / "actions_blind.csv"
 # set to tune on, and a blind set written before the no-action rules and never tuned on.
 DEV_NONE = DATA / "actions_dev_none.csv"
 BLIND_NONE = DATA / "actions_blind_none.csv"
-# Harder no-action phrasings (conditionals, "legal handles that", failed pushes), written
-# after the first blind measurement. Rules that fixed them lowered both blind sets' figures,
-# so they were not kept: these sets record what the classifier still gets wrong.
-HARD_NONE = (DATA / "actions_dev_none2.csv", DATA / "actions_dev_none3.csv")
+# Harder no-action phrasings: conditionals ("if we had budget we would..."), deflection
+# ("legal handles all of that"), pushes that went nowhere, vague texts. _none2 and _none3
+# were written after the first blind measurement; _none4 in rounds of fresh phrasings while
+# the modality, deflection and outcome rules of lexicon v3 were tuned. All are tuned on.
+HARD_NONE = tuple(DATA / f"actions_dev_none{n}.csv" for n in (2, 3, 4))
+# Written after lexicon v3 was frozen, committed before it was first measured, and measured
+# once: longer, multi-clause texts in a style unlike the dev sets. Never tuned on.
+BLIND3 = DATA / "actions_blind3.csv"
 
 
 @pytest.fixture(scope="module")
@@ -288,6 +293,67 @@ def test_negations_that_describe_an_action_keep_its_kind(lexicon, text, kind):
     assert result.kind == kind, result
 
 
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("If we had budget we would run an external audit.", "none:conditional"),
+        ("Had there been headcount, we could have hired an evaluator.", "none:conditional"),
+        ("Ideally someone outside the team would audit this.", "none:conditional"),
+        ("Legal handles all of that.", "none:deflection"),
+        ("Compliance looks after the AI policy stuff, not us.", "none:deflection"),
+        ("That sits with the risk team, not with product.", "none:deflection"),
+        ("I raised the audit twice, nothing happened.", "none:failed_attempt"),
+        ("Asked for a budget line for red teaming; it got knocked back.", "none:failed_attempt"),
+        ("We pushed to delay the launch but were overruled by the VP.", "none:failed_attempt"),
+    ],
+)
+def test_conditionals_deflection_and_pushes_that_went_nowhere_are_not_actions(lexicon, text, cue):
+    result = label(text, lexicon)
+    assert result.kind == "none", result
+    assert cue in result.cues
+    # every action cue of the clause is counted as not done, none as evidence of a kind
+    assert not any(c.startswith(("individual:", "collective:")) for c in result.cues), result
+
+
+def test_a_failed_outcome_undoes_the_attempts_chained_before_it(lexicon):
+    result = label("Raised it in the retro, everyone agreed, nobody did anything", lexicon)
+    assert result.kind == "none"
+    assert "none:team_rituals_not_done" in result.cues
+
+
+def test_a_plan_that_was_approved_is_an_action(lexicon):
+    proposal = "Our proposal for an AI review board"
+    approved = label(f"{proposal} was approved by the executive team.", lexicon)
+    pending = label(f"{proposal} is with the executive team.", lexicon)
+    assert approved.kind == "collective"
+    assert pending.kind == "none"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Our bot won't answer medication questions now, we added a hard block.", "individual"),
+        ("We made it so the summariser should always cite the source paragraph.", "individual"),
+        ("We capped the agent at five tool calls so it can't loop forever.", "individual"),
+        ("The launch waited until the audit was done, legal said we should.", "collective"),
+    ],
+)
+def test_the_product_behaving_is_not_the_team_refusing(lexicon, text, kind):
+    assert label(text, lexicon).kind == kind
+
+
+def test_nobody_doing_it_before_release_is_not_a_rule_that_was_kept(lexicon):
+    # "we never ship without a review" is a rule; "nobody reviews ... before" is no action
+    assert label("Nobody reviews the prompts before they go live", lexicon).kind == "none"
+    kept = label("We never ship a prompt change without running the eval cases", lexicon)
+    assert kept.kind == "individual"
+
+
+def test_an_action_in_another_clause_answers_a_conditional(lexicon):
+    result = label("If the model is unsure, the assistant now hands off to a human agent.", lexicon)
+    assert result.kind == "individual"
+
+
 def test_accents_and_typographic_quotes_are_normalised(lexicon):
     text = "Tested the r\u00e9sum\u00e9 parser \u2013 it didn\u2019t cope"
     assert normalise(text, lexicon) == ("tested the resume parser it did not cope")
@@ -314,10 +380,21 @@ def test_below_the_threshold_the_action_goes_to_review_with_its_best_guess(lexic
 
 
 def test_a_text_without_any_cue_goes_to_review(lexicon):
-    result = label("Did the thing on Tuesday.", lexicon)
+    result = label("Sorted out the thing on Tuesday.", lexicon)
     assert result.cues == ()
     assert result.needs_review
     assert 1 / 3 <= result.confidence < lexicon.threshold
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["We are broadly careful with data.", "Honestly we just hope the model behaves", "Meh."],
+)
+def test_a_text_that_tells_no_action_goes_to_review_as_none(lexicon, text):
+    # no cue and no verb of doing: the best guess is none, but a person decides
+    result = label(text, lexicon)
+    assert result.kind == "none"
+    assert result.needs_review or "none:vague" in result.cues
 
 
 def test_balanced_evidence_goes_to_review(lexicon):
@@ -374,6 +451,17 @@ def test_the_trigger_index_never_skips_a_cue_that_matches(text):
     for index, cue in enumerate(lexicon.cues):
         if cue.pattern.search(norm):
             assert index in candidates, cue.name
+
+
+def test_the_marker_gates_never_skip_a_family_that_matches():
+    lexicon = load_lexicon()
+    texts = [text for path in FLOORS for text, _ in load_labelled_actions(path)]
+    for text in texts:
+        norm = normalise(text, lexicon)
+        possible = set(_possible_families(norm, lexicon.no_action))
+        for family, pattern in lexicon.no_action.markers.items():
+            if pattern.search(norm):
+                assert family in possible, (family, text)
 
 
 # --- the lexicon file ---------------------------------------------------------------------
@@ -453,29 +541,43 @@ def test_labelled_actions_errors_name_the_file_and_line(tmp_path):
 
 
 def test_the_labelled_sets_are_large_varied_and_disjoint():
-    paths = (DEV, HOLDOUT, DEV_NONE, BLIND_NONE, *HARD_NONE)
+    paths = (DEV, HOLDOUT, DEV_NONE, BLIND_NONE, BLIND3, *HARD_NONE)
     sets = [load_labelled_actions(path) for path in paths]
-    dev, holdout, _dev_none, blind_none = sets[:4]
+    dev, holdout, _dev_none, blind_none, blind3 = sets[:5]
     assert len(dev) >= 220
     assert len(holdout) >= 100
     assert len(blind_none) >= 150
-    for examples in (dev, holdout):
+    assert len(blind3) >= 150
+    for examples in (dev, holdout, blind3):
         action = [kind for _, kind in examples if kind != "none"]
         share = sum(kind == "individual" for kind in action) / len(action)
         assert 0.4 <= share <= 0.6
-    none_share = sum(kind == "none" for _, kind in blind_none) / len(blind_none)
-    assert 0.2 <= none_share <= 0.35
+    for examples in (blind_none, blind3):
+        none_share = sum(kind == "none" for _, kind in examples) / len(examples)
+        assert 0.2 <= none_share <= 0.35
     texts = [{text for text, _ in examples} for examples in sets]
     for index, first in enumerate(texts):
         for second in texts[index + 1 :]:
             assert not first & second
 
 
-@pytest.mark.parametrize(
-    "path",
-    [DEV, HOLDOUT, BLIND, DEV_NONE, BLIND_NONE],
-    ids=["dev", "holdout", "blind", "dev_none", "blind_none"],
-)
+# Floors per set at lexicon v3: (overall, among not reviewed, review rate below). The issue's
+# targets (95 %, 98 %, < 10 %) hold on blind_none; on blind and blind3 they do not, and the
+# floors assert what was measured (blind3 once, after freezing: 88.9 %, 93.0 %, 7.2 %).
+FLOORS = {
+    DEV: (0.98, 0.98, 0.05),
+    HOLDOUT: (0.98, 0.98, 0.05),
+    DEV_NONE: (0.95, 0.98, 0.10),
+    HARD_NONE[0]: (0.95, 0.98, 0.10),
+    HARD_NONE[1]: (0.95, 0.98, 0.10),
+    HARD_NONE[2]: (0.95, 0.98, 0.10),
+    BLIND: (0.93, 0.96, 0.10),
+    BLIND_NONE: (0.95, 0.98, 0.10),
+    BLIND3: (0.88, 0.92, 0.10),
+}
+
+
+@pytest.mark.parametrize("path", list(FLOORS), ids=lambda path: path.stem)
 def test_accuracy_on_labelled_actions(lexicon, path):
     report = measure_accuracy(load_labelled_actions(path), lexicon, lexicon.threshold)
     print(
@@ -483,10 +585,11 @@ def test_accuracy_on_labelled_actions(lexicon, path):
         f" review_rate={report.review_rate:.3f}"
         f" accuracy_not_reviewed={report.accuracy_not_reviewed}"
     )
-    assert report.accuracy >= 0.90
+    overall, not_reviewed, review_rate = FLOORS[path]
+    assert report.accuracy >= overall
     assert report.accuracy_not_reviewed is not None
-    assert report.accuracy_not_reviewed >= 0.95
-    assert report.review_rate < 0.20
+    assert report.accuracy_not_reviewed >= not_reviewed
+    assert report.review_rate < review_rate
 
 
 def test_a_very_long_text_is_classified_on_its_beginning(lexicon):

@@ -106,9 +106,11 @@ def test_accuracy_json_reports_every_labelled_set_including_the_blind_ones():
         "actions_dev_none.csv",
         "actions_dev_none2.csv",
         "actions_dev_none3.csv",
+        "actions_dev_none4.csv",
         "actions_holdout.csv",
         "actions_blind.csv",
         "actions_blind_none.csv",
+        "actions_blind3.csv",
     ]
     for entry in summary["files"]:
         assert set(entry) == {
@@ -122,7 +124,9 @@ def test_accuracy_json_reports_every_labelled_set_including_the_blind_ones():
         }
         confusion = entry["confusion"]
         assert sum(sum(row.values()) for row in confusion.values()) == entry["n"]
-        assert entry["accuracy"] >= (0.7 if "dev_none" in entry["file"] else 0.9)
+        # blind3 (long multi-clause texts, measured once after freezing) is the weakest set
+        assert entry["accuracy"] >= (0.85 if "blind3" in entry["file"] else 0.9)
+        assert entry["review_rate"] < 0.15
 
 
 def test_accuracy_on_a_given_file_with_a_confusion_table(tmp_path):

@@ -4,11 +4,12 @@ Measures the action classifier on labelled CSV files (columns text,kind): per fi
 number of actions, accuracy overall, review rate, accuracy among the actions not sent to
 review, and a confusion table of actual against predicted kind (individual, collective,
 none). Without --file it measures every labelled set under tests/data: the development sets
-(actions_dev; actions_dev_none, _none2 and _none3 with texts that describe no action), the
-hold-out set,
-and the two blind sets (actions_blind, and actions_blind_none, written before the no-action
-rules). Tune on the development sets only; the others estimate how the tuning carries over
-to actions nobody has labelled yet.
+(actions_dev; actions_dev_none to _none4 with texts that describe no action, _none4 written
+in rounds while the modality, deflection and outcome rules were tuned), the hold-out set,
+and three blind sets (actions_blind; actions_blind_none, written before the no-action
+rules; actions_blind3, written after the rules of lexicon v3 were frozen and measured once).
+Tune on the development sets only; the others estimate how the tuning carries over to
+actions nobody has labelled yet.
 """
 
 from __future__ import annotations
@@ -33,7 +34,17 @@ from assessments.classify import (
 DATA_DIR = Path(settings.BASE_DIR) / "tests" / "data"
 DEFAULT_FILES = tuple(
     DATA_DIR / f"actions_{name}.csv"
-    for name in ("dev", "dev_none", "dev_none2", "dev_none3", "holdout", "blind", "blind_none")
+    for name in (
+        "dev",
+        "dev_none",
+        "dev_none2",
+        "dev_none3",
+        "dev_none4",
+        "holdout",
+        "blind",
+        "blind_none",
+        "blind3",
+    )
 )
 HEADER = "actual \\ predicted"
 
