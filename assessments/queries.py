@@ -124,8 +124,10 @@ def participation(cycle: Cycle, teams: Sequence[Team]) -> list[TeamParticipation
         bucket = row.submitted if status == Response.Status.SUBMITTED else row.in_progress
         bucket.append(_person(name, email))
         started.add((team_id, user_id))
-    members = Membership.objects.filter(team_id__in=by_team, role__in=RESPONDENT_ROLES).values_list(
-        "team_id", "user_id", "user__name", "user__email"
+    members = (
+        Membership.objects.active()
+        .filter(team_id__in=by_team, role__in=RESPONDENT_ROLES)
+        .values_list("team_id", "user_id", "user__name", "user__email")
     )
     for team_id, user_id, name, email in members:
         if (team_id, user_id) not in started:
