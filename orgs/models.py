@@ -311,6 +311,7 @@ class RosterUpload(models.Model):
     filename = models.CharField(max_length=200)
     content = models.BinaryField()
     segment_columns = models.JSONField(default=list, blank=True)
+    deactivate_missing = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     applied_at = models.DateTimeField(null=True, blank=True)
 

@@ -22,6 +22,7 @@ from .models import (
     Membership,
     Organization,
     Role,
+    RosterUpload,
     Team,
     User,
 )
@@ -423,3 +424,55 @@ def _write_roster_plan(org: Organization, plan: roster.RosterPlan) -> None:
         Membership.objects.filter(
             organization=org, user__email__in=[m.email for m in plan.deactivated]
         ).update(deactivated_at=timezone.now())
+
+
+def store_roster_upload(
+    actor: User,
+    org: Organization,
+    *,
+    filename: str,
+    content: bytes,
+    segments: tuple[str, ...],
+    deactivate_missing: bool,
+) -> RosterUpload:
+    """Keep an uploaded file for its preview and apply; old uploads are dropped."""
+    RosterUpload.objects.filter(
+        organization=org, created_at__lt=timezone.now() - RosterUpload.KEEP_FOR
+    ).delete()
+    return RosterUpload.objects.create(
+        organization=org,
+        uploaded_by=actor,
+        filename=filename[:200],
+        content=content,
+        segment_columns=list(segments),
+        deactivate_missing=deactivate_missing,
+    )
+
+
+def plan_roster_upload(upload: RosterUpload) -> roster.RosterPlan:
+    return plan_roster_import(
+        upload.organization,
+        bytes(upload.content),
+        segments=tuple(upload.segment_columns),
+        deactivate_missing=upload.deactivate_missing,
+    )
+
+
+@transaction.atomic
+def apply_roster_upload(actor: User, upload: RosterUpload, *, expected: str) -> roster.RosterPlan:
+    """Apply a previewed upload once; the stored file is dropped after it is applied."""
+    upload = RosterUpload.objects.select_for_update().get(pk=upload.pk)
+    plan = apply_roster(
+        actor,
+        upload.organization,
+        bytes(upload.content),
+        segments=tuple(upload.segment_columns),
+        deactivate_missing=upload.deactivate_missing,
+        filename=upload.filename,
+        expected=expected,
+    )
+    if not plan.errors:
+        upload.applied_at = timezone.now()
+        upload.content = b""
+        upload.save(update_fields=["applied_at", "content"])
+    return plan

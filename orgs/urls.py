@@ -26,3 +26,9 @@ org_patterns = [
     path("admin/settings/", views.admin_settings, name="admin_settings"),
     path("admin/audit/", views.admin_audit, name="admin_audit"),
 ]
+
+org_patterns += [
+    path("admin/roster/", views.admin_roster, name="admin_roster"),
+    path("admin/roster/<int:upload>/", views.admin_roster_preview, name="admin_roster_preview"),
+    path("admin/roster/<int:upload>/apply/", views.admin_roster_apply, name="admin_roster_apply"),
+]

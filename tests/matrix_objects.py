@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from assessments.models import ClassifiedAction, Response
 from assessments.services import instrument_for
-from orgs.models import Invitation
+from orgs.models import Invitation, RosterUpload
 from reports.models import Report
 from tests.conftest import make_open_cycle
 
@@ -52,5 +52,11 @@ def objects_for(world) -> dict[str, object]:
             team=world.alpha,
             kind=Report.Kind.TEAM,
             requested_by=world.max,
+        ).pk,
+        "upload": RosterUpload.objects.create(
+            organization=world.acme,
+            uploaded_by=world.alice,
+            filename="roster.csv",
+            content=b"email,name,team,role\nnew@example.com,New,Alpha,member\n",
         ).pk,
     }

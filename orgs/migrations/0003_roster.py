@@ -67,6 +67,7 @@ class Migration(migrations.Migration):
                 ("filename", models.CharField(max_length=200)),
                 ("content", models.BinaryField()),
                 ("segment_columns", models.JSONField(blank=True, default=list)),
+                ("deactivate_missing", models.BooleanField(default=False)),
                 ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
                 ("applied_at", models.DateTimeField(blank=True, null=True)),
                 (

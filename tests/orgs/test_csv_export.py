@@ -33,7 +33,7 @@ def test_numbers_booleans_and_none():
 def test_header_and_rows_round_trip_through_a_csv_reader():
     text = csv_text(["team", "n"], [['=cmd|" /C calc"!A0', 4], ["Plain, with comma", None]])
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows == [["team", "n"], ["'=cmd|\" /C calc\"!A0", "4"], ["Plain, with comma", ""]]
+    assert rows == [["team", "n"], ['\'=cmd|" /C calc"!A0', "4"], ["Plain, with comma", ""]]
 
 
 def test_response_is_an_uncached_attachment():
