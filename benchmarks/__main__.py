@@ -22,7 +22,9 @@ from typing import Any
 from .database import Server
 
 HERE = Path(__file__).resolve().parent
-PARTS = ("domain", "pages", "pdf", "autosave")
+PARTS = ("domain", "pages", "pdf", "autosave", "roster")
+# Parts that measure the synthetic organisations (the others build their own data).
+NEEDS_ORGS = frozenset({"pages", "pdf", "autosave"})
 PROFILES = (
     "scoring",
     "classify",
@@ -45,6 +47,7 @@ ORDER = (
     "autosave_p50_ms",
     "autosave_p95_ms",
     "autosave_lost",
+    "roster_import_s_20k",
 )
 
 
@@ -125,8 +128,9 @@ def run(args: argparse.Namespace, server: Server, database_url: str, started: fl
     from django.contrib.auth.hashers import make_password
 
     password_hash = make_password(fixtures.PASSWORD)
-    large = fixtures.build_org("bench-large", large_n, password_hash)
-    small = fixtures.build_org("bench-small", small_n, password_hash)
+    build = bool(NEEDS_ORGS & set(args.parts) or args.profile)
+    large = fixtures.build_org("bench-large", large_n if build else 1, password_hash)
+    small = fixtures.build_org("bench-small", small_n if build else 1, password_hash)
     # A database in service has planner statistics and no vacuum debt; without this,
     # autovacuum would wake up on the fresh rows in the middle of a measurement.
     from django.db import connection
@@ -165,6 +169,11 @@ def run(args: argparse.Namespace, server: Server, database_url: str, started: fl
 
         results |= autosave.load_test(large, database_url, seconds, users, think_ms)
         t = phase("autosave", t)
+    if "roster" in args.parts:
+        from . import roster
+
+        results |= roster.import_times()
+        t = phase("roster", t)
     for name in args.profile:
         from . import profiling
 
@@ -181,7 +190,7 @@ def run(args: argparse.Namespace, server: Server, database_url: str, started: fl
             "python": platform.python_version(),
             "postgresql": server.version(),
         },
-        "teams": large_n,
+        "teams": large_n if build else 1,
         "query_comparison_teams": [small_n, large_n],
         "data": large.counts,
         "seconds": phases,
