@@ -1,11 +1,20 @@
-"""The Celery app; tasks are discovered in each Django app's tasks.py."""
+"""The Celery app; tasks are discovered in each Django app's tasks.py. Beat runs the daily
+pass of cycle emails (launch emails still owed, then reminders)."""
 
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("recouple")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "daily-cycle-emails": {
+        "task": "assessments.tasks.daily_cycle_emails_task",
+        "schedule": crontab(hour=int(os.environ.get("RECOUPLE_REMINDER_HOUR", "9")), minute=0),
+    },
+}
