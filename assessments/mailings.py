@@ -257,28 +257,29 @@ class ReminderSummary:
 def reminder_summary(
     cycle: Cycle, teams: Sequence[Team], today: date | None = None
 ) -> ReminderSummary:
-    """Over the given teams of the cycle. Three queries."""
+    """Over the given teams of the cycle. At most three queries."""
     today = today or timezone.localdate()
     days = reminder_days_of(cycle)
     team_ids = [t.pk for t in teams]
     sent = CycleEmail.objects.filter(
         cycle=cycle, kind=CycleEmail.Kind.REMINDER, team_id__in=team_ids
     ).count()
-    next_on = None
-    if cycle.state == Cycle.State.OPEN:
-        if reminders.current_slot(today, cycle.closes_on, days) == today:
-            next_on = today
-        else:
-            next_on = reminders.next_reminder_on(today, cycle.closes_on, days)
-    next_to = 0
-    if next_on is not None:
-        submitted = Response.objects.filter(cycle=cycle, status=Response.Status.SUBMITTED).values(
-            "respondent_id"
-        )
-        next_to = (
-            Membership.objects.active()
-            .filter(team_id__in=team_ids, role__in=RESPONDENT_ROLES, reminders_opted_out_at=None)
-            .exclude(user_id__in=submitted)
-            .count()
-        )
+    if cycle.state != Cycle.State.OPEN:
+        return ReminderSummary(days=days, sent=sent, next_on=None, next_to=0)
+    submitted = Response.objects.filter(cycle=cycle, status=Response.Status.SUBMITTED).values(
+        "respondent_id"
+    )
+    waiting = (
+        Membership.objects.active()
+        .filter(team_id__in=team_ids, role__in=RESPONDENT_ROLES, reminders_opted_out_at=None)
+        .exclude(user_id__in=submitted)
+    )
+    if reminders.current_slot(today, cycle.closes_on, days) == today:
+        # Today is a reminder day: still to come for those not yet emailed today.
+        mailed_today = CycleEmail.objects.filter(sent_on__gte=today).values("user_id")
+        due_today = waiting.exclude(user_id__in=mailed_today).count()
+        if due_today:
+            return ReminderSummary(days=days, sent=sent, next_on=today, next_to=due_today)
+    next_on = reminders.next_reminder_on(today, cycle.closes_on, days)
+    next_to = waiting.count() if next_on else 0
     return ReminderSummary(days=days, sent=sent, next_on=next_on, next_to=next_to)

@@ -60,7 +60,7 @@ def _accept_url(request: HttpRequest):  # type: ignore[no-untyped-def]
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("login")
-    membership = request.user.memberships.select_related("organization").first()
+    membership = request.user.memberships.active().select_related("organization").first()
     if membership is None:
         return redirect("org_new")
     return redirect("org_home", org=membership.organization.slug)

@@ -284,6 +284,7 @@ def test_send_reminders_command_json(world, due_cycle):
 
 
 def test_participation_page_shows_reminder_counts(world, due_cycle, login):
+    Cycle.objects.filter(pk=due_cycle.pk).update(reminder_days="2,1")
     mailings.reminder_pass()
     Response.objects.create(
         cycle=due_cycle, team=world.beta, respondent=world.bob, status="submitted"
@@ -291,7 +292,8 @@ def test_participation_page_shows_reminder_counts(world, due_cycle, login):
     page = login(world.alice).get(reverse("participation", args=["acme", due_cycle.slug]))
     text = " ".join(page.content.decode().split())
     assert "Reminders:</span> 3 sent;" in text
-    assert "next on" in text and "to 2 people who have not submitted" in text
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    assert f"next on {tomorrow:%-d %b %Y}, to 2 people who have not submitted" in text
 
 
 def test_beat_schedule_runs_the_daily_pass():
@@ -429,3 +431,17 @@ def test_new_cycle_takes_reminder_days(world, login):
     )
     assert response.status_code == 302
     assert Cycle.objects.get(name="With reminders").reminder_days == "3"
+
+
+def test_reminder_summary_after_todays_pass_points_to_the_next_reminder_day(world, due_cycle):
+    today = timezone.localdate()
+    Cycle.objects.filter(pk=due_cycle.pk).update(reminder_days="2,1")
+    cycle = Cycle.objects.get(pk=due_cycle.pk)
+    teams = [world.alpha, world.beta]
+    before = mailings.reminder_summary(cycle, teams)
+    assert (before.sent, before.next_on, before.next_to) == (0, today, 3)
+    mailings.reminder_pass()
+    after = mailings.reminder_summary(cycle, teams)
+    assert (after.sent, after.next_on, after.next_to) == (3, today + timedelta(days=1), 3)
+    only_alpha = mailings.reminder_summary(cycle, [world.alpha])
+    assert (only_alpha.sent, only_alpha.next_to) == (2, 2)

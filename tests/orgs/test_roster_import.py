@@ -103,7 +103,9 @@ def test_a_person_who_left_is_an_outsider(world, login):
         roster(*[x for x in ACME if "bob" not in x]),
         deactivate_missing=True,
     )
-    assert login(world.bob).get(reverse("cycles", args=["acme"])).status_code == 404
+    client = login(world.bob)
+    assert client.get(reverse("cycles", args=["acme"])).status_code == 404
+    assert "/o/acme/" not in client.get(reverse("home"))["Location"]
 
 
 def test_file_with_one_bad_line_changes_nothing(world):

@@ -69,14 +69,17 @@ class Command(BaseCommand):
             sys.exit(1)
 
     def _summary(self, plan: roster.RosterPlan, counts: dict[str, int], dry_run: bool) -> None:
-        verb = "Would import" if dry_run else "Imported"
-        if plan.errors:
-            verb = "Nothing imported"
-        self.stdout.write(
-            f"{verb}: {counts['created']} created, {counts['updated']} updated "
-            f"({len(plan.moved)} moved), {counts['unchanged']} unchanged, "
-            f"{counts['deactivated']} deactivated; teams created: {len(plan.teams_to_create)}."
-        )
+        bad = f"{len(plan.errors)} bad line(s) below"
+        if plan.errors and not dry_run:
+            self.stdout.write(f"Nothing imported: {bad}. Fix them and import the file again.")
+        else:
+            self.stdout.write(
+                f"{'Would import' if dry_run else 'Imported'}: {counts['created']} created, "
+                f"{counts['updated']} updated ({len(plan.moved)} moved), "
+                f"{counts['unchanged']} unchanged, {counts['deactivated']} deactivated; "
+                f"teams created: {len(plan.teams_to_create)}"
+                + (f" (once the {bad} are fixed)." if plan.errors else ".")
+            )
         if plan.ignored_columns:
             self.stdout.write(
                 "Ignored columns (not declared as segments): " + ", ".join(plan.ignored_columns)
