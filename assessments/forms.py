@@ -14,6 +14,7 @@ from orgs.models import Organization, Team
 
 from .instrument import available_versions
 from .models import Cycle, InstrumentVersion
+from .reminders import format_reminder_days, parse_reminder_days
 
 # Cycles are planned a quarter or a year ahead; a date further than this from today is a typo.
 DATE_LIMIT = timedelta(days=2 * 365)
@@ -49,6 +50,31 @@ class TeamChoices(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+class ReminderDaysField(forms.CharField):
+    """Days before the close to remind those who have not submitted: "7, 2" → "7,2".
+
+    Blank means no reminders; a post without the field at all (None) leaves them as they are.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "Reminder days")
+        kwargs.setdefault(
+            "help_text",
+            "Days before the close on which people who have not submitted get a reminder, "
+            "e.g. 7, 2. Leave empty for no reminders.",
+        )
+        super().__init__(required=False, max_length=40, **kwargs)
+
+    def clean(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        try:
+            days = parse_reminder_days(super().clean(value) or "")
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+        return format_reminder_days(days)
+
+
 class CycleForm(forms.Form):
     """Name, dates and participating teams; shared by the new and edit pages."""
 
@@ -66,12 +92,14 @@ class CycleForm(forms.Form):
         queryset=Team.objects.none(),
         error_messages={"required": "Choose at least one team."},
     )
+    reminder_days = ReminderDaysField()
 
     def __init__(
         self, *args: Any, organization: Organization, cycle: Cycle | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.organization, self.cycle = organization, cycle
+        self.initial.setdefault("reminder_days", cycle.reminder_days if cycle else "7,2")
         active = Q(archived_at__isnull=True)
         if cycle is not None:
             # An archived team that already takes part stays listed, so saving keeps it.

@@ -47,6 +47,9 @@ class Cycle(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     teams = models.ManyToManyField(Team, related_name="cycles", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Days before the close on which those who have not submitted are reminded ("7,2");
+    # see reminders.py. Blank: no reminders.
+    reminder_days = models.CharField(max_length=40, blank=True, default="7,2")
 
     class Meta:
         ordering = ["-opens_on", "-id"]
@@ -257,3 +260,40 @@ class ReopenRequest(models.Model):
 
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
+
+
+class CycleEmail(models.Model):
+    """An email that went to one person about one cycle: the launch email with their
+    personal link, or a reminder. What the one-a-day and once-per-slot rules read."""
+
+    class Kind(models.TextChoices):
+        LAUNCH = "launch", "Launch"
+        REMINDER = "reminder", "Reminder"
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="emails")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sent_on = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "user"],
+                condition=models.Q(kind="launch"),
+                name="one_launch_email_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "sent_on"],
+                condition=models.Q(kind="reminder"),
+                name="one_reminder_a_day",
+            ),
+        ]
+        indexes = [models.Index(fields=["cycle", "kind"], name="cycle_email_kind")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} to {self.user_id} about {self.cycle_id} on {self.sent_on}"
+        )

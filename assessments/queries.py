@@ -148,8 +148,10 @@ def participation(
             if with_names:
                 row.in_progress_names.append(_person(name, email))
         started.add((team_id, user_id))
-    members = Membership.objects.filter(team_id__in=by_team, role__in=RESPONDENT_ROLES).values_list(
-        "team_id", "user_id", "user__name", "user__email"
+    members = (
+        Membership.objects.active()
+        .filter(team_id__in=by_team, role__in=RESPONDENT_ROLES)
+        .values_list("team_id", "user_id", "user__name", "user__email")
     )
     for team_id, user_id, name, email in members:
         if (team_id, user_id) not in started:

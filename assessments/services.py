@@ -13,10 +13,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from orgs import audit
-from orgs.models import AuditEvent, Organization, Team, User
+from orgs.models import AuditEvent, Membership, Organization, Team, User
 from orgs.services import unique_slug
 
-from . import scoring
+from . import scoring, tasks
 from .answers import AnswerError, parse_answer, parse_evidence
 from .classify import classify, load_lexicon
 from .instrument import TEXT_TYPES, Instrument, InstrumentError, load_version, visible_item_keys
@@ -24,6 +24,16 @@ from .models import Answer, ClassifiedAction, Cycle, InstrumentVersion, ReopenRe
 from .recommend import DEFAULT_RULES_PATH, Rule, load_rules
 
 A = AuditEvent.Action
+
+
+@transaction.atomic
+def opt_out_of_reminders(membership: Membership) -> None:
+    """No more reminder emails for this person in this organisation, audited."""
+    if membership.reminders_opted_out_at is not None:
+        return
+    membership.reminders_opted_out_at = timezone.now()
+    membership.save(update_fields=["reminders_opted_out_at"])
+    audit.record(membership.organization, membership.user, A.REMINDERS_OPTED_OUT, membership.user)
 
 
 @lru_cache(maxsize=16)
@@ -69,6 +79,7 @@ def create_cycle(
     opens_on: date,
     closes_on: date,
     teams: list[Team],
+    reminder_days: str | None = None,
 ) -> Cycle:
     if closes_on < opens_on:
         raise ValidationError({"closes_on": "The cycle must close on or after the day it opens."})
@@ -80,6 +91,7 @@ def create_cycle(
         instrument=instrument,
         opens_on=opens_on,
         closes_on=closes_on,
+        **({"reminder_days": reminder_days} if reminder_days is not None else {}),
     )
     cycle.teams.set(teams)
     audit.record(
@@ -105,13 +117,19 @@ def update_cycle(
     closes_on: date,
     teams: list[Team],
     state: str,
+    reminder_days: str | None = None,
 ) -> None:
+    """Change a cycle's details or state. Opening a draft emails everyone on its teams their
+    personal link, once the change is committed (tasks.send_launch_emails_task)."""
     if closes_on < opens_on:
         raise ValidationError({"closes_on": "The cycle must close on or after the day it opens."})
     if state != cycle.state and state not in CYCLE_TRANSITIONS[Cycle.State(cycle.state)]:
         raise ValidationError(
             {"state": f"A {cycle.get_state_display().lower()} cycle cannot become {state}."}
         )
+    if reminder_days is None:  # a state change alone leaves the reminder days as they are
+        reminder_days = cycle.reminder_days
+    launches = cycle.state == Cycle.State.DRAFT and state == Cycle.State.OPEN
     changes = {
         field: [str(getattr(cycle, field)), str(value)]
         for field, value in (
@@ -119,11 +137,16 @@ def update_cycle(
             ("opens_on", opens_on),
             ("closes_on", closes_on),
             ("state", state),
+            ("reminder_days", reminder_days),
         )
         if getattr(cycle, field) != value
     }
     cycle.name, cycle.opens_on, cycle.closes_on, cycle.state = name, opens_on, closes_on, state
-    cycle.save(update_fields=["name", "opens_on", "closes_on", "state"])
+    cycle.reminder_days = reminder_days
+    cycle.save(update_fields=["name", "opens_on", "closes_on", "state", "reminder_days"])
+    if launches:
+        cycle_id = cycle.pk
+        transaction.on_commit(lambda: tasks.send_launch_emails_task.delay(cycle_id))
     before = set(cycle.teams.values_list("pk", flat=True))
     if before != {t.pk for t in teams}:
         cycle.teams.set(teams)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import cycles, questionnaire, reopening, review
+from .views import cycles, links, questionnaire, reopening, review
 
 # Mounted under /o/<org>/.
 org_patterns = [
@@ -56,4 +56,14 @@ org_patterns = [
     path("reviews/confirm/", review.review_confirm, name="review_confirm"),
     path("admin/reviews/", review.review_stats, name="review_stats"),
     path("admin/reviews/export.csv", review.review_export, name="review_export"),
+]
+
+# Reached from a cycle's emails (public: the link says who it is for).
+org_patterns += [
+    path("cycles/<slug:cycle>/start/", links.cycle_start, name="cycle_start"),
+    path(
+        "reminders/unsubscribe/<str:token>/",
+        links.reminders_unsubscribe,
+        name="reminders_unsubscribe",
+    ),
 ]

@@ -24,8 +24,10 @@ from typing import Any
 from .database import Server
 
 HERE = Path(__file__).resolve().parent
-PARTS = ("domain", "releases", "pages", "pdf", "autosave", "evidence", "releases1000")
+PARTS = ("domain", "releases", "pages", "pdf", "autosave", "evidence", "roster", "releases1000")
 NO_DATABASE = {"evidence"}  # parts that run without Django or a database
+# Parts that measure the synthetic organisations (the others build their own data).
+NEEDS_ORGS = frozenset({"releases", "pages", "pdf", "autosave", "releases1000"})
 PROFILES = (
     "scoring",
     "classify",
@@ -55,6 +57,7 @@ ORDER = (
     "lift_power_rr3_n200",
     "lift_interval_coverage",
     "lift_power_estimate_check",
+    "roster_import_s_20k",
 )
 
 
@@ -137,8 +140,9 @@ def run(args: argparse.Namespace, server: Server, database_url: str, started: fl
     from django.contrib.auth.hashers import make_password
 
     password_hash = make_password(fixtures.PASSWORD)
-    large = fixtures.build_org("bench-large", large_n, password_hash)
-    small = fixtures.build_org("bench-small", small_n, password_hash)
+    build = bool(NEEDS_ORGS & set(args.parts) or args.profile)
+    large = fixtures.build_org("bench-large", large_n if build else 1, password_hash)
+    small = fixtures.build_org("bench-small", small_n if build else 1, password_hash)
     # A database in service has planner statistics and no vacuum debt; without this,
     # autovacuum would wake up on the fresh rows in the middle of a measurement.
     from django.db import connection
@@ -195,6 +199,11 @@ def run(args: argparse.Namespace, server: Server, database_url: str, started: fl
         seconds = release_bench.release_all(huge)
         results |= release_bench.release_entry(seconds, huge, "release_build_s_1000", 25)
         t = phase("releases at 1,000 teams", t)
+    if "roster" in args.parts:
+        from . import roster
+
+        results |= roster.import_times()
+        t = phase("roster", t)
     for name in args.profile:
         from . import profiling
 
@@ -211,7 +220,7 @@ def run(args: argparse.Namespace, server: Server, database_url: str, started: fl
             "python": platform.python_version(),
             "postgresql": server.version(),
         },
-        "teams": large_n,
+        "teams": large_n if build else 1,
         "query_comparison_teams": [small_n, large_n],
         "data": large.counts,
         "seconds": phases,

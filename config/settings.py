@@ -206,6 +206,8 @@ AUTH_USER_MODEL = "orgs.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Personal links in cycle emails (django-sesame): single use, expiring, one person's.
+    "sesame.backends.ModelBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -293,6 +295,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# One beat per deployment; its state file lives under var/, not in the working directory.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Recouple's own settings.
 RECOUPLE_INVITATION_DAYS = env_int("RECOUPLE_INVITATION_DAYS", 7, minimum=1)
@@ -301,6 +305,16 @@ RECOUPLE_DEFAULT_ANONYMITY_THRESHOLD = 3
 # A report render may take this long (hard limit); the broker's visibility timeout is
 # kept well above it so that a slow render is never delivered twice (celery #5935).
 RECOUPLE_REPORT_TIME_LIMIT = env_int("RECOUPLE_REPORT_TIME_LIMIT", 120, minimum=1)
+
+# Launch and reminder emails: links in them point here (no request in a Celery task).
+RECOUPLE_SITE_URL = os.environ.get(
+    "RECOUPLE_SITE_URL",
+    "http://127.0.0.1:8000" if DEBUG else f"https://{(ALLOWED_HOSTS or ['localhost'])[0]}",
+).rstrip("/")
+RECOUPLE_REMINDER_HOUR = int(os.environ.get("RECOUPLE_REMINDER_HOUR", "9"))
+# Personal links (django-sesame): a link works once, and for this many days.
+SESAME_ONE_TIME = True
+SESAME_MAX_AGE = 60 * 60 * 24 * int(os.environ.get("RECOUPLE_PERSONAL_LINK_DAYS", "14"))
 
 # Login lockout: a cool-off instead of a permanent lock, so nobody can lock a known user
 # out for good by guessing wrong on purpose.
@@ -384,11 +398,3 @@ LOGGING = {
     },
 }
 
-# Celery beat: results are released by a periodic pass, not on each submission, so that
-# changes batch up (reports/releases.py). Run exactly one beat per deployment.
-CELERY_BEAT_SCHEDULE = {
-    "refresh-releases": {
-        "task": "reports.tasks.refresh_releases_task",
-        "schedule": float(os.environ.get("RECOUPLE_RELEASE_INTERVAL", "60")),
-    },
-}

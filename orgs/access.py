@@ -37,7 +37,8 @@ def membership_for(user: Any, org_slug: str) -> Membership:
     if not user.is_authenticated:
         raise Http404
     membership = (
-        Membership.objects.select_related("organization", "team", "user")
+        Membership.objects.active()  # someone who left (roster import) is an outsider now
+        .select_related("organization", "team", "user")
         .filter(user=user, organization__slug=org_slug)
         .first()
     )

@@ -13,7 +13,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     match = getattr(request, "resolver_match", None)
     org_slug = match.kwargs.get("org") if match else None
-    memberships = list(user.memberships.select_related("organization", "team"))
+    memberships = list(user.memberships.active().select_related("organization", "team"))
     current = next((m for m in memberships if m.organization.slug == org_slug), None)
     if current is None and memberships:
         current = memberships[0]

@@ -7,6 +7,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 
+from . import roster
 from .models import AuditEvent, Membership, Organization, Role, Team, User
 
 
@@ -203,3 +204,49 @@ class AuditFilterForm(forms.Form):
             pk__in=Membership.objects.filter(organization=organization).values("user")
         ) | User.objects.filter(pk__in=organization.audit_events.values("actor"))
         self.fields["action"].choices = [("", "Any action"), *AuditEvent.Action.choices]
+
+
+class RosterUploadForm(forms.Form):
+    """A roster file to preview; nothing changes until the preview is applied."""
+
+    file = forms.FileField(
+        label="Roster file (CSV)",
+        help_text="Columns email, name, team, role; UTF-8; at most 5 MB and 50,000 people.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    segments = forms.CharField(
+        label="Segment columns",
+        required=False,
+        max_length=400,
+        help_text="Optional: extra columns to keep, comma-separated (e.g. department, "
+        "location). Other extra columns are ignored.",
+    )
+    deactivate_missing = forms.BooleanField(
+        label="People not in the file leave",
+        required=False,
+        help_text="They are deactivated, not deleted: their submitted answers stay. "
+        "Org admins are never made to leave by an import.",
+    )
+
+    def clean_file(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        if upload.size > roster.MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is 5 MB. "
+                "Split it into smaller files."
+            )
+        return upload
+
+    def clean_segments(self) -> tuple[str, ...]:
+        try:
+            return roster.parse_segment_names(self.cleaned_data["segments"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class RosterApplyForm(forms.Form):
+    plan = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        label="I have checked the preview: apply these changes.",
+        error_messages={"required": "Tick the box to confirm that you checked the preview."},
+    )

@@ -118,8 +118,18 @@ TEAM_ROLES = frozenset({Role.TEAM_LEAD, Role.MEMBER})
 ORG_WIDE_ROLES = frozenset({Role.ORG_ADMIN, Role.LEADER})
 
 
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self) -> MembershipQuerySet:
+        """People who belong now: not deactivated (by a roster import, say)."""
+        return self.filter(deactivated_at__isnull=True)
+
+
 class Membership(models.Model):
-    """A user's single role in one organisation (and their team, where they have one)."""
+    """A user's single role in one organisation (and their team, where they have one).
+
+    A person who leaves (a roster import without them) is deactivated, not deleted: their
+    submitted answers stay, and importing them again brings them back.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -134,6 +144,12 @@ class Membership(models.Model):
         Team, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+    # Declared roster columns (e.g. {"department": "Payments"}), from the last import.
+    segments = models.JSONField(default=dict, blank=True)
+    reminders_opted_out_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization", "user__email"]
@@ -152,6 +168,9 @@ class Membership(models.Model):
 
     def leads(self, team: Team) -> bool:
         return self.role == Role.TEAM_LEAD and self.team_id == team.pk
+
+    def is_active(self) -> bool:
+        return self.deactivated_at is None
 
 
 def _hash_token(token: str) -> str:
@@ -249,6 +268,8 @@ class AuditEvent(models.Model):
         INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted"
         ROLE_CHANGED = "member.role_changed", "Role changed"
         MEMBER_REMOVED = "member.removed", "Member removed"
+        ROSTER_IMPORTED = "roster.imported", "Roster imported"
+        REMINDERS_OPTED_OUT = "member.reminders_opted_out", "Opted out of reminders"
         CYCLE_CREATED = "cycle.created", "Cycle created"
         CYCLE_CHANGED = "cycle.changed", "Cycle changed"
         REOPEN_REQUESTED = "response.reopen_requested", "Reopening requested"
@@ -337,3 +358,32 @@ class IdentityProviderDomain(models.Model):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class RosterUpload(models.Model):
+    """An uploaded roster file kept between its preview and its apply (a few hours at most),
+    so the admin confirms what they saw without uploading it again."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="roster_uploads"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    filename = models.CharField(max_length=200)
+    content = models.BinaryField()
+    segment_columns = models.JSONField(default=list, blank=True)
+    deactivate_missing = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    KEEP_FOR = timedelta(hours=6)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Roster {self.filename} for {self.organization}"
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) - self.created_at > self.KEEP_FOR

@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -19,7 +20,7 @@ from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import audit
+from . import audit, roster
 from .models import (
     TEAM_ROLES,
     AuditEvent,
@@ -27,6 +28,7 @@ from .models import (
     Membership,
     Organization,
     Role,
+    RosterUpload,
     Team,
     User,
 )
@@ -253,7 +255,8 @@ def _admins_left_after(membership: Membership) -> int:
     # each other at once would otherwise each count the other and leave none.
     Organization.objects.select_for_update().get(pk=membership.organization_id)
     return (
-        Membership.objects.filter(organization=membership.organization, role=Role.ORG_ADMIN)
+        Membership.objects.active()
+        .filter(organization=membership.organization, role=Role.ORG_ADMIN)
         .exclude(pk=membership.pk)
         .count()
     )
@@ -415,3 +418,205 @@ def accept_invitation_as_new_user(invitation: Invitation, name: str, password: s
         raise ValidationError("An account with this email exists: sign in to accept.")
     user = User.objects.create_user(invitation.email, password, name=name)
     return accept_invitation(invitation, user)
+
+
+# --- Roster import ----------------------------------------------------------------------
+
+
+class StaleRosterPlan(Exception):
+    """The organisation changed between the preview and the apply."""
+
+
+def current_roster(org: Organization) -> tuple[list[roster.CurrentMember], list[tuple[str, bool]]]:
+    """The organisation's memberships and teams as the roster planner reads them."""
+    members = [
+        roster.CurrentMember(
+            email=email.lower(),
+            name=name,
+            team=team or "",
+            role=role,
+            active=deactivated_at is None,
+            segments=tuple(sorted((segments or {}).items())),
+        )
+        for email, name, team, role, deactivated_at, segments in Membership.objects.filter(
+            organization=org
+        ).values_list(
+            "user__email", "user__name", "team__name", "role", "deactivated_at", "segments"
+        )
+    ]
+    teams = [
+        (name, archived is not None)
+        for name, archived in org.teams.values_list("name", "archived_at")
+    ]
+    return members, teams
+
+
+def plan_roster_import(
+    org: Organization, data: bytes, *, segments: tuple[str, ...], deactivate_missing: bool
+) -> roster.RosterPlan:
+    """What importing `data` into `org` would do now (a read; nothing changes)."""
+    members, teams = current_roster(org)
+    return roster.plan_roster(
+        roster.parse_roster(data, segments), members, teams, deactivate_missing=deactivate_missing
+    )
+
+
+@transaction.atomic
+def apply_roster(
+    actor: User | None,
+    org: Organization,
+    data: bytes,
+    *,
+    segments: tuple[str, ...] = (),
+    deactivate_missing: bool = False,
+    filename: str = "",
+    expected: str | None = None,
+) -> roster.RosterPlan:
+    """Import a roster file in one transaction, audited; return the plan that was applied.
+
+    A plan with errors changes nothing (the caller shows them). With `expected` (the
+    fingerprint of the plan the admin previewed), a plan that differs raises StaleRosterPlan.
+    Nobody is deleted: people who leave are deactivated and keep their answers.
+    """
+    # One import at a time per organisation, planned against the state it will change.
+    Organization.objects.select_for_update().get(pk=org.pk)
+    plan = plan_roster_import(org, data, segments=segments, deactivate_missing=deactivate_missing)
+    if plan.errors:
+        return plan
+    if expected is not None and plan.fingerprint() != expected:
+        raise StaleRosterPlan("The organisation changed since the preview.")
+    if not plan.changes_anything():
+        return plan
+    _write_roster_plan(org, plan)
+    audit.record(
+        org,
+        actor,
+        A.ROSTER_IMPORTED,
+        org,
+        filename=filename[:200],
+        deactivate_missing=deactivate_missing,
+        teams_created=list(plan.teams_to_create[:50]),
+        **plan.counts(),
+    )
+    return plan
+
+
+def _write_roster_plan(org: Organization, plan: roster.RosterPlan) -> None:
+    """Bulk writes, a fixed number of queries whatever the roster's size."""
+    batch = 2000
+    taken = set(org.teams.values_list("slug", flat=True))
+    new_teams = []
+    for name in plan.teams_to_create:
+        team = Team(organization=org, name=name, slug=unique_slug(name, taken, "team"))
+        taken.add(team.slug)
+        new_teams.append(team)
+    Team.objects.bulk_create(new_teams, batch_size=batch)
+    team_ids = dict(org.teams.values_list("name", "pk"))
+
+    emails = [r.email for r in plan.created]
+    users = dict(User.objects.filter(email__in=emails).values_list("email", "pk"))
+    fresh = [
+        User(email=r.email, name=r.name, password=make_password(None))
+        for r in plan.created
+        if r.email not in users
+    ]
+    User.objects.bulk_create(fresh, batch_size=batch)
+    users |= {u.email: u.pk for u in fresh}
+    Membership.objects.bulk_create(
+        [
+            Membership(
+                user_id=users[r.email],
+                organization=org,
+                role=r.role,
+                team_id=team_ids[r.team] if r.team else None,
+                segments=dict(r.segments),
+            )
+            for r in plan.created
+        ],
+        batch_size=batch,
+    )
+
+    if plan.updated:
+        existing = {
+            email.lower(): (pk, user_id, segments)
+            for email, pk, user_id, segments in Membership.objects.filter(
+                organization=org, user__email__in=[c.row.email for c in plan.updated]
+            ).values_list("user__email", "pk", "user_id", "segments")
+        }
+        memberships, renamed = [], []
+        for change in plan.updated:
+            pk, user_id, segments = existing[change.row.email]
+            if "segments" in change.fields:
+                segments = dict(change.row.segments)
+            memberships.append(
+                Membership(
+                    pk=pk,
+                    role=change.row.role,
+                    team_id=team_ids[change.row.team] if change.row.team else None,
+                    segments=segments,
+                    deactivated_at=None,
+                )
+            )
+            if "name" in change.fields:
+                renamed.append(User(pk=user_id, name=change.row.name))
+        Membership.objects.bulk_update(
+            memberships, ["role", "team", "segments", "deactivated_at"], batch_size=batch
+        )
+        User.objects.bulk_update(renamed, ["name"], batch_size=batch)
+
+    if plan.deactivated:
+        Membership.objects.filter(
+            organization=org, user__email__in=[m.email for m in plan.deactivated]
+        ).update(deactivated_at=timezone.now())
+
+
+def store_roster_upload(
+    actor: User,
+    org: Organization,
+    *,
+    filename: str,
+    content: bytes,
+    segments: tuple[str, ...],
+    deactivate_missing: bool,
+) -> RosterUpload:
+    """Keep an uploaded file for its preview and apply; old uploads are dropped."""
+    RosterUpload.objects.filter(
+        organization=org, created_at__lt=timezone.now() - RosterUpload.KEEP_FOR
+    ).delete()
+    return RosterUpload.objects.create(
+        organization=org,
+        uploaded_by=actor,
+        filename=filename[:200],
+        content=content,
+        segment_columns=list(segments),
+        deactivate_missing=deactivate_missing,
+    )
+
+
+def plan_roster_upload(upload: RosterUpload) -> roster.RosterPlan:
+    return plan_roster_import(
+        upload.organization,
+        bytes(upload.content),
+        segments=tuple(upload.segment_columns),
+        deactivate_missing=upload.deactivate_missing,
+    )
+
+
+@transaction.atomic
+def apply_roster_upload(actor: User, upload: RosterUpload, *, expected: str) -> roster.RosterPlan:
+    """Apply a previewed upload once; the stored file is dropped after it is applied."""
+    upload = RosterUpload.objects.select_for_update().get(pk=upload.pk)
+    plan = apply_roster(
+        actor,
+        upload.organization,
+        bytes(upload.content),
+        segments=tuple(upload.segment_columns),
+        deactivate_missing=upload.deactivate_missing,
+        filename=upload.filename,
+        expected=expected,
+    )
+    if not plan.errors:
+        upload.applied_at = timezone.now()
+        upload.content = b""
+        upload.save(update_fields=["applied_at", "content"])
+    return plan

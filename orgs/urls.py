@@ -27,3 +27,9 @@ org_patterns = [
     path("admin/audit/", views.admin_audit, name="admin_audit"),
     path("admin/sso/", sso_views.admin_sso, name="admin_sso"),
 ]
+
+org_patterns += [
+    path("admin/roster/", views.admin_roster, name="admin_roster"),
+    path("admin/roster/<int:upload>/", views.admin_roster_preview, name="admin_roster_preview"),
+    path("admin/roster/<int:upload>/apply/", views.admin_roster_apply, name="admin_roster_apply"),
+]

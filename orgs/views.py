@@ -27,12 +27,15 @@ from .forms import (
     NewTeamForm,
     OrganizationForm,
     RoleForm,
+    RosterApplyForm,
+    RosterUploadForm,
     SettingsForm,
     SignUpConfirmForm,
     SignUpForm,
     TeamForm,
 )
-from .models import Invitation, Membership, User
+from .models import Invitation, Membership, RosterUpload, User
+from .roster_pages import roster_list_length, roster_rows
 
 PAGE_SIZE = 25
 
@@ -109,7 +112,7 @@ def _accept_url(request: HttpRequest):  # type: ignore[no-untyped-def]
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("login")
-    membership = request.user.memberships.select_related("organization").first()
+    membership = request.user.memberships.active().select_related("organization").first()
     if membership is None:
         return redirect("org_new")
     return redirect("org_home", org=membership.organization.slug)
@@ -521,3 +524,111 @@ def _joined(request: HttpRequest, membership: Membership) -> HttpResponse:
         f"Welcome to {membership.organization.name}, as {membership.get_role_display().lower()}.",
     )
     return redirect("org_home", org=membership.organization.slug)
+
+
+# --- Org admin: roster import ---------------------------------------------------------------
+
+ROSTER_PAGE_SIZE = 50
+ROSTER_LISTS = ("errors", "created", "moved", "updated", "deactivated", "unchanged")
+
+
+@org_view(ADMIN_ONLY)
+@require_http_methods(["GET", "POST"])
+def admin_roster(request: HttpRequest, m: Membership) -> HttpResponse:
+    org = m.organization
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = services.store_roster_upload(
+            request.user,
+            org,
+            filename=form.cleaned_data["file"].name,
+            content=form.cleaned_data["file"].read(),
+            segments=form.cleaned_data["segments"],
+            deactivate_missing=form.cleaned_data["deactivate_missing"],
+        )
+        return redirect("admin_roster_preview", org=org.slug, upload=upload.pk)
+    return render(
+        request,
+        "orgs/admin/roster.html",
+        {"m": m, "form": form, "section": "roster"},
+        status=400 if form.errors else 200,
+    )
+
+
+def _roster_upload(m: Membership, upload: int) -> RosterUpload:
+    return get_object_or_404(RosterUpload.objects.filter(organization=m.organization), pk=upload)
+
+
+def _roster_preview(
+    request: HttpRequest, m: Membership, upload: RosterUpload, form: RosterApplyForm | None
+) -> HttpResponse:
+    if upload.is_expired() or upload.applied_at:
+        return render(
+            request,
+            "orgs/admin/roster_gone.html",
+            {"m": m, "upload": upload, "section": "roster"},
+            status=410,
+        )
+    plan = services.plan_roster_upload(upload)
+    shown = request.GET.get("list", "errors" if plan.errors else "created")
+    shown = shown if shown in ROSTER_LISTS else "created"
+    page = Paginator(roster_rows(plan, shown), ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    form = form or RosterApplyForm(initial={"plan": plan.fingerprint()})
+    tabs = [(name, roster_list_length(plan, name)) for name in ROSTER_LISTS]
+    return render(
+        request,
+        "orgs/admin/roster_preview.html",
+        {
+            "m": m,
+            "upload": upload,
+            "plan": plan,
+            "tabs": tabs,
+            "shown": shown,
+            "page": page,
+            "form": form,
+            "section": "roster",
+        },
+        # A refused apply (unconfirmed, or a file with bad lines) is a 400.
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@org_view(ADMIN_ONLY)
+@require_http_methods(["GET", "POST"])
+def admin_roster_preview(request: HttpRequest, m: Membership, upload: int) -> HttpResponse:
+    """The preview; a POST switches "people not in the file leave" and shows it again."""
+    target = _roster_upload(m, upload)
+    if request.method == "POST" and not target.applied_at and not target.is_expired():
+        target.deactivate_missing = request.POST.get("deactivate_missing") == "on"
+        target.save(update_fields=["deactivate_missing"])
+        return redirect("admin_roster_preview", org=m.organization.slug, upload=target.pk)
+    return _roster_preview(request, m, target, None)
+
+
+@org_view(ADMIN_ONLY)
+@require_POST
+def admin_roster_apply(request: HttpRequest, m: Membership, upload: int) -> HttpResponse:
+    target = _roster_upload(m, upload)
+    form = RosterApplyForm(request.POST)
+    if target.applied_at or target.is_expired() or not form.is_valid():
+        return _roster_preview(request, m, target, form)
+    try:
+        plan = services.apply_roster_upload(
+            request.user, target, expected=form.cleaned_data["plan"]
+        )
+    except services.StaleRosterPlan:
+        messages.error(
+            request,
+            "The organisation changed since this preview (someone else imported or edited "
+            "members). Check the new preview and apply again.",
+        )
+        return redirect("admin_roster_preview", org=m.organization.slug, upload=target.pk)
+    if plan.errors:
+        return _roster_preview(request, m, target, form)
+    counts = plan.counts()
+    messages.success(
+        request,
+        f"Roster imported: {counts['created']} added, {counts['updated']} updated, "
+        f"{counts['deactivated']} left, {counts['unchanged']} unchanged.",
+    )
+    return redirect("admin_members", org=m.organization.slug)

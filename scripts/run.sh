@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Serve the web app and a real Celery worker together; Ctrl-C stops both.
+# Serve the web app and a real Celery worker (with beat: the daily reminder pass) together;
+# emails go to the console. Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${PORT:-8000}"
 PY=.venv/bin/python
 
-.venv/bin/celery -A config worker --loglevel=warning --concurrency=2 --pool=prefork &
+# -B: beat runs inside the worker (one process, one beat); its schedule file lives under var/.
+.venv/bin/celery -A config worker -B --schedule=var/celerybeat-schedule \
+  --loglevel=warning --concurrency=2 --pool=prefork &
 worker=$!
 trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
 
@@ -17,6 +20,7 @@ cat <<MSG
     leader@demo.example   leader
     lead@demo.example     team lead
     member@demo.example   member
+  Emails (launch links, reminders) are printed by the worker below.
   Press Ctrl-C to stop the web server and the worker.
 
 MSG

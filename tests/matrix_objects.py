@@ -11,7 +11,7 @@ from assessments.demo import GUARDRAILS, demo_answers
 from assessments.models import ClassifiedAction, ReopenRequest, Response
 from assessments.scoring import score_response
 from assessments.services import instrument_for
-from orgs.models import Invitation, Membership, Role
+from orgs.models import Invitation, Membership, Role, RosterUpload
 from reports.models import ActionPlan, Report
 from tests.conftest import make_open_cycle, make_user
 
@@ -105,5 +105,11 @@ def objects_for(world) -> dict[str, object]:
             team=world.alpha,
             kind=Report.Kind.TEAM,
             requested_by=world.max,
+        ).pk,
+        "upload": RosterUpload.objects.create(
+            organization=world.acme,
+            uploaded_by=world.alice,
+            filename="roster.csv",
+            content=b"email,name,team,role\nnew@example.com,New,Alpha,member\n",
         ).pk,
     }

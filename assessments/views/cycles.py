@@ -73,6 +73,7 @@ def admin_cycle_new(request: HttpRequest, m: Membership) -> HttpResponse:
                     opens_on=data["opens_on"],
                     closes_on=data["closes_on"],
                     teams=list(data["teams"]),
+                    reminder_days=data["reminder_days"],
                 )
         except InstrumentError as error:
             for line in error.errors:
