@@ -253,6 +253,10 @@ def action_for_review(
     if action is None:
         raise Http404("No such action.")
     if not can_lead_team(membership, action.team):
+        # 404, not 403: another team's action must look like a missing one, or walking ids
+        # would count other teams' actions and see new ones arrive.
+        if membership.role in REVIEWERS:
+            raise Http404("No such action in your review queue.")
         raise PermissionDenied("Only the team's lead or an org admin reviews its actions.")
     scope = scope or review_scope(membership)
     if not reviewable_actions(membership, scope).filter(pk=action.pk).exists():

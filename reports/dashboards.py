@@ -146,11 +146,16 @@ def _private(agg: GroupAggregate, threshold: int) -> GroupAggregate:
     keep_sd = sd_allowed(agg.n_responses, threshold)
     return replace(
         agg,
-        constructs={
-            k: replace(s, min=None, max=None, median=None, sd=s.sd if keep_sd else None)
-            for k, s in agg.constructs.items()
-        },
+        constructs={k: _private_stats(s, threshold, keep_sd) for k, s in agg.constructs.items()},
     )
+
+
+def _private_stats(stats: ConstructStats, threshold: int, keep_sd: bool) -> ConstructStats:
+    """A construct's statistics as a group may show them: a mean only over at least k scored
+    people ("don't know" to every item leaves a person without a score), never min or max."""
+    if stats.n < threshold:
+        return replace(stats, mean=None, sd=None, min=None, max=None, median=None)
+    return replace(stats, min=None, max=None, median=None, sd=stats.sd if keep_sd else None)
 
 
 def _means_only(instrument: Instrument, members: Sequence[Entry], threshold: int) -> GroupAggregate:
@@ -160,8 +165,8 @@ def _means_only(instrument: Instrument, members: Sequence[Entry], threshold: int
     for key in CONSTRUCTS:
         values = [v for r in members if (v := r.score.constructs[key].score) is not None]
         dont_know = sum(r.score.constructs[key].dont_know for r in members)
-        mean = statistics.fmean(values) if values else None
-        sd = statistics.stdev(values) if keep_sd and len(values) > 1 else None
+        mean = statistics.fmean(values) if len(values) >= threshold else None
+        sd = statistics.stdev(values) if mean is not None and keep_sd and len(values) > 1 else None
         constructs[key] = ConstructStats(key, len(values), mean, sd, None, None, None, dont_know)
     means = {k: c.mean for k, c in constructs.items()}
     thresholds = instrument.thresholds
@@ -223,7 +228,9 @@ def construct_rows(agg: GroupAggregate) -> list[dict[str, Any]]:
     ]
 
 
-def practice_adoption(instrument: Instrument, members: Sequence[Entry]) -> list[dict[str, Any]]:
+def practice_adoption(
+    instrument: Instrument, members: Sequence[Entry], threshold: int = 1
+) -> list[dict[str, Any]]:
     """Share of answers at or above the practice threshold, by category and resource level."""
     cut = instrument.thresholds.lift_practice_min
     cells: dict[tuple[str, str], list[int]] = {}
@@ -241,8 +248,9 @@ def practice_adoption(instrument: Instrument, members: Sequence[Entry]) -> list[
             "category": cat,
             "category_label": CATEGORY_LABELS.get(cat, cat),
             "resource": res,
-            "adoption": 100 * done / n if n else None,
-            "n": n,
+            # Over fewer than k answers a share is one or two people's answers: not shown.
+            "adoption": 100 * done / n if n >= threshold else None,
+            "n": n if n >= threshold else None,
         }
         for (cat, res), (done, n) in sorted(
             cells.items(), key=lambda kv: PRACTICE_CATEGORIES.index(kv[0][0])
@@ -401,7 +409,7 @@ def team_view(
         "means": agg.means(),
         "profile": _profile_view(agg),
         "gap": agg.gap,
-        "practice_rows": practice_adoption(instrument, members),
+        "practice_rows": practice_adoption(instrument, members, threshold),
         "drilldown": construct_drilldown(instrument, members, threshold),
         "recs_team": [r for r in recs if r["audience"] == "team"],
         "recs_leadership": [r for r in recs if r["audience"] == "leadership"],

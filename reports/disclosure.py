@@ -45,6 +45,7 @@ POOL = "pool"
 ORG = "org"
 REST = "*"  # the value of a unit's "rest" block under a filter dimension
 _TOLERANCE = 1e-9
+_MAX_COMBINATIONS = 20_000
 
 
 @dataclass(frozen=True)
@@ -179,8 +180,8 @@ def _cells_of_unit(
 
 
 def exposed_classes(rows: Sequence[Row], k: int) -> list[frozenset[Version]]:
-    """Classes of fewer than k people (or two such classes together) whose sum lies in the
-    row space of `rows`: what an attacker could isolate by adding and subtracting groups."""
+    """Unions of classes holding fewer than k people whose sum lies in the row space of
+    `rows`: what an attacker could isolate by adding and subtracting groups."""
     signature: dict[Version, list[int]] = {}
     unique = list(dict.fromkeys(r for r in rows if r))
     for i, row in enumerate(unique):
@@ -200,12 +201,21 @@ def exposed_classes(rows: Sequence[Row], k: int) -> list[frozenset[Version]]:
     _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
     basis = vt[: int(np.sum(singular > _TOLERANCE * max(1.0, singular[0])))]
     residual = np.eye(len(atoms)) - basis.T @ basis  # projector onto what rows cannot see
-    found = [frozenset(atoms[i][1]) for i in small if residual[i, i] < _TOLERANCE]
-    for a, b in combinations(small, 2):
-        if sizes[a] + sizes[b] < k and residual[a, a] + residual[b, b] + 2 * residual[a, b] < (
-            _TOLERANCE
-        ):
-            found.append(frozenset(atoms[a][1]) | frozenset(atoms[b][1]))
+    # Any union of small classes that holds fewer than k distinct people (a person with two
+    # versions counts once) must stay out of the row space, not only single classes and pairs.
+    found: list[frozenset[Version]] = []
+    checked = 0
+    for size in range(1, len(small) + 1):
+        for combo in combinations(small, size):
+            members = frozenset(v for i in combo for v in atoms[i][1])
+            if persons(members) >= k:
+                continue
+            checked += 1
+            if checked > _MAX_COMBINATIONS:  # too many to check: treat as exposed (degrade)
+                return [*found, members]
+            index = list(combo)
+            if residual[np.ix_(index, index)].sum() < _TOLERANCE:
+                found.append(members)
     return found
 
 

@@ -70,7 +70,11 @@ def _build(cycle: Cycle, latest: Release | None) -> BuiltRelease:
             instrument=instrument,
             rules=rules_for(instrument.version),
             teams=selectors.cycle_teams(cycle),
-            threshold=cycle.organization.anonymity_threshold,
+            # Answers given under a higher threshold keep it: lowering k mid-cycle must not
+            # release, in smaller batches, what people gave under the promise of a larger one.
+            threshold=max(
+                cycle.organization.anonymity_threshold, latest.threshold if latest else 0
+            ),
             current=selectors.current_entries(cycle, instrument),
             prior=prior,
             prior_entries=prior_entries,

@@ -292,8 +292,8 @@ def test_review_survives_a_reopen_and_resubmit_of_the_same_text(world, cycle, su
 def test_team_lead_cannot_review_another_teams_action(world, submitted, login):
     beta_action = pending_vague(world.beta)
     url = reverse("review_action", args=["acme", beta_action.pk])
-    assert login(world.tess).post(url, {"kind": "individual", "reason": "x"}).status_code == 403
-    assert login(world.tess).get(url).status_code == 403
+    assert login(world.tess).post(url, {"kind": "individual", "reason": "x"}).status_code == 404
+    assert login(world.tess).get(url).status_code == 404
     assert login(world.charlie).get(url).status_code == 404
     beta_action.refresh_from_db()
     assert not beta_action.is_reviewed()
@@ -391,7 +391,7 @@ def test_bulk_confirm_of_another_teams_action_is_refused(world, submitted, login
     beta_action = pending_vague(world.beta)
     url = reverse("review_confirm", args=["acme"])
     client = login(world.tess)
-    assert client.post(url, {"action": [beta_action.pk], "confirmed": "yes"}).status_code == 403
+    assert client.post(url, {"action": [beta_action.pk], "confirmed": "yes"}).status_code == 404
     assert client.get(url).status_code == 405
     beta_action.refresh_from_db()
     assert not beta_action.is_reviewed()
