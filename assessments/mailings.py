@@ -154,7 +154,8 @@ def _send(cycle: Cycle, kind: str, people: Sequence[Membership], today: date) ->
 
 
 def send_launch_emails(cycle_id: int, today: date | None = None) -> int:
-    """Email everyone on the cycle's teams who has not had its launch email yet.
+    """Email everyone on the cycle's teams who has not had its launch email yet (nor started
+    a response).
 
     Nothing before the cycle accepts answers (an open cycle whose first day is still to
     come is launched by the daily pass on that day). Returns the number sent.
@@ -164,7 +165,9 @@ def send_launch_emails(cycle_id: int, today: date | None = None) -> int:
     if cycle is None or not cycle.is_open(today):
         return 0
     launched = CycleEmail.objects.filter(cycle=cycle, kind=CycleEmail.Kind.LAUNCH).values("user_id")
-    people = list(respondents(cycle).exclude(user_id__in=launched))
+    # Someone who already started (a cycle opened before these emails existed) needs no launch.
+    started = Response.objects.filter(cycle=cycle).values("respondent_id")
+    people = list(respondents(cycle).exclude(user_id__in=launched).exclude(user_id__in=started))
     return _send(cycle, CycleEmail.Kind.LAUNCH, people, today)
 
 

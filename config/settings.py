@@ -297,6 +297,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # One beat per deployment; its state file lives under var/, not in the working directory.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_TIMEZONE = TIME_ZONE  # beat's daily pass runs at RECOUPLE_REMINDER_HOUR local time
 
 # Recouple's own settings.
 RECOUPLE_INVITATION_DAYS = env_int("RECOUPLE_INVITATION_DAYS", 7, minimum=1)
@@ -311,7 +312,6 @@ RECOUPLE_SITE_URL = os.environ.get(
     "RECOUPLE_SITE_URL",
     "http://127.0.0.1:8000" if DEBUG else f"https://{(ALLOWED_HOSTS or ['localhost'])[0]}",
 ).rstrip("/")
-RECOUPLE_REMINDER_HOUR = int(os.environ.get("RECOUPLE_REMINDER_HOUR", "9"))
 # Personal links (django-sesame): a link works once, and for this many days.
 SESAME_ONE_TIME = True
 SESAME_MAX_AGE = 60 * 60 * 24 * int(os.environ.get("RECOUPLE_PERSONAL_LINK_DAYS", "14"))

@@ -150,13 +150,13 @@ def _header(cells: list[str], segments: Sequence[str]) -> tuple[dict[str, int], 
 
 
 def _check_row(
-    line: int, cells: list[str], index: dict[str, int], segments: Sequence[str]
+    line: int, cells: list[str], index: dict[str, int], width: int, segments: Sequence[str]
 ) -> tuple[RosterRow | None, list[str]]:
-    """A row, or the reasons it is refused."""
-    if len(cells) > len(index) and any(c.strip() for c in cells[len(index) :]):
-        return None, [f"{len(cells)} values, but the header names {len(index)} columns."]
-    if len(cells) < len(index):
-        cells = cells + [""] * (len(index) - len(cells))
+    """A row, or the reasons it is refused; `width` is the number of header cells."""
+    if len(cells) > width and any(c.strip() for c in cells[width:]):
+        return None, [f"{len(cells)} values, but the header names {width} columns."]
+    if len(cells) < width:
+        cells = cells + [""] * (width - len(cells))
 
     def cell(name: str) -> str:
         return " ".join(cells[index[name]].split())  # trims and folds line breaks
@@ -254,7 +254,7 @@ def parse_roster(data: bytes, segments: Sequence[str] = ()) -> ParsedRoster:
                 RowError(line, f"The file has more than {MAX_ROWS:,} people; split it into parts.")
             )
             break
-        row, problems = _check_row(line, cells, index, segments)
+        row, problems = _check_row(line, cells, index, len(header), segments)
         if row is None:
             errors.extend(RowError(line, p) for p in problems)
             email_cell = (

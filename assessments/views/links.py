@@ -12,7 +12,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
-from django_ratelimit.decorators import ratelimit
 from sesame import settings as sesame_settings
 from sesame.utils import get_user
 
@@ -23,8 +22,9 @@ from .. import services
 from ..mailings import membership_id_from_unsubscribe_token
 
 
+# No rate limit per address: a whole company behind one NAT opens its links in the same
+# hour, and a token's 80-bit signature is not something to guess.
 @public_view
-@ratelimit(key="ip", rate="60/h", method="GET", block=True)
 @require_GET
 def cycle_start(request: HttpRequest, org: str, cycle: str) -> HttpResponse:
     """Sign in with the personal link (once), then go to one's own questionnaire."""

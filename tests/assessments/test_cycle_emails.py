@@ -94,6 +94,13 @@ def test_opening_a_cycle_emails_everyone_on_its_teams_once_after_commit(
     assert len(mail.outbox) == 3
 
 
+def test_people_who_already_started_get_no_launch_email(world, django_capture_on_commit_callbacks):
+    cycle = draft_cycle(world)
+    Response.objects.create(cycle=cycle, team=world.alpha, respondent=world.max)
+    open_it(world, cycle, django_capture_on_commit_callbacks)
+    assert set(by_recipient(mail.outbox)) == {"tess@example.com", "bob@example.com"}
+
+
 def test_deactivated_people_get_no_launch_email(world, django_capture_on_commit_callbacks):
     Membership.objects.filter(user=world.bob).update(deactivated_at=timezone.now())
     open_it(world, draft_cycle(world), django_capture_on_commit_callbacks)

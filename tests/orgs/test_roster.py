@@ -349,3 +349,8 @@ def test_fingerprint_differs_when_the_plan_differs():
     data = csv_bytes("a@example.com,A,Alpha,member")
     assert plan(data).fingerprint() == plan(data).fingerprint()
     assert plan(data).fingerprint() != plan(data, [member("a@example.com", name="A")]).fingerprint()
+
+
+def test_repeated_extra_header_columns_do_not_shift_the_row_width():
+    parsed = parse_roster(b"email,name,notes,team,role,notes,\na@example.com,A,x,Alpha,member,y,\n")
+    assert parsed.errors == () and parsed.rows[0].team == "Alpha"
