@@ -186,7 +186,12 @@ def cycle_teams(cycle: Cycle) -> dict[int, TeamInfo]:
     return {
         t.pk: TeamInfo(t.pk, t.name, t.slug, t.size)
         for t in cycle.teams.annotate(
-            size=Count("memberships", filter=Q(memberships__role__in=COUNTED_ROLES))
+            size=Count(
+                "memberships",
+                filter=Q(
+                    memberships__role__in=COUNTED_ROLES, memberships__deactivated_at__isnull=True
+                ),
+            )
         )
     }
 
