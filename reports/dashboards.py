@@ -987,7 +987,8 @@ def item_change_rows(
     only items with a released mean on both sides."""
     rows = []
     for construct in drilldown:
-        lower_is_better = construct["polarity"] == "lower_is_better"
+        meta = CONSTRUCTS[construct["key"]]  # the stored drilldown is compact: no words
+        lower_is_better = meta["polarity"] == "lower_is_better"
         for item in construct["items"]:
             before, now = previous.get(item["key"]), item.get("mean")
             if before is None or now is None:
@@ -996,8 +997,8 @@ def item_change_rows(
             rows.append(
                 {
                     "key": item["key"],
-                    "text": item["text"],
-                    "construct": construct["label"],
+                    "text": item.get("text", item["key"]),
+                    "construct": meta["label"],
                     "previous": before,
                     "current": now,
                     "change": change,
