@@ -397,4 +397,3 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
-
