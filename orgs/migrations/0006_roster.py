@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orgs", "0005_plan_audit_actions"),
+        ("orgs", "0003_sso"),
     ]
 
     operations = [
@@ -26,34 +26,6 @@ class Migration(migrations.Migration):
             model_name="membership",
             name="segments",
             field=models.JSONField(blank=True, default=dict),
-        ),
-        migrations.AlterField(
-            model_name="auditevent",
-            name="action",
-            field=models.CharField(
-                choices=[
-                    ("org.created", "Organisation created"),
-                    ("org.settings_changed", "Settings changed"),
-                    ("team.created", "Team created"),
-                    ("team.renamed", "Team renamed"),
-                    ("team.archived", "Team archived"),
-                    ("team.restored", "Team restored"),
-                    ("invitation.sent", "Invitation sent"),
-                    ("invitation.resent", "Invitation resent"),
-                    ("invitation.revoked", "Invitation revoked"),
-                    ("invitation.accepted", "Invitation accepted"),
-                    ("member.role_changed", "Role changed"),
-                    ("member.removed", "Member removed"),
-                    ("roster.imported", "Roster imported"),
-                    ("member.reminders_opted_out", "Opted out of reminders"),
-                    ("cycle.created", "Cycle created"),
-                    ("cycle.changed", "Cycle changed"),
-                    ("response.reopened", "Response reopened"),
-                    ("action.reviewed", "Classified action reviewed"),
-                    ("report.downloaded", "Report downloaded"),
-                ],
-                max_length=40,
-            ),
         ),
         migrations.CreateModel(
             name="RosterUpload",
