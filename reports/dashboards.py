@@ -198,17 +198,15 @@ def group_result(
             key, name, len(members), _means_only(instrument, members, threshold), None
         )
     agg = _private(aggregate([r.score for r in members], instrument.thresholds), threshold)
-    facts = None
-    if with_facts:
-        distribution, answered = item_counts(instrument, [r.answers for r in members])
-        facts = facts_from_aggregate(
-            instrument.version,
-            agg,
-            distribution,
-            answered,
-            thresholds=instrument.thresholds,
-            subject="group" if key == "pool" else "team",
-        )
+    distribution, answered = item_counts(instrument, [r.answers for r in members])
+    facts = facts_from_aggregate(
+        instrument.version,
+        agg,
+        distribution,
+        answered,
+        thresholds=instrument.thresholds,
+        subject="group" if key == "pool" else "team",
+    )
     return GroupResult(key, name, len(members), agg, facts)
 
 
