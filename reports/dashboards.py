@@ -101,6 +101,43 @@ class Entry:
         return self.score.answers()
 
 
+def construct_family(key: str) -> str:
+    return f"c:{key}"
+
+
+def item_family(key: str) -> str:
+    return f"i:{key}"
+
+
+def families_outside(instrument: Instrument, score: ResponseScore) -> frozenset[str]:
+    """The families (see reports/disclosure.py) a response is not in: constructs it has no
+    score on, and scored items it gave no scored answer to ("don't know", or not shown)."""
+    scored = {
+        c.item_key for cs in score.constructs.values() for c in cs.items if c.score is not None
+    }
+    return frozenset(
+        [construct_family(key) for key, c in score.constructs.items() if c.score is None]
+        + [item_family(i.key) for i in instrument.items if i.construct and i.key not in scored]
+    )
+
+
+def without_families(entry: Entry, families: frozenset[str]) -> Entry:
+    """The entry as a group that blanks `families` counts it: no score on those constructs,
+    no answer to those items, so every sum over the group leaves them out."""
+    if not families:
+        return entry
+    constructs = {}
+    for key, c in entry.score.constructs.items():
+        items = tuple(i for i in c.items if item_family(i.item_key) not in families)
+        score = None if construct_family(key) in families else c.score
+        constructs[key] = (
+            c
+            if (score, len(items)) == (c.score, len(c.items))
+            else replace(c, score=score, items=items)
+        )
+    return replace(entry, score=replace(entry.score, constructs=constructs), stored=None)
+
+
 @dataclass
 class GroupResult:
     """A released group (team, pool, cell): its aggregate and what the rules say for it."""

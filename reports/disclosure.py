@@ -23,6 +23,13 @@ combination isolates fewer than k people (k = the organisation's anonymity thres
    (linear algebra over the classes of people the rows cannot tell apart). If some class of
    fewer than k people, or two such classes together, lies in the row space, the release
    drops filter cells of the units involved, then holds back their changes, until none does.
+5. **Statistics over answer-dependent subsets** ("families"): a construct mean is taken over
+   the people with a score on it, an item's counts over those who answered it. Someone who
+   said "don't know" is known to add nothing, so each family F has its own rows, G minus the
+   people outside F, for every group G that shows F. `plan_families` audits those rows the
+   same way, across releases too, and blanks F in the groups whose rows would isolate fewer
+   than k people (a cell first, then the smaller group); organisation-wide figures of F are
+   then taken over the units that show F only, so no total minus the units reveals anyone.
 
 The same check runs in the test suite over generated organisations (tests/reports/
 test_disclosure_audit.py).
@@ -65,11 +72,15 @@ class Person:
 @dataclass(frozen=True)
 class Prior:
     """What earlier releases of the cycle showed: the last release's people, the last
-    membership of every group key, and every distinct row ever released."""
+    membership of every group key, every distinct row ever released, which of those rows
+    were shown as a unit or cell (`shown`, indices into `rows`), and per family the shown
+    rows over which that family was never shown (`hidden`)."""
 
     people: Mapping[int, Person] = field(default_factory=dict)
     last: Mapping[str, Row] = field(default_factory=dict)
     rows: tuple[Row, ...] = ()
+    shown: frozenset[int] = frozenset()
+    hidden: Mapping[str, frozenset[int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -418,3 +429,118 @@ def _plan(
         rows=rows,
         last=last,
     )
+
+
+# --- families: statistics over answer-dependent subsets ----------------------------------
+
+
+@dataclass(frozen=True)
+class FamilyPlan:
+    """Which families each shown group blanks, and what the next release must remember."""
+
+    hidden_by_key: dict[str, frozenset[str]]  # group key -> families not shown there
+    shown: frozenset[int]  # indices into Plan.rows of every row shown as a unit or cell
+    hidden: dict[str, frozenset[int]]  # family -> shown rows over which it never was
+
+
+def is_cell(key: str) -> bool:
+    return "|" in key
+
+
+def plan_families(
+    plan: Plan,
+    prior: Prior,
+    missing: Mapping[Version, frozenset[str]],
+    k: int,
+) -> FamilyPlan:
+    """Blank each family F wherever its rows (group minus the people outside F) would let
+    an attacker, who is assumed to know who is outside F, isolate fewer than k people.
+
+    `missing` gives, for every person-version in this or an earlier release, the families
+    it is not in. What an attacker knows of F from earlier releases is exact: the rows shown
+    before, minus those over which F was blanked (`prior.hidden`), each restricted to F."""
+    k = max(1, k)
+    index = {row: i for i, row in enumerate(plan.rows)}
+    display = dict(plan.unit_rows())
+    display |= {cell_key(u, d, v): row for (u, d, v), row in plan.cells.items()}
+    now_shown = {index[row] for row in display.values() if row in index}
+    shown = frozenset(prior.shown) | frozenset(now_shown)
+    outside: dict[str, set[Version]] = {}
+    for version, families in missing.items():
+        for family in families:
+            outside.setdefault(family, set()).add(version)
+    # Blocks of shown rows, this release and earlier ones: a family's rows are subsets of
+    # these, so rows of different blocks never combine.
+    block_rows = [plan.rows[i] for i in sorted(shown)]
+    component = _components(block_rows)
+    hidden_by_key: dict[str, set[str]] = {}
+    hidden: dict[str, frozenset[int]] = {}
+    for family in sorted(set(outside) | set(prior.hidden)):
+        out = outside.get(family, set())
+        blanked = _family_blanks(family, display, prior, shown, out, component, k)
+        for key in blanked:
+            hidden_by_key.setdefault(key, set()).add(family)
+        shown_now = {index[row] for key, row in display.items() if key not in blanked}
+        never = (set(prior.hidden.get(family, ())) | (now_shown - set(prior.shown))) - shown_now
+        if never:
+            hidden[family] = frozenset(never)
+    return FamilyPlan({key: frozenset(f) for key, f in hidden_by_key.items()}, shown, hidden)
+
+
+def _components(rows: Sequence[Row]) -> dict[Version, int]:
+    """Person-version -> block number, over rows that share people."""
+    blocks = _blocks(rows)
+    return {v: n for n, block in enumerate(blocks) for row in block for v in row}
+
+
+def _family_blanks(
+    family: str,
+    display: Mapping[str, Row],
+    prior: Prior,
+    shown: frozenset[int],
+    out: set[Version],
+    component: Mapping[Version, int],
+    k: int,
+) -> set[str]:
+    """The display keys where `family` must be blank."""
+    blanked: set[str] = set()
+    touched = {component[v] for v in out if v in component}
+    never = prior.hidden.get(family, frozenset())
+    touched |= {
+        component[v] for i in never if i < len(prior.rows) for v in prior.rows[i] if v in component
+    }
+    if not touched:  # nobody outside the family in any shown row: its rows are the groups'
+        return blanked
+    rows_of = {
+        key: row - out
+        for key, row in display.items()
+        if row and component.get(next(iter(row))) in touched
+    }
+    for key, row in rows_of.items():
+        if persons(row) < k:  # blank anyway (fewer than k in the family): keep it out of sums
+            blanked.add(key)
+    earlier_by_block: dict[int, list[Row]] = {}
+    for i in prior.shown:
+        if i in never or i >= len(prior.rows) or not prior.rows[i]:
+            continue
+        block = component.get(next(iter(prior.rows[i])))
+        if block in touched:
+            earlier_by_block.setdefault(block, []).append(prior.rows[i] - out)
+    candidates_by_block: dict[int, dict[str, Row]] = {}
+    for key, row in rows_of.items():
+        if key not in blanked:
+            block = component[next(iter(display[key]))]
+            candidates_by_block.setdefault(block, {})[key] = row
+    for block, candidates in candidates_by_block.items():
+        earlier = [r for r in earlier_by_block.get(block, []) if r]
+        before = set(exposed_classes(earlier, k)) if earlier else set()
+        while candidates:
+            found = set(exposed_classes([*earlier, *candidates.values()], k)) - before
+            if not found:
+                break
+            members = frozenset().union(*found)
+            involved = [key for key, row in candidates.items() if row & members] or list(candidates)
+            drop = min(involved, key=lambda key: (not is_cell(key), persons(candidates[key]), key))
+            del candidates[drop]
+            blanked.add(drop)
+    return blanked

@@ -121,6 +121,10 @@ class Release(models.Model):
     # every distinct row released in the cycle, as [[response id, digest], ...]
     last_rows = models.JSONField(default=dict)
     all_rows = models.JSONField(default=list)
+    # indices into all_rows of the rows shown as a unit or cell, and per family (a construct
+    # or item: reports/disclosure.py) the shown rows over which that family was never shown
+    shown_rows = models.JSONField(default=list)
+    family_hidden = models.JSONField(default=dict)
     # what the builder saw of the cycle's submissions (to skip a build when nothing changed)
     source_stamp = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

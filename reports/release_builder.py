@@ -20,7 +20,17 @@ from assessments.recommend import Rule
 
 from . import dashboards
 from .dashboards import POOL_LABEL, Entry, TeamInfo, Unit
-from .disclosure import POOL, Person, Plan, Prior, plan_release
+from .disclosure import (
+    POOL,
+    FamilyPlan,
+    Person,
+    Plan,
+    Prior,
+    Version,
+    cell_key,
+    plan_families,
+    plan_release,
+)
 
 Means = Mapping[str, float | None]
 ORG_PAGE = "org"
@@ -40,6 +50,9 @@ class ReleaseInput:
     current: Mapping[int, Entry]  # every submitted response now, by response id
     prior: Prior = field(default_factory=Prior)
     prior_entries: Mapping[int, Entry] = field(default_factory=dict)  # as last released
+    # Versions shown by earlier releases and since replaced: what they said decides which
+    # families (reports/disclosure.py) their old rows told an attacker about.
+    earlier_entries: Mapping[Version, Entry] = field(default_factory=dict)
     team_history: Mapping[int, Sequence[tuple[str, Means]]] = field(default_factory=dict)
     org_history: Sequence[tuple[str, Means]] = ()
     cycle_name: str = "This cycle"
@@ -51,6 +64,7 @@ class ReleaseInput:
 @dataclass(frozen=True)
 class BuiltRelease:
     plan: Plan
+    families: FamilyPlan
     entries: dict[int, Entry]  # included, by response id
     pages: dict[str, dict[str, Any]]  # page key -> JSON-ready page
 
@@ -74,15 +88,26 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
         )
         for rid, p in plan.people.items()
     }
+    known = {
+        (e.rid, e.digest): e
+        for e in (*data.earlier_entries.values(), *data.prior_entries.values(), *entries.values())
+    }
+    outside = {v: dashboards.families_outside(data.instrument, e.score) for v, e in known.items()}
+    families = plan_families(plan, prior, {v: f for v, f in outside.items() if f}, k)
 
-    def members(row: frozenset[tuple[int, str]]) -> tuple[Entry, ...]:
-        return tuple(sorted((entries[rid] for rid, _ in row), key=lambda e: e.rid))
+    def members(key: str, row: frozenset[tuple[int, str]]) -> tuple[Entry, ...]:
+        blank = families.hidden_by_key.get(key, frozenset())
+        return tuple(
+            dashboards.without_families(entries[rid], blank)
+            for rid in sorted(rid for rid, _ in row)
+        )
 
-    def unit(key: str, row: frozenset[tuple[int, str]]) -> Unit:
+    def unit(key: str, row: frozenset[tuple[int, str]], shown_as: str = "") -> Unit:
+        people = members(shown_as or key, row)
         if key == POOL:
-            return Unit(POOL, POOL_LABEL, "", members(row))
+            return Unit(POOL, POOL_LABEL, "", people)
         team = data.teams[int(key.split(":")[1])]
-        return Unit(key, team.name, team.slug, members(row))
+        return Unit(key, team.name, team.slug, people)
 
     units = sorted(
         (unit(key, row) for key, row in plan.unit_rows().items() if _known(key, data.teams)),
@@ -131,7 +156,11 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
         for value in sorted({v for (_, d, v) in plan.cells if d == dim}):
             cells = plan.cell_units(dim, value)
             filtered_units = sorted(
-                (unit(key, row) for key, row in cells.items() if _known(key, data.teams)),
+                (
+                    unit(key, row, cell_key(key, dim, value))
+                    for key, row in cells.items()
+                    if _known(key, data.teams)
+                ),
                 key=lambda u: (u.key == POOL, u.name.lower()),
             )
             pages[org_page_key({dim: value})] = to_plain(
@@ -150,7 +179,7 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
         {v: pages.get(org_page_key({"view": v})) for v in ("guardrail", "gatekeeper")},
         k,
     )
-    return BuiltRelease(plan, entries, pages)
+    return BuiltRelease(plan, families, entries, pages)
 
 
 def _known(key: str, teams: Mapping[int, TeamInfo]) -> bool:

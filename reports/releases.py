@@ -59,12 +59,16 @@ def _build(cycle: Cycle, latest: Release | None) -> BuiltRelease:
     org_history, team_history = selectors.earlier_means(cycle)
     prior = Prior()
     prior_entries = {}
+    earlier_entries = {}
     if latest is not None:
         prior = Prior(
             last={k: frozenset(selectors.decode_rows([v])[0]) for k, v in latest.last_rows.items()},
             rows=selectors.decode_rows(latest.all_rows),
+            shown=frozenset(latest.shown_rows),
+            hidden={f: frozenset(rows) for f, rows in latest.family_hidden.items()},
         )
         prior_entries = selectors.release_entries(latest, instrument)
+        earlier_entries = selectors.replaced_entries(latest, instrument)
     return build_release(
         ReleaseInput(
             instrument=instrument,
@@ -78,6 +82,7 @@ def _build(cycle: Cycle, latest: Release | None) -> BuiltRelease:
             current=selectors.current_entries(cycle, instrument),
             prior=prior,
             prior_entries=prior_entries,
+            earlier_entries=earlier_entries,
             team_history=team_history,
             org_history=org_history,
             cycle_name=cycle.name,
@@ -130,6 +135,8 @@ def _store(
         people={str(rid): snapshot_ids[(rid, e.digest)] for rid, e in built.entries.items()},
         last_rows={k: selectors.encode_row(v) for k, v in built.plan.last.items()},
         all_rows=[selectors.encode_row(r) for r in built.plan.rows],
+        shown_rows=sorted(built.families.shown),
+        family_hidden={f: sorted(rows) for f, rows in sorted(built.families.hidden.items())},
         source_stamp=stamp,
     )
     ReleasePage.objects.bulk_create(

@@ -173,6 +173,18 @@ def release_entries(release: Release, instrument: Instrument) -> dict[int, Entry
     return out
 
 
+def replaced_entries(release: Release, instrument: Instrument) -> dict[tuple[int, str], Entry]:
+    """Versions earlier releases of the cycle showed that `release` no longer includes (a
+    response resubmitted or withdrawn since), by (response id, digest): one query."""
+    item_texts = {i.key: i.text for i in instrument.items}
+    return {
+        (s.response_key, s.digest): _entry_from_snapshot(s, item_texts)
+        for s in ResponseSnapshot.objects.filter(cycle_id=release.cycle_id).exclude(
+            pk__in=list(release.people.values())
+        )
+    }
+
+
 def decode_rows(rows: Iterable[Iterable[Sequence[Any]]]) -> tuple[Row, ...]:
     return tuple(frozenset((int(rid), str(d)) for rid, d in row) for row in rows)
 
