@@ -538,9 +538,18 @@ def _family_blanks(
             found = set(exposed_classes([*earlier, *candidates.values()], k)) - before
             if not found:
                 break
+            # Cells go before units (a team's own figure matters most), and among them those
+            # holding the exposed people, the smallest first.
             members = frozenset().union(*found)
-            involved = [key for key, row in candidates.items() if row & members] or list(candidates)
-            drop = min(involved, key=lambda key: (not is_cell(key), persons(candidates[key]), key))
+            drop = min(
+                candidates,
+                key=lambda key: (
+                    not is_cell(key),
+                    not candidates[key] & members,
+                    persons(candidates[key]),
+                    key,
+                ),
+            )
             del candidates[drop]
             blanked.add(drop)
     return blanked
