@@ -550,7 +550,11 @@ def _withheld_cell(counts: CellCounts, reason: str) -> LiftCell:
 
 
 def assess_cells(
-    counts: Sequence[CellCounts], responses: int, min_group: int, q_level: float = Q_LEVEL
+    counts: Sequence[CellCounts],
+    responses: int,
+    min_group: int,
+    q_level: float = Q_LEVEL,
+    withhold: Mapping[tuple[str, str], str] | None = None,
 ) -> LiftTable:
     """The statistics of every cell, the false-discovery adjustment over the compared cells,
     the findings ordered by their adjusted lower bound, and the no-finding message.
@@ -558,7 +562,10 @@ def assess_cells(
     `responses` is the number of respondents behind the counts (for the power estimate).
     """
     min_group = max(min_group, 1)  # a ratio needs someone in each group
-    reasons = [_withheld_reason(c, min_group) for c in counts]
+    withhold = withhold or {}
+    reasons = [
+        withhold.get((c.enabler, c.practice_item)) or _withheld_reason(c, min_group) for c in counts
+    ]
     tested = [i for i, r in enumerate(reasons) if r is None]
     p_values = {i: fisher_exact_p(*_table(counts[i])) for i in tested}
     q_values = dict(zip(tested, benjamini_hochberg([p_values[i] for i in tested]), strict=True))
@@ -602,7 +609,10 @@ def assess_cells(
             key=lambda c: (-(c.adjusted_low or 0.0), c.q or 0.0),
         )
     )
-    power = None if findings else responses_needed(counts, responses, len(counts), q_level)
+    # Over the cells disclosure control lets the pages show: the estimate is a number on the
+    # page, and must not be one of a withheld cell's counts in another form.
+    open_counts = [c for c in counts if (c.enabler, c.practice_item) not in withhold]
+    power = None if findings else responses_needed(open_counts, responses, len(counts), q_level)
     return LiftTable(
         cells=tuple(cells),
         findings=findings,
@@ -625,17 +635,19 @@ def lift_table(
     instrument: Instrument,
     respondents: Sequence[tuple[ResponseScore, Answers]],
     min_group: int | None = None,
+    withhold: Mapping[tuple[str, str], str] | None = None,
 ) -> LiftTable:
     """The enabler-lift table of a group of respondents (typically a cycle's release).
 
     Cells where either group has fewer than `min_group` respondents (default: the
     instrument's `lift_min_group`), or where nobody or everybody reports the practice, are
-    withheld with a reason and left out of the adjustment.
+    withheld with a reason and left out of the adjustment; so are the cells in `withhold`
+    (cell -> reason: disclosure control's, whose counts the caller must not show either).
     """
     minimum = instrument.thresholds.lift_min_group if min_group is None else min_group
     reports = respondent_reports(instrument, respondents)
     counts = count_cells(practice_items(instrument), reports)
-    return assess_cells(counts, len(respondents), minimum)
+    return assess_cells(counts, len(respondents), minimum, withhold=withhold)
 
 
 # --- Power: how many more responses ------------------------------------------------------------

@@ -101,6 +101,12 @@ class Entry:
         return self.score.answers()
 
 
+ANONYMITY_WITHHELD = (
+    "Withheld to protect anonymity: the people behind this pair would differ by fewer than "
+    "{k} from a group shown elsewhere or in an earlier release."
+)
+
+
 def construct_family(key: str) -> str:
     return f"c:{key}"
 
@@ -541,6 +547,7 @@ def org_view(
     history: Sequence[tuple[str, Mapping[str, float | None]]] = (),
     cycle_name: str = "This cycle",
     computed: Mapping[str, GroupResult] | None = None,
+    lift_withheld: frozenset[tuple[str, str]] = frozenset(),
 ) -> dict[str, Any]:
     """The organisation page over released units (teams and pool, or their cells under one
     filter value). Organisation-wide figures are over the union of the units shown, so no
@@ -575,7 +582,7 @@ def org_view(
     view["pressure_by_group"] = {u.name: pressure_view(instrument, u.members) for u in units}
     if filtered:
         return view
-    view |= _lift_view(instrument, counted)
+    view |= _lift_view(instrument, counted, threshold, lift_withheld)
     view["free_text"] = free_text_view(instrument, counted)
     trend = trend_view([*history, (cycle_name, overall.aggregate.means())])
     if trend:
@@ -648,32 +655,46 @@ def _org_charts(
     }
 
 
-def _lift_view(instrument: Instrument, counted: Sequence[Entry]) -> dict[str, Any]:
+def _lift_view(
+    instrument: Instrument,
+    counted: Sequence[Entry],
+    threshold: int = 1,
+    withheld: frozenset[tuple[str, str]] = frozenset(),
+) -> dict[str, Any]:
     """Enabler lift over the organisation's released responses: findings only where they
-    survive the false-discovery adjustment, ordered by strength of evidence."""
-    table = lift.lift_table(instrument, [(r.score, r.answers) for r in counted])
+    survive the false-discovery adjustment, ordered by strength of evidence. Cells that
+    disclosure control withholds (reports/lift_rows.py) show no counts at all."""
+    table = lift.lift_table(
+        instrument,
+        [(r.score, r.answers) for r in counted],
+        withhold={cell: ANONYMITY_WITHHELD.format(k=threshold) for cell in withheld},
+    )
 
     def row(c: lift.LiftCell) -> dict[str, Any]:
-        return {
-            "enabler": c.enabler,
-            "enabler_label": CONSTRUCTS[c.enabler]["label"],
-            "practice": c.practice_item,
-            "practice_label": c.practice_label,
-            "resource": c.resource,
-            "ratio": c.rr,
-            "ci_low": c.rr_low,
-            "ci_high": c.rr_high,
-            "odds_ratio": c.odds_ratio,
-            "or_low": c.or_low,
-            "or_high": c.or_high,
-            "with_k": c.with_k,
-            "with_n": c.with_n,
-            "without_k": c.without_k,
-            "without_n": c.without_n,
-            "q": c.q,
-            "finding": c.finding,
-            "reason": c.withheld,
-        }
+        return (
+            _without_counts(c, withheld)
+            | {
+                "enabler": c.enabler,
+                "enabler_label": CONSTRUCTS[c.enabler]["label"],
+                "practice": c.practice_item,
+                "practice_label": c.practice_label,
+                "resource": c.resource,
+                "ratio": c.rr,
+                "ci_low": c.rr_low,
+                "ci_high": c.rr_high,
+                "odds_ratio": c.odds_ratio,
+                "or_low": c.or_low,
+                "or_high": c.or_high,
+                "with_k": c.with_k,
+                "with_n": c.with_n,
+                "without_k": c.without_k,
+                "without_n": c.without_n,
+                "q": c.q,
+                "finding": c.finding,
+                "reason": c.withheld,
+            }
+            | _without_counts(c, withheld)
+        )
 
     findings = [row(c) for c in table.findings]
     drawable = [
@@ -693,9 +714,16 @@ def _lift_view(instrument: Instrument, counted: Sequence[Entry]) -> dict[str, An
         "lift_cells_total": len(table.cells),
         "lift_chart": charts.lift_chart("org-lift", drawable[:8]) if drawable else None,
         "lift_all": [row(c) for c in table.cells],
-        "lift_cells": [c.to_json() for c in table.cells],
+        "lift_cells": [c.to_json() | _without_counts(c, withheld) for c in table.cells],
         "lift_withheld": [row(c) for c in table.cells if c.withheld],
     }
+
+
+def _without_counts(cell: lift.LiftCell, withheld: frozenset[tuple[str, str]]) -> dict[str, None]:
+    """A cell disclosure control withheld shows no counts: they are what it protects."""
+    if (cell.enabler, cell.practice_item) not in withheld:
+        return {}
+    return dict.fromkeys(("with_k", "with_n", "without_k", "without_n"))
 
 
 def construct_rows_of_response(score: ResponseScore) -> list[dict[str, Any]]:

@@ -125,6 +125,8 @@ class Release(models.Model):
     # or item: reports/disclosure.py) the shown rows over which that family was never shown
     shown_rows = models.JSONField(default=list)
     family_hidden = models.JSONField(default=dict)
+    # the rows each enabler-lift cell last showed (reports/lift_rows.py), as bit masks
+    lift_rows = models.JSONField(default=dict)
     # what the builder saw of the cycle's submissions (to skip a build when nothing changed)
     source_stamp = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -31,6 +31,7 @@ from .disclosure import (
     plan_families,
     plan_release,
 )
+from .lift_rows import LiftPlan, LiftRows, cell_rows, plan_lift
 
 Means = Mapping[str, float | None]
 ORG_PAGE = "org"
@@ -53,6 +54,7 @@ class ReleaseInput:
     # Versions shown by earlier releases and since replaced: what they said decides which
     # families (reports/disclosure.py) their old rows told an attacker about.
     earlier_entries: Mapping[Version, Entry] = field(default_factory=dict)
+    prior_lift: LiftRows = field(default_factory=LiftRows)
     team_history: Mapping[int, Sequence[tuple[str, Means]]] = field(default_factory=dict)
     org_history: Sequence[tuple[str, Means]] = ()
     cycle_name: str = "This cycle"
@@ -65,6 +67,7 @@ class ReleaseInput:
 class BuiltRelease:
     plan: Plan
     families: FamilyPlan
+    lift: LiftPlan
     entries: dict[int, Entry]  # included, by response id
     pages: dict[str, dict[str, Any]]  # page key -> JSON-ready page
 
@@ -136,6 +139,8 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
             )
         )
 
+    counted = [e for u in units for e in u.members]
+    lift_plan = plan_lift(cell_rows(data.instrument, counted), data.prior_lift, k)
     pooled = [data.teams[t].name for t in plan.pool_teams if t in data.teams]
     hidden = 0 if plan.pool is not None else len(plan.pool_teams)
     pages[ORG_PAGE] = to_plain(
@@ -150,6 +155,7 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
             history=data.org_history,
             cycle_name=data.cycle_name,
             computed=computed,
+            lift_withheld=lift_plan.withheld,
         )
     )
     for dim in dashboards.FILTERS:
@@ -179,7 +185,7 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
         {v: pages.get(org_page_key({"view": v})) for v in ("guardrail", "gatekeeper")},
         k,
     )
-    return BuiltRelease(plan, families, entries, pages)
+    return BuiltRelease(plan, families, lift_plan, entries, pages)
 
 
 def _known(key: str, teams: Mapping[int, TeamInfo]) -> bool:

@@ -12,6 +12,7 @@ from assessments.services import instrument_for, rules_for
 
 from . import selectors
 from .disclosure import Prior
+from .lift_rows import LiftRows
 from .models import Release, ReleasePage, ResponseSnapshot
 from .release_builder import BuiltRelease, ReleaseInput, build_release
 
@@ -60,6 +61,7 @@ def _build(cycle: Cycle, latest: Release | None) -> BuiltRelease:
     prior = Prior()
     prior_entries = {}
     earlier_entries = {}
+    prior_lift = LiftRows()
     if latest is not None:
         prior = Prior(
             last={k: frozenset(selectors.decode_rows([v])[0]) for k, v in latest.last_rows.items()},
@@ -69,6 +71,7 @@ def _build(cycle: Cycle, latest: Release | None) -> BuiltRelease:
         )
         prior_entries = selectors.release_entries(latest, instrument)
         earlier_entries = selectors.replaced_entries(latest, instrument)
+        prior_lift = LiftRows(selectors.decode_named_rows(latest.lift_rows))
     return build_release(
         ReleaseInput(
             instrument=instrument,
@@ -83,6 +86,7 @@ def _build(cycle: Cycle, latest: Release | None) -> BuiltRelease:
             prior=prior,
             prior_entries=prior_entries,
             earlier_entries=earlier_entries,
+            prior_lift=prior_lift,
             team_history=team_history,
             org_history=org_history,
             cycle_name=cycle.name,
@@ -137,6 +141,7 @@ def _store(
         all_rows=[selectors.encode_row(r) for r in built.plan.rows],
         shown_rows=sorted(built.families.shown),
         family_hidden={f: sorted(rows) for f, rows in sorted(built.families.hidden.items())},
+        lift_rows=selectors.encode_named_rows(built.lift.state.last),
         source_stamp=stamp,
     )
     ReleasePage.objects.bulk_create(
@@ -153,6 +158,8 @@ def _store(
     )
     old = Release.objects.filter(cycle=cycle).order_by("-number").values_list("pk", flat=True)
     ReleasePage.objects.filter(release_id__in=list(old[KEEP_PAGES_OF:])).delete()
+    # Only the latest release's lift rows are read again (by the next build).
+    Release.objects.filter(pk__in=list(old[1:])).exclude(lift_rows={}).update(lift_rows={})
     log.info(
         "release %s of cycle %s: %s included, %s held back",
         release.number,

@@ -193,6 +193,26 @@ def encode_row(row: Row) -> list[list[Any]]:
     return [[rid, d] for rid, d in sorted(row)]
 
 
+def encode_named_rows(rows: Mapping[str, Row]) -> dict[str, Any]:
+    """Many large rows over the same people, compactly: the people once, each row as a
+    bit mask over them (hex)."""
+    universe = sorted({v for row in rows.values() for v in row})
+    index = {v: i for i, v in enumerate(universe)}
+    return {
+        "people": [[rid, d] for rid, d in universe],
+        "rows": {n: format(sum(1 << index[v] for v in row), "x") for n, row in rows.items()},
+    }
+
+
+def decode_named_rows(data: Mapping[str, Any]) -> dict[str, Row]:
+    universe = [(int(rid), str(d)) for rid, d in data.get("people", ())]
+    out = {}
+    for n, mask in data.get("rows", {}).items():
+        bits = int(mask, 16)
+        out[n] = frozenset(v for i, v in enumerate(universe) if bits >> i & 1)
+    return out
+
+
 def cycle_teams(cycle: Cycle) -> dict[int, TeamInfo]:
     """The cycle's teams with their current size (one query)."""
     return {

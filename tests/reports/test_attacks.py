@@ -17,7 +17,12 @@ from django.urls import reverse
 
 from assessments.demo import GUARDRAILS, RECOUPLED
 from assessments.models import Answer, ClassifiedAction, Response
-from assessments.services import decide_reopen_request, request_reopen, submit_response
+from assessments.services import (
+    decide_reopen_request,
+    instrument_for,
+    request_reopen,
+    submit_response,
+)
 from orgs.models import Team
 from reports.models import Release, ResponseSnapshot
 from reports.release_builder import to_plain
@@ -206,3 +211,130 @@ def test_attack_7_free_text_is_quoted_only_where_allowed(world, org, login):
     team_page = login(world.tess).get(reverse("team_dashboard", args=["acme", "alpha"]))
     assert QUOTED in team_page.content.decode() and QUOTED in html
     assert world.tess.name not in team_page.content.decode().split(QUOTED)[0][-400:]
+
+
+COLLECTIVE_DK = dict.fromkeys(
+    (i.key for i in instrument_for("1").items if i.construct == "collective_practice"),
+    "dont_know",
+)
+
+
+def construct_audit(cycle, construct):
+    """Every group a page shows a mean of `construct` over, as the people with a score on it
+    (whom an attacker is assumed to know), over all releases: nobody may be exposed."""
+    rows = []
+    teams = {t.pk: t.name for t in Team.objects.filter(organization=cycle.organization)}
+    for rel in Release.objects.filter(cycle=cycle).order_by("number"):
+        snaps = {
+            s.response_key: s for s in ResponseSnapshot.objects.filter(pk__in=rel.people.values())
+        }
+        scored = {
+            (rid, s.digest)
+            for rid, s in snaps.items()
+            if s.scores["constructs"][construct]["score"] is not None
+        }
+
+        def unit_members(name, snaps=snaps, rel=rel):
+            pooled = pooled_of(rel)
+            return {
+                (rid, s.digest)
+                for rid, s in snaps.items()
+                if teams[s.team_id] == name
+                or (name == "Other teams (pooled)" and teams[s.team_id] in pooled)
+            }
+
+        for page in rel.pages.all():
+            data = page.data
+            if page.key.startswith("team:"):
+                row = next(c for c in data["constructs"] if c["key"] == construct)
+                if row["mean"] is not None:
+                    members = unit_members(teams[int(page.key.split(":")[1])]) & scored
+                    assert row["n"] == len(members) >= K
+                    rows.append(frozenset(members))
+                continue
+            if not data.get("visible"):
+                continue
+            dim, value = page.key.split("?")[1].split("=") if "?" in page.key else (None, None)
+            union = set()
+            for g in data["groups"]:
+                stats = g["aggregate"]["constructs"][construct]
+                members = {
+                    v
+                    for v in unit_members(g["name"]) & scored
+                    if dim is None or snaps[v[0]].segments[dim] == value
+                }
+                if stats["mean"] is not None:
+                    assert stats["n"] == len(members) >= K, (page.key, g["name"])
+                    rows.append(frozenset(members))
+                    union |= members
+            overall = data["overall"]["aggregate"]["constructs"][construct]
+            if overall["mean"] is not None:
+                # Organisation-wide over the units that show it, so it adds no new row.
+                assert overall["n"] == len(union), page.key
+                rows.append(frozenset(union))
+    assert not exposed(rows), f"a person's {construct} score is exposed"
+    return rows
+
+
+def test_attack_8_a_mean_over_one_newcomer_among_k(world, org, login):
+    """Three people join Epsilon, two of whom say "don't know" to every collective-practice
+    item: the team moves by k, but the people with a collective-practice score by one."""
+    epsilon = Team.objects.get(organization=world.acme, slug="epsilon")
+    before = export(login(world.leo), "teams")
+    for i, user in enumerate(add_people(world.acme, epsilon, 3, start=50)):
+        extra = {"ctx_lifecycle_stage": "build", **(COLLECTIVE_DK if i < 2 else {})}
+        submit(org, epsilon, user, RECOUPLED, role="design", extra=extra)
+    release(org)
+    after = export(login(world.leo), "teams")
+    n = {r["team"]: int(r["n"]) for r in after}
+    assert n["Epsilon"] == 9  # the team itself moved by k and is released
+    page = login(world.leo).get(reverse("team_dashboard", args=["acme", "epsilon"]))
+    row = next(c for c in page.context["view"]["constructs"] if c["key"] == "collective_practice")
+    assert row["mean"] is None  # its mean over 6 + 1 scored people would show the one
+    rows = construct_audit(org, "collective_practice")
+    assert len(rows) >= 4
+    assert {r["team"] for r in before} <= set(n)
+
+
+def test_attack_9_a_team_minus_its_cells_is_not_one_scored_person(world, cycle, login):
+    """Six people, three engineers and three designers, two of whom have no collective-
+    practice score: the team's mean minus the engineers' would be the third designer's."""
+    team = Team.objects.create(organization=world.acme, name="Zeta", slug="zeta")
+    cycle.teams.add(team)
+    for i, user in enumerate(add_people(world.acme, team, 6)):
+        role = "engineering" if i < 3 else "design"
+        extra = {"ctx_lifecycle_stage": "build", **(COLLECTIVE_DK if i >= 4 else {})}
+        submit(cycle, team, user, GUARDRAILS, role=role, extra=extra)
+    release(cycle)
+    construct_audit(cycle, "collective_practice")
+    eng = login(world.leo).get(reverse("org_dashboard", args=["acme"]) + "?role=engineering")
+    zeta = next(g for g in eng.context["view"]["groups"] if g["name"] == "Zeta")
+    assert zeta["aggregate"]["constructs"]["collective_practice"]["mean"] is None
+    team_page = login(world.leo).get(reverse("team_dashboard", args=["acme", "zeta"]))
+    row = next(
+        c for c in team_page.context["view"]["constructs"] if c["key"] == "collective_practice"
+    )
+    assert row["mean"] is not None and row["n"] == 4  # the team's own figure stays
+
+
+def test_attack_10_lift_counts_do_not_follow_one_newcomer(world, org, login):
+    """The lift table's counts between two releases move by 0 or at least k people."""
+
+    def cells():
+        rel = Release.objects.filter(cycle=org).order_by("-number").first()
+        page = rel.pages.get(key="org").data
+        return {(c["enabler"], c["practice"]): c for c in page["lift_cells"]}
+
+    first = cells()
+    epsilon = Team.objects.get(organization=world.acme, slug="epsilon")
+    for i, user in enumerate(add_people(world.acme, epsilon, 3, start=60)):
+        extra = {"ctx_lifecycle_stage": "build", **(COLLECTIVE_DK if i < 2 else {})}
+        submit(org, epsilon, user, RECOUPLED, extra=extra)
+    release(org)
+    second = cells()
+    for cell, now in second.items():
+        was = first.get(cell)
+        for part in ("with_n", "without_n"):
+            if now[part] is None or was is None or was[part] is None:
+                continue
+            assert now[part] == was[part] or abs(now[part] - was[part]) >= K, (cell, part)

@@ -6,7 +6,8 @@ without_k, without_n, rr, rr_low, rr_high, odds_ratio, or_low, or_high, p, q, sh
 withheld. `shown` says whether the pages show the cell as a finding; `withheld` is why the
 cell is not compared, or null. In a cell that is not withheld, a null ratio or upper bound
 means infinite (nobody without the enabler reports the practice); in a withheld cell every
-statistic is null.
+statistic is null, and in a cell withheld to protect anonymity the four counts are null
+too (reports/lift_rows.py).
 
 The numbers are those of the cycle's latest release: the same cells the pages show, over
 the same responses.
