@@ -60,3 +60,69 @@ def test_apply_progress_updates_itself_until_the_summary(
     assert RosterUpload.objects.get(filename="people.csv").status == RosterUpload.Status.APPLIED
     assert Membership.objects.filter(organization=world.acme, team__name="Gamma").count() == 30
     assert page.js_errors == []
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_roster_pages_have_no_serious_accessibility_violations(
+    world, page, live_server, sign_in, width
+):
+    from tests.browser.test_accessibility import serious
+
+    rows = "email,name,team,role\nalice@example.com,Alice,,org admin\n"
+    bad = RosterUpload.objects.create(
+        organization=world.acme,
+        uploaded_by=world.alice,
+        filename="bad.csv",
+        content=(rows + "x@example.com,X,Alpha,chief\nmax@example.com,Max,Beta,member\n").encode(),
+    )
+    good = RosterUpload.objects.create(
+        organization=world.acme,
+        uploaded_by=world.alice,
+        filename="good.csv",
+        content=(rows + "max@example.com,Max,Beta,member\nn@example.com,N,Gamma,member\n").encode(),
+    )
+    summary = {"created": 1, "updated": 1, "moved": 1, "deactivated": 0, "unchanged": 1}
+    applied = RosterUpload.objects.create(
+        organization=world.acme,
+        uploaded_by=world.alice,
+        filename="done.csv",
+        content=b"",
+        status=RosterUpload.Status.APPLIED,
+        result={**summary, "teams_created": 1, "team_names": ["Gamma"], "seconds": 0.2},
+    )
+    waiting = RosterUpload.objects.create(
+        organization=world.acme,
+        uploaded_by=world.alice,
+        filename="waiting.csv",
+        content=b"email,name,team,role\n",
+        status=RosterUpload.Status.QUEUED,
+        planned={**summary, "teams_created": 0},
+    )
+    failed = RosterUpload.objects.create(
+        organization=world.acme,
+        uploaded_by=world.alice,
+        filename="failed.csv",
+        content=b"email,name,team,role\n",
+        status=RosterUpload.Status.FAILED,
+        error="The organisation changed since this preview.",
+    )
+    base = f"{live_server.url}/o/acme/admin/roster/"
+    paths = [
+        "",
+        f"{bad.pk}/",
+        f"{good.pk}/?list=created",
+        f"{good.pk}/?list=moved",
+        f"{applied.pk}/progress/",
+        f"{waiting.pk}/progress/",
+        f"{failed.pk}/progress/",
+    ]
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(world.alice.email, PASSWORD)
+    found = {}
+    for path in paths:
+        page.goto(base + path)
+        page.wait_for_load_state("domcontentloaded")
+        assert "Page not found" not in page.content(), path
+        if problems := serious(page):
+            found[path] = problems
+    assert not found, "\n".join(f"{p}: {v}" for p, v in found.items())
