@@ -306,6 +306,9 @@ RECOUPLE_DEFAULT_ANONYMITY_THRESHOLD = 3
 # A report render may take this long (hard limit); the broker's visibility timeout is
 # kept well above it so that a slow render is never delivered twice (celery #5935).
 RECOUPLE_REPORT_TIME_LIMIT = env_int("RECOUPLE_REPORT_TIME_LIMIT", 120, minimum=1)
+# A roster apply (one transaction; 20,000 people in well under a minute) may run this long;
+# well below the broker's visibility timeout (an hour).
+RECOUPLE_ROSTER_TIME_LIMIT = env_int("RECOUPLE_ROSTER_TIME_LIMIT", 600, minimum=30)
 
 # Launch and reminder emails: links in them point here (no request in a Celery task).
 RECOUPLE_SITE_URL = os.environ.get(

@@ -370,11 +370,34 @@ class RosterUpload(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "Preview"
+        QUEUED = "queued", "Waiting for a worker"
+        APPLYING = "applying", "Applying"
+        APPLIED = "applied", "Applied"
+        FAILED = "failed", "Failed"
+
     filename = models.CharField(max_length=200)
     content = models.BinaryField()
     segment_columns = models.JSONField(default=list, blank=True)
     deactivate_missing = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # The apply runs in a Celery task (orgs/tasks.py); these fields are its progress.
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEW)
+    # The fingerprint of the plan the admin confirmed; the task refuses a plan that differs.
+    expected_plan = models.CharField(max_length=64, blank=True)
+    # What the confirmed preview said it would do (counts), shown while the apply runs.
+    planned = models.JSONField(default=dict, blank=True)
+    # What the apply did: counts, moves, teams created (the result summary).
+    result = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    apply_requested_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)
 
     KEEP_FOR = timedelta(hours=6)
@@ -386,4 +409,22 @@ class RosterUpload(models.Model):
         return f"Roster {self.filename} for {self.organization}"
 
     def is_expired(self, now: datetime | None = None) -> bool:
+        """A preview not applied within KEEP_FOR is gone; an apply under way never expires."""
+        if self.status != self.Status.PREVIEW:
+            return False
         return (now or timezone.now()) - self.created_at > self.KEEP_FOR
+
+    def is_previewable(self, now: datetime | None = None) -> bool:
+        return self.status == self.Status.PREVIEW and not self.is_expired(now)
+
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.APPLIED, self.Status.FAILED}
+
+    def is_stale(self, now: datetime | None = None) -> bool:
+        """Queued or applying for longer than any apply may run: its worker died or the
+        message was lost."""
+        if self.status not in {self.Status.QUEUED, self.Status.APPLYING}:
+            return False
+        since = self.started_at or self.apply_requested_at
+        limit = timedelta(seconds=settings.RECOUPLE_ROSTER_TIME_LIMIT * 2)
+        return since is not None and (now or timezone.now()) - since > limit

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import signing
@@ -19,6 +21,7 @@ from django.urls import URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 from django.utils.text import slugify
+from kombu.exceptions import OperationalError
 
 from . import audit, roster
 from .models import (
@@ -34,6 +37,7 @@ from .models import (
 )
 
 A = AuditEvent.Action
+log = logging.getLogger(__name__)
 UrlBuilder = Callable[[str], str]
 
 
@@ -582,7 +586,7 @@ def store_roster_upload(
     """Keep an uploaded file for its preview and apply; old uploads are dropped."""
     RosterUpload.objects.filter(
         organization=org, created_at__lt=timezone.now() - RosterUpload.KEEP_FOR
-    ).delete()
+    ).exclude(status__in=[RosterUpload.Status.QUEUED, RosterUpload.Status.APPLYING]).delete()
     return RosterUpload.objects.create(
         organization=org,
         uploaded_by=actor,
@@ -602,21 +606,159 @@ def plan_roster_upload(upload: RosterUpload) -> roster.RosterPlan:
     )
 
 
+# --- Roster apply in a Celery task ------------------------------------------------------------
+# The web apply is queued, not run in the request: a large roster takes seconds to write.
+# The upload row carries the progress (preview → queued → applying → applied | failed), the
+# way a Report row does; the task is queued by name so this module does not import it.
+
+ROSTER_APPLY_TASK = "orgs.tasks.apply_roster_upload_task"
+ROSTER_MAX_ATTEMPTS = 3
+
+
+def _plan_summary(plan: roster.RosterPlan) -> dict[str, object]:
+    return {
+        **plan.counts(),
+        "moved": len(plan.moved),
+        "teams_created": len(plan.teams_to_create),
+        "team_names": list(plan.teams_to_create[:20]),
+    }
+
+
+def request_roster_apply(actor: User, upload: RosterUpload, *, expected: str) -> roster.RosterPlan:
+    """Queue the apply of a previewed upload once the request commits; return the plan.
+
+    A plan with errors is returned unqueued (the caller shows them); one that differs from
+    `expected`, the plan the admin saw, raises StaleRosterPlan. An upload that is no longer
+    a preview (queued twice by a double click, say) is left as it is.
+    """
+    with transaction.atomic():
+        upload = RosterUpload.objects.select_for_update().get(pk=upload.pk)
+        plan = plan_roster_upload(upload)
+        if not upload.is_previewable() or plan.errors:
+            return plan
+        if plan.fingerprint() != expected:
+            raise StaleRosterPlan("The organisation changed since the preview.")
+        upload.status = RosterUpload.Status.QUEUED
+        upload.expected_plan = expected
+        upload.planned = _plan_summary(plan)
+        upload.applied_by = actor
+        upload.apply_requested_at = timezone.now()
+        upload.started_at = None
+        upload.error = ""
+        upload.result = {}
+        upload.attempts = 0
+        upload.save(
+            update_fields=[
+                "status",
+                "expected_plan",
+                "planned",
+                "applied_by",
+                "apply_requested_at",
+                "started_at",
+                "error",
+                "result",
+                "attempts",
+            ]
+        )
+        transaction.on_commit(lambda: enqueue_roster_apply(upload.pk))
+    return plan
+
+
+def enqueue_roster_apply(upload_id: int) -> None:
+    """Send the apply to the broker. If the broker is down the upload stays queued, and
+    `recover_stale_roster_apply` sends it again once it has waited too long."""
+    try:
+        current_app.tasks[ROSTER_APPLY_TASK].delay(upload_id)
+    except OperationalError:
+        log.warning("broker unavailable; roster upload %s stays queued", upload_id)
+
+
+def start_roster_apply(upload_id: int) -> RosterUpload | None:
+    """Claim a queued upload for its apply; None when there is nothing to do (a redelivery
+    of an apply that finished, or an upload that is gone)."""
+    with transaction.atomic():
+        upload = RosterUpload.objects.select_for_update().filter(pk=upload_id).first()
+        if upload is None or upload.status not in {
+            RosterUpload.Status.QUEUED,
+            RosterUpload.Status.APPLYING,  # its worker died mid-apply: the apply rolled back
+        }:
+            return None
+        upload.status = RosterUpload.Status.APPLYING
+        upload.started_at = timezone.now()
+        upload.attempts += 1
+        upload.save(update_fields=["status", "started_at", "attempts"])
+    return upload
+
+
 @transaction.atomic
-def apply_roster_upload(actor: User, upload: RosterUpload, *, expected: str) -> roster.RosterPlan:
-    """Apply a previewed upload once; the stored file is dropped after it is applied."""
-    upload = RosterUpload.objects.select_for_update().get(pk=upload.pk)
+def apply_roster_upload(upload_id: int) -> roster.RosterPlan:
+    """Apply a claimed upload in one transaction, with the import's audit event; the upload
+    is marked applied (with its result summary) in the same transaction, and its file dropped.
+
+    Raises StaleRosterPlan when the plan is no longer the one the admin confirmed, and
+    RosterApplyRefused when lines have become bad since the preview (a team archived, say).
+    """
+    upload = (
+        RosterUpload.objects.select_for_update().select_related("organization").get(pk=upload_id)
+    )
+    started = upload.started_at or timezone.now()
     plan = apply_roster(
-        actor,
+        upload.applied_by,
         upload.organization,
         bytes(upload.content),
         segments=tuple(upload.segment_columns),
         deactivate_missing=upload.deactivate_missing,
         filename=upload.filename,
-        expected=expected,
+        expected=upload.expected_plan,
     )
-    if not plan.errors:
-        upload.applied_at = timezone.now()
-        upload.content = b""
-        upload.save(update_fields=["applied_at", "content"])
+    if plan.errors:
+        first = plan.errors[0]
+        raise RosterApplyRefused(
+            f"{len(plan.errors)} line(s) can no longer be imported (line {first.line}: "
+            f"{first.message}). Check the preview again."
+        )
+    now = timezone.now()
+    upload.status = RosterUpload.Status.APPLIED
+    upload.applied_at = now
+    upload.result = {**_plan_summary(plan), "seconds": round((now - started).total_seconds(), 1)}
+    upload.content = b""
+    upload.error = ""
+    upload.save(update_fields=["status", "applied_at", "result", "content", "error"])
     return plan
+
+
+class RosterApplyRefused(Exception):
+    """The file has bad lines now that it did not have at its preview."""
+
+
+def mark_roster_apply_failed(upload_id: int, message: str) -> None:
+    RosterUpload.objects.filter(pk=upload_id).exclude(status=RosterUpload.Status.APPLIED).update(
+        status=RosterUpload.Status.FAILED, error=message[:500]
+    )
+
+
+def reopen_roster_preview(upload: RosterUpload) -> None:
+    """A failed apply goes back to its preview, planned afresh, to be checked and applied again."""
+    RosterUpload.objects.filter(pk=upload.pk, status=RosterUpload.Status.FAILED).update(
+        status=RosterUpload.Status.PREVIEW, error=""
+    )
+
+
+def recover_stale_roster_apply(upload: RosterUpload) -> None:
+    """Nothing stays "applying" forever: queue a stale apply again, or fail it after
+    ROSTER_MAX_ATTEMPTS."""
+    if not upload.is_stale():
+        return
+    if upload.attempts >= ROSTER_MAX_ATTEMPTS:
+        log.warning("roster upload %s failed after %s attempts", upload.pk, upload.attempts)
+        mark_roster_apply_failed(upload.pk, "The apply did not finish after several attempts.")
+    else:
+        log.warning("roster upload %s was stale; queued again", upload.pk)
+        with transaction.atomic():
+            RosterUpload.objects.filter(pk=upload.pk).update(
+                status=RosterUpload.Status.QUEUED,
+                started_at=None,
+                apply_requested_at=timezone.now(),
+            )
+            transaction.on_commit(lambda: enqueue_roster_apply(upload.pk))
+    upload.refresh_from_db()

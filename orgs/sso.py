@@ -122,6 +122,7 @@ REFUSALS = {
         "Ask an org admin to add or invite you."
     ),
     "inactive": "This account is deactivated. Ask an org admin.",
+    "left": ("You are no longer on this organisation's roster. Ask an org admin to add you again."),
     "other_account": "This sign-in is linked to another account. Ask an org admin.",
 }
 
@@ -140,8 +141,11 @@ def admit(provider: IdentityProvider, email: str, name: str = "") -> Admission:
     user = User.objects.filter(email__iexact=email).first()
     if user is not None and not user.is_active:
         return Admission(email, refusal="inactive")
-    on_roster = user is not None and org.memberships.filter(user=user).exists()
-    if not on_roster:
+    membership = org.memberships.filter(user=user).first() if user is not None else None
+    if membership is not None and membership.deactivated_at is not None:
+        # Left with a roster import: kept (with their answers), but no place to sign in to.
+        return Admission(email, refusal="left")
+    if membership is None:
         invitation = (
             Invitation.objects.pending()
             .select_for_update()

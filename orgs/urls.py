@@ -32,4 +32,12 @@ org_patterns += [
     path("admin/roster/", views.admin_roster, name="admin_roster"),
     path("admin/roster/<int:upload>/", views.admin_roster_preview, name="admin_roster_preview"),
     path("admin/roster/<int:upload>/apply/", views.admin_roster_apply, name="admin_roster_apply"),
+    path(
+        "admin/roster/<int:upload>/progress/",
+        views.admin_roster_progress,
+        name="admin_roster_progress",
+    ),
+    path(
+        "admin/roster/<int:upload>/reopen/", views.admin_roster_reopen, name="admin_roster_reopen"
+    ),
 ]

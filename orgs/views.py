@@ -562,7 +562,9 @@ def _roster_upload(m: Membership, upload: int) -> RosterUpload:
 def _roster_preview(
     request: HttpRequest, m: Membership, upload: RosterUpload, form: RosterApplyForm | None
 ) -> HttpResponse:
-    if upload.is_expired() or upload.applied_at:
+    if upload.status != RosterUpload.Status.PREVIEW:
+        return redirect("admin_roster_progress", org=m.organization.slug, upload=upload.pk)
+    if upload.is_expired():
         return render(
             request,
             "orgs/admin/roster_gone.html",
@@ -598,7 +600,7 @@ def _roster_preview(
 def admin_roster_preview(request: HttpRequest, m: Membership, upload: int) -> HttpResponse:
     """The preview; a POST switches "people not in the file leave" and shows it again."""
     target = _roster_upload(m, upload)
-    if request.method == "POST" and not target.applied_at and not target.is_expired():
+    if request.method == "POST" and target.is_previewable():
         target.deactivate_missing = request.POST.get("deactivate_missing") == "on"
         target.save(update_fields=["deactivate_missing"])
         return redirect("admin_roster_preview", org=m.organization.slug, upload=target.pk)
@@ -608,12 +610,13 @@ def admin_roster_preview(request: HttpRequest, m: Membership, upload: int) -> Ht
 @org_view(ADMIN_ONLY)
 @require_POST
 def admin_roster_apply(request: HttpRequest, m: Membership, upload: int) -> HttpResponse:
+    """Queue the apply (a Celery task) and show its progress; the request never waits for it."""
     target = _roster_upload(m, upload)
     form = RosterApplyForm(request.POST)
-    if target.applied_at or target.is_expired() or not form.is_valid():
+    if not target.is_previewable() or not form.is_valid():
         return _roster_preview(request, m, target, form)
     try:
-        plan = services.apply_roster_upload(
+        plan = services.request_roster_apply(
             request.user, target, expected=form.cleaned_data["plan"]
         )
     except services.StaleRosterPlan:
@@ -625,10 +628,25 @@ def admin_roster_apply(request: HttpRequest, m: Membership, upload: int) -> Http
         return redirect("admin_roster_preview", org=m.organization.slug, upload=target.pk)
     if plan.errors:
         return _roster_preview(request, m, target, form)
-    counts = plan.counts()
-    messages.success(
-        request,
-        f"Roster imported: {counts['created']} added, {counts['updated']} updated, "
-        f"{counts['deactivated']} left, {counts['unchanged']} unchanged.",
-    )
-    return redirect("admin_members", org=m.organization.slug)
+    return redirect("admin_roster_progress", org=m.organization.slug, upload=target.pk)
+
+
+@org_view(ADMIN_ONLY)
+@require_GET
+def admin_roster_progress(request: HttpRequest, m: Membership, upload: int) -> HttpResponse:
+    """Where an apply stands; htmx polls the status block until it is applied or failed."""
+    target = _roster_upload(m, upload)
+    if target.status == RosterUpload.Status.PREVIEW:
+        return redirect("admin_roster_preview", org=m.organization.slug, upload=target.pk)
+    services.recover_stale_roster_apply(target)
+    template = "orgs/admin/" + ("_roster_status.html" if request.htmx else "roster_progress.html")
+    return render(request, template, {"m": m, "upload": target, "section": "roster"})
+
+
+@org_view(ADMIN_ONLY)
+@require_POST
+def admin_roster_reopen(request: HttpRequest, m: Membership, upload: int) -> HttpResponse:
+    """A failed apply: back to a fresh preview of the same file."""
+    target = _roster_upload(m, upload)
+    services.reopen_roster_preview(target)
+    return redirect("admin_roster_preview", org=m.organization.slug, upload=target.pk)

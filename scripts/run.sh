@@ -5,9 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${PORT:-8000}"
 PY=.venv/bin/python
+VAR_DIR="${RECOUPLE_VAR_DIR:-var}"
+# Links in launch and reminder emails point at this server, on whatever port it runs.
+export RECOUPLE_SITE_URL="${RECOUPLE_SITE_URL:-http://127.0.0.1:${PORT}}"
 
 # -B: beat runs inside the worker (one process, one beat); its schedule file lives under var/.
-.venv/bin/celery -A config worker -B --schedule=var/celerybeat-schedule \
+.venv/bin/celery -A config worker -B --schedule="$VAR_DIR/celerybeat-schedule" \
   --loglevel=warning --concurrency=2 --pool=prefork &
 worker=$!
 trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM

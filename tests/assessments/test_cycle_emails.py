@@ -290,6 +290,21 @@ def test_send_reminders_command_json(world, due_cycle):
     assert run_send_reminders() == {"due": 0, "sent": 0}
 
 
+def test_send_reminders_json_stays_parseable_with_the_console_email_backend(
+    world, due_cycle, settings, capsys
+):
+    # `make run` prints emails to the console: with --json they must not mix into the JSON.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    call_command("send_reminders", "--org", "acme", "--json")
+    printed = capsys.readouterr()
+    assert json.loads(printed.out) == {"due": 3, "sent": 3}
+    assert sorted(re.findall(r"^To: (\S+)$", printed.err, re.M)) == [
+        "bob@example.com",
+        "max@example.com",
+        "tess@example.com",
+    ]
+
+
 def test_participation_page_shows_reminder_counts(world, due_cycle, login):
     Cycle.objects.filter(pk=due_cycle.pk).update(reminder_days="2,1")
     mailings.reminder_pass()

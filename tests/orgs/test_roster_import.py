@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -13,12 +14,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments.models import Response
 from orgs import services
 from orgs.models import AuditEvent, Membership, Organization, RosterUpload, Team, User
-from tests.orgs.conftest import events, messages_of
+from orgs.tasks import apply_roster_upload_task
+from tests.orgs.conftest import events
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = "email,name,team,role\n"
@@ -228,7 +232,7 @@ def upload(client, data: bytes, **fields):
     )
 
 
-def test_upload_preview_apply_flow(world, login):
+def test_upload_preview_apply_flow(world, login, django_capture_on_commit_callbacks):
     client = login(world.alice)
     assert client.get(reverse("admin_roster", args=["acme"])).status_code == 200
     data = roster(*ACME[:4], "new@example.com,New,Gamma,member")
@@ -249,15 +253,132 @@ def test_upload_preview_apply_flow(world, login):
     leave = client.get(response["Location"] + "?list=deactivated")
     assert b"bob@example.com" in leave.content
     apply_url = reverse("admin_roster_apply", args=["acme", stored.pk])
+    progress_url = reverse("admin_roster_progress", args=["acme", stored.pk])
     unconfirmed = client.post(apply_url, {"plan": preview.context["plan"].fingerprint()})
     assert unconfirmed.status_code == 400 and b"Tick the box" in unconfirmed.content
     assert not User.objects.filter(email="new@example.com").exists()
-    done = client.post(apply_url, {"plan": preview.context["plan"].fingerprint(), "confirm": "on"})
-    assert done.status_code == 302 and done["Location"] == reverse("admin_members", args=["acme"])
-    assert "Roster imported: 1 added, 0 updated, 1 left, 4 unchanged." in messages_of(done)
+    fingerprint = preview.context["plan"].fingerprint()
+    with django_capture_on_commit_callbacks() as queued:
+        done = client.post(apply_url, {"plan": fingerprint, "confirm": "on"})
+    # The request only queues the apply: nothing has changed yet, the page shows progress.
+    assert done.status_code == 302 and done["Location"] == progress_url
+    stored.refresh_from_db()
+    assert stored.status == RosterUpload.Status.QUEUED and stored.applied_by == world.alice
+    assert stored.planned["created"] == 1 and stored.planned["deactivated"] == 1
+    assert not User.objects.filter(email="new@example.com").exists()
+    waiting = client.get(progress_url)
+    assert (
+        b"Waiting for a worker" in waiting.content and b'hx-trigger="every 1s"' in waiting.content
+    )
+    assert client.get(response["Location"])["Location"] == progress_url  # no second preview
+    assert len(queued) == 1
+    queued[0]()  # the commit sends the task; tests run it eagerly
+    stored.refresh_from_db()
+    assert stored.status == RosterUpload.Status.APPLIED and stored.content == b""
+    assert stored.result["created"] == 1 and stored.result["deactivated"] == 1
     assert Membership.objects.get(user=world.bob).deactivated_at is not None
-    # The same upload cannot be applied twice.
-    assert client.post(apply_url, {"plan": "x", "confirm": "on"}).status_code == 410
+    assert User.objects.filter(email="new@example.com").exists()
+    summary = client.get(progress_url, HTTP_HX_REQUEST="true")
+    assert summary.status_code == 200 and b"hx-trigger" not in summary.content  # polling stops
+    text = " ".join(summary.content.decode().split())
+    assert "Applied" in text and "Teams created" in text and "New teams: Gamma" in text
+    assert events(world.acme, "roster.imported")[0].actor == world.alice
+    # The same upload cannot be applied twice: a second post lands on the summary.
+    again = client.post(apply_url, {"plan": fingerprint, "confirm": "on"})
+    assert again.status_code == 302 and again["Location"] == progress_url
+    assert len(events(world.acme, "roster.imported")) == 1
+
+
+def test_double_click_on_apply_queues_one_task(world, login, django_capture_on_commit_callbacks):
+    client = login(world.alice)
+    upload(client, roster(*ACME, "new@example.com,New,Alpha,member"))
+    stored = RosterUpload.objects.get()
+    fingerprint = services.plan_roster_upload(stored).fingerprint()
+    apply_url = reverse("admin_roster_apply", args=["acme", stored.pk])
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        client.post(apply_url, {"plan": fingerprint, "confirm": "on"})
+        client.post(apply_url, {"plan": fingerprint, "confirm": "on"})
+    assert len(queued) == 1
+
+
+def test_apply_of_a_preview_that_went_stale_fails_with_a_way_back(
+    world, login, django_capture_on_commit_callbacks
+):
+    client = login(world.alice)
+    upload(client, roster(*ACME, "new@example.com,New,Alpha,member"))
+    stored = RosterUpload.objects.get()
+    fingerprint = services.plan_roster_upload(stored).fingerprint()
+    with django_capture_on_commit_callbacks() as queued:
+        client.post(
+            reverse("admin_roster_apply", args=["acme", stored.pk]),
+            {"plan": fingerprint, "confirm": "on"},
+        )
+    # Someone else adds the same person before the worker gets to the apply.
+    services.apply_roster(world.alice, world.acme, roster("new@example.com,New,Beta,member"))
+    queued[0]()
+    stored.refresh_from_db()
+    assert stored.status == RosterUpload.Status.FAILED and "changed since" in stored.error
+    assert Membership.objects.get(user__email="new@example.com").team == world.beta  # untouched
+    progress = client.get(reverse("admin_roster_progress", args=["acme", stored.pk]))
+    assert b"was not applied" in progress.content and b"Check the preview again" in progress.content
+    back = client.post(reverse("admin_roster_reopen", args=["acme", stored.pk]))
+    assert back["Location"] == reverse("admin_roster_preview", args=["acme", stored.pk])
+    fresh = client.get(back["Location"])
+    assert fresh.status_code == 200 and fresh.context["plan"].counts()["updated"] == 1
+
+
+def test_a_file_that_went_bad_after_its_preview_is_refused_whole(world):
+    stored = RosterUpload.objects.create(
+        organization=world.acme,
+        uploaded_by=world.alice,
+        filename="r.csv",
+        content=roster(*ACME, "new@example.com,New,Alpha,member"),
+    )
+    fingerprint = services.plan_roster_upload(stored).fingerprint()
+    services.request_roster_apply(world.alice, stored, expected=fingerprint)
+    world.alpha.archived_at = timezone.now()
+    world.alpha.save(update_fields=["archived_at"])
+    assert apply_roster_upload_task.delay(stored.pk).get() == "refused"
+    stored.refresh_from_db()
+    assert stored.status == RosterUpload.Status.FAILED and "archived" in stored.error
+    assert not User.objects.filter(email="new@example.com").exists()
+
+
+def test_redelivered_apply_task_changes_nothing_the_second_time(world):
+    stored = RosterUpload.objects.create(
+        organization=world.acme,
+        uploaded_by=world.alice,
+        filename="r.csv",
+        content=roster(*ACME, "new@example.com,New,Alpha,member"),
+    )
+    fingerprint = services.plan_roster_upload(stored).fingerprint()
+    services.request_roster_apply(world.alice, stored, expected=fingerprint)
+    assert apply_roster_upload_task.delay(stored.pk).get() == "applied"
+    assert apply_roster_upload_task.delay(stored.pk).get() == "skipped"
+    assert len(events(world.acme, "roster.imported")) == 1
+
+
+def test_stale_apply_is_queued_again_then_failed(world, settings):
+    stored = RosterUpload.objects.create(
+        organization=world.acme,
+        uploaded_by=world.alice,
+        filename="r.csv",
+        content=roster(*ACME),
+        status=RosterUpload.Status.APPLYING,
+        attempts=1,
+        apply_requested_at=timezone.now() - timedelta(hours=1),
+        started_at=timezone.now() - timedelta(hours=1),
+    )
+    services.recover_stale_roster_apply(stored)
+    assert stored.status == RosterUpload.Status.QUEUED and not stored.is_stale()
+    RosterUpload.objects.filter(pk=stored.pk).update(
+        status=RosterUpload.Status.APPLYING,
+        attempts=3,
+        started_at=timezone.now() - timedelta(hours=1),
+    )
+    stored.refresh_from_db()
+    services.recover_stale_roster_apply(stored)
+    assert stored.status == RosterUpload.Status.FAILED and "several attempts" in stored.error
 
 
 def test_preview_toggle_people_leave(world, login):
@@ -318,6 +439,8 @@ def test_roster_pages_are_for_org_admins(world, login, actor):
     assert client.get(reverse("admin_roster", args=["acme"])).status_code == 403
     assert client.get(reverse("admin_roster_preview", args=["acme", stored.pk])).status_code == 403
     assert client.post(reverse("admin_roster_apply", args=["acme", stored.pk])).status_code == 403
+    assert client.get(reverse("admin_roster_progress", args=["acme", stored.pk])).status_code == 403
+    assert client.post(reverse("admin_roster_reopen", args=["acme", stored.pk])).status_code == 403
 
 
 def test_roster_pages_are_404_for_outsiders_and_other_organisations_uploads(world, login):
@@ -329,6 +452,9 @@ def test_roster_pages_are_404_for_outsiders_and_other_organisations_uploads(worl
     assert client.get(reverse("admin_roster_preview", args=["acme", stored.pk])).status_code == 404
     # charlie's own organisation does not reach acme's upload either.
     assert client.get(reverse("admin_roster_preview", args=["other", stored.pk])).status_code == 404
+    assert (
+        client.get(reverse("admin_roster_progress", args=["other", stored.pk])).status_code == 404
+    )
 
 
 def test_roster_pages_anonymous_and_wrong_method(world, login):
@@ -340,4 +466,8 @@ def test_roster_pages_anonymous_and_wrong_method(world, login):
     )
     client = login(world.alice)
     assert client.get(reverse("admin_roster_apply", args=["acme", stored.pk])).status_code == 405
+    progress = reverse("admin_roster_progress", args=["acme", stored.pk])
+    assert client.post(progress).status_code == 405
+    assert client.get(reverse("admin_roster_reopen", args=["acme", stored.pk])).status_code == 405
+    assert Client().get(progress).status_code == 302  # anonymous: to sign-in
     assert client.put(reverse("admin_roster", args=["acme"])).status_code == 405

@@ -90,5 +90,18 @@ def test_a_deactivated_member_is_refused(world, provider):
     assert sso.admit(provider, "ada@acme.test").refusal == "inactive"
 
 
+def test_a_member_who_left_with_a_roster_import_is_refused(world, provider):
+    ada = make_user("ada@acme.test")
+    Membership.objects.create(
+        user=ada,
+        organization=world.acme,
+        role=Role.MEMBER,
+        team=world.alpha,
+        deactivated_at=timezone.now(),
+    )
+    assert sso.admit(provider, "ada@acme.test").refusal == "left"
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.SSO_SIGNED_IN).exists()
+
+
 def test_no_email_is_refused(world, provider):
     assert sso.admit(provider, "").refusal == "no_email"

@@ -3,8 +3,12 @@ our email step, the provider's sign-in page, the code exchange and userinfo, and
 
 from __future__ import annotations
 
+import json
+from io import StringIO
+
 import pytest
 from allauth.socialaccount.models import SocialAccount
+from django.core.management import call_command
 
 from orgs.models import AuditEvent, Invitation, Membership, Role, User
 from tests.conftest import make_user
@@ -102,3 +106,37 @@ def test_an_address_the_provider_says_is_unverified_is_refused(
     assert "not verified" in text_of(session.last)
     assert not User.objects.filter(email="unverified@acme.test").exists()
     assert Invitation.objects.get(email="unverified@acme.test").accepted_at is None
+
+
+def test_a_person_imported_from_a_roster_signs_in_and_leaving_it_ends_that(
+    world, oidc_server, live_server, tmp_path
+):
+    """The whole path an organisation takes: the roster file puts max on it (no password,
+    no invitation), the provider signs him in; a later file without him makes him leave,
+    and the same provider sign-in is then refused."""
+    configure_oidc(world.acme, oidc_server.issuer)
+    first = tmp_path / "roster.csv"
+    first.write_text("email,name,team,role\nmax@acme.test,Max Member,Alpha,member\n")
+    out = StringIO()
+    call_command("import_roster", "acme", str(first), "--json", stdout=out)
+    assert json.loads(out.getvalue())["created"] == 1
+    max_ = User.objects.get(email="max@acme.test")
+    assert not max_.has_usable_password()
+
+    session = sign_in_through_provider(live_server.url, "max@acme.test", "max")
+    assert session.last.url == f"{live_server.url}/o/acme/", session.last.text[:2000]
+    assert session.cookies.get_dict().get("sessionid")
+
+    second = tmp_path / "roster2.csv"
+    second.write_text("email,name,team,role\ntess@example.com,Tess,Alpha,team lead\n")
+    out = StringIO()
+    call_command("import_roster", "acme", str(second), "--deactivate-missing", "--json", stdout=out)
+    assert json.loads(out.getvalue())["deactivated"] >= 1
+    assert Membership.objects.get(user=max_).deactivated_at is not None
+
+    again = sign_in_through_provider(live_server.url, "max@acme.test", "max")
+    assert again.last.status_code == 403
+    assert "no longer on this organisation's roster" in text_of(again.last)
+    assert "_auth_user_id" not in again.cookies.get_dict()
+    home = again.get(f"{live_server.url}/o/acme/", allow_redirects=False, timeout=20)
+    assert home.status_code == 302 and "/accounts/login/" in home.headers["Location"]

@@ -1,12 +1,15 @@
 """`python manage.py send_reminders [--org SLUG] [--dry-run] [--json]`: one reminder pass now.
 
 The same pass Celery beat runs daily (without its launch-email catch-up). With --json it
-prints one object: `{"due": N, "sent": N}` (with --dry-run, `sent` is 0).
+prints one object: `{"due": N, "sent": N}` (with --dry-run, `sent` is 0), and nothing else
+on standard output: emails the console backend prints (`make run`) go to standard error.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+from contextlib import nullcontext, redirect_stdout
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -27,7 +30,9 @@ class Command(BaseCommand):
         org = options["org"]
         if org and not Organization.objects.filter(slug=org).exists():
             raise CommandError(f"No organisation with the slug {org!r}.")
-        result = mailings.reminder_pass(org_slug=org, dry_run=options["dry_run"])
+        # self.stdout keeps the stream it was made with; only the emails are redirected.
+        with redirect_stdout(sys.stderr) if options["json"] else nullcontext():
+            result = mailings.reminder_pass(org_slug=org, dry_run=options["dry_run"])
         if options["json"]:
             self.stdout.write(json.dumps(result.to_dict()))
         else:
