@@ -14,6 +14,7 @@ import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from assessments import lift
@@ -432,6 +433,8 @@ def team_page_for_display(view: Mapping[str, Any], instrument: Instrument) -> di
     if not out.get("visible"):
         return out
     out["drilldown"] = drilldown_for_display(instrument, out["drilldown"])
+    if out.get("item_changes"):
+        out["item_changes"] = item_changes_for_display(instrument, out["item_changes"])
     out["construct_chart"] = charts.construct_chart("team-constructs", out["constructs"])
     out["practice_chart"] = charts.practice_chart("team-practices", out["practice_rows"])
     if out.get("trend"):
@@ -439,6 +442,48 @@ def team_page_for_display(view: Mapping[str, Any], instrument: Instrument) -> di
         trend["chart"] = charts.trend_chart("team-trend", trend["cycles"], trend["series"])
         out["trend"] = trend
     return out
+
+
+def item_changes_for_display(instrument: Instrument, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored item changes with their question texts (the stored rows are compact), and
+    "then", "now" and the change rounded as a reader sees them: the change is the
+    difference of the two shown figures, so the row adds up, and nothing reads as ±0."""
+    items = {i.key: i for i in instrument.items}
+    rows = []
+    for row in changes.get("rows", ()):
+        then, now = _whole(row["previous"]), _whole(row["current"])
+        item = items.get(row["key"])
+        rows.append(
+            {
+                **row,
+                "text": item.text if item else row["key"],
+                "reverse": bool(item and item.reverse),
+                "lower_is_better": CONSTRUCTS[row["construct_key"]]["polarity"]
+                == "lower_is_better",
+                "shown_previous": then,
+                "shown_current": now,
+                "shown_change": now - then,
+                "change_label": f"{now - then:+d}" if now != then else "±0",
+                "improved": row["improved"] if now != then else None,
+            }
+        )
+    better = [r for r in rows if r["improved"]]
+    worse = [r for r in rows if r["improved"] is False]
+    return {
+        **changes,
+        "rows": rows,
+        "better": len(better),
+        "worse": len(worse),
+        "same": len(rows) - len(better) - len(worse),
+        # The largest shown moves each way, by how far they moved.
+        "most_better": max(better, key=lambda r: abs(r["shown_change"]), default=None),
+        "most_worse": max(worse, key=lambda r: abs(r["shown_change"]), default=None),
+    }
+
+
+def _whole(value: float) -> int:
+    """Rounded half up, as the templates' floatformat rounds."""
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _profile_view(agg: GroupAggregate) -> dict[str, Any]:
@@ -966,14 +1011,18 @@ def v2_views(instrument: Instrument, members: Sequence[Entry]) -> dict[str, Any]
     }
 
 
-def item_means_of_page(page: Mapping[str, Any]) -> dict[str, float]:
-    """The item means a stored team page shows (its drilldown: only items that at least k
-    people answered carry a mean), by item key: what a later cycle compares with."""
+def item_means_of_page(page: Mapping[str, Any] | None, threshold: int) -> dict[str, float]:
+    """The item means a stored team page released, by item key: what a later cycle compares
+    with. Only from a page that was shown, and only items that at least `threshold` people
+    answered (the drilldown blanks smaller ones; a page released under a lower threshold
+    is held to today's). An item blanked there has no mean here, so it shows no change."""
+    if not page or not page.get("visible"):
+        return {}
     return {
         item["key"]: item["mean"]
         for construct in page.get("drilldown") or ()
         for item in construct.get("items", ())
-        if item.get("mean") is not None
+        if item.get("mean") is not None and (item.get("n") or 0) >= threshold
     }
 
 
@@ -995,7 +1044,7 @@ def item_change_rows(
             rows.append(
                 {
                     "key": item["key"],
-                    "text": item.get("text", item["key"]),
+                    "construct_key": construct["key"],
                     "construct": meta["label"],
                     "previous": before,
                     "current": now,

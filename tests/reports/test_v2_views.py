@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.core.cache import cache
@@ -232,35 +233,75 @@ def test_chain_sentence_names_the_first_broken_link(means, expected) -> None:
     assert expected in _chain(rows)
 
 
-def test_item_changes_match_items_by_key_from_a_v1_cycle_to_a_v2_cycle(world, cycle):
-    from assessments.models import Cycle as CycleModel
-    from reports.dashboards import item_change_rows, item_means_of_page
-
+def v1_then_v2(world, cycle):
+    """Alpha answers v1 last quarter (guardrails without backing) and v2 now (recoupled)."""
     people = [world.tess, world.max, *add_people(world.acme, world.alpha, 2)]
     for user in people:
         submit(cycle, world.alpha, user, GUARDRAILS)
+    Cycle.objects.filter(pk=cycle.pk).update(
+        opens_on=cycle.opens_on - timedelta(days=91), state=Cycle.State.CLOSED
+    )
     release(cycle)
-    CycleModel.objects.filter(pk=cycle.pk).update(state=CycleModel.State.CLOSED)
     later = v2_cycle(world)
     for user in people:
         submit(later, world.alpha, user, RECOUPLED)
     release(later)
+    return later
+
+
+def test_item_changes_match_items_by_key_from_a_v1_cycle_to_a_v2_cycle(world, cycle):
+    from reports.dashboards import item_means_of_page
+
+    later = v1_then_v2(world, cycle)
     key = f"team:{world.alpha.pk}"
     _, before = selectors.release_page(cycle, key)
     _, after = selectors.release_page(later, key)
-    previous = item_means_of_page(before)
+    previous, current = item_means_of_page(before, 3), item_means_of_page(after, 3)
     assert "gov_traceability_test" in previous and "lead_backs_delay" in previous
-    rows = {r["key"]: r for r in item_change_rows(after["drilldown"], previous)}
-    current = item_means_of_page(after)
+    assert after["item_changes"]["from"] == cycle.name
+    rows = {r["key"]: r for r in after["item_changes"]["rows"]}
     # Every item with a released mean in both cycles is compared, and only those.
     assert set(rows) == set(previous) & set(current)
     # Agreement items have no "don't know", so all four people score them in both cycles.
     assert {"lead_backs_delay", "lead_speed_wins", "prin_can_name"} <= set(rows)
     assert "gov_real_explain" not in rows and "gov_traceability_test" not in rows
     backing = rows["lead_backs_delay"]
+    assert backing["previous"] == previous["lead_backs_delay"]
     assert backing["change"] == pytest.approx(backing["current"] - backing["previous"])
     # From guardrails without backing to recoupled: leadership backing rises, and that is
     # better; a constrainer item that falls is better too.
     assert backing["change"] > 0 and backing["improved"] is True
     falling = [r for r in rows.values() if r["key"].startswith("unc_") and r["change"] < 0]
     assert falling and all(r["improved"] for r in falling)
+    # Beta did not take part last quarter: nothing to compare with.
+    _, beta = selectors.release_page(later, f"team:{world.beta.pk}")
+    assert beta is None or beta["item_changes"] is None
+
+
+def test_team_dashboard_and_pdf_show_the_change_on_each_question_since_last_cycle(
+    world, cycle, login
+):
+    from reports import pdf
+
+    later = v1_then_v2(world, cycle)
+    _, page = selectors.release_page(later, f"team:{world.alpha.pk}")
+    rows = page["item_changes"]["rows"]
+    backing = next(r for r in rows if r["key"] == "lead_backs_delay")
+    # Shown as whole numbers, rounded half up (as the templates round).
+    then, now = (
+        int(Decimal(str(backing[k])).quantize(0, ROUND_HALF_UP)) for k in ("previous", "current")
+    )
+    url = reverse("team_dashboard", args=["acme", "alpha"]) + "?cycle=2027-q1"
+    body = login(world.max).get(url).content.decode()
+    assert f"Change on each question since {cycle.name} ({len(rows)} questions asked in both)" in (
+        body
+    )
+    text = "If my team delayed a launch to fix a responsible-AI concern"
+    assert text in body.split('data-testid="item-changes"')[1]
+    row = body.split(text)[-1].split("</tr>")[0]
+    assert f">{then}<" in row and f">{now}<" in row and f"+{now - then}" in row
+    assert "(better)" in row
+    html = " ".join(pdf.render_html(world.acme, later, world.alpha).split())
+    assert f"Question by question since {cycle.name}" in html
+    assert f"{len(rows)} questions asked in both cycles" in html
+    assert f"+{now - then} better" in html.split(text)[-1].split("</tr>")[0]
