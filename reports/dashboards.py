@@ -583,6 +583,12 @@ def org_view(
     view["pressure_by_group"] = {u.name: pressure_view(instrument, u.members) for u in units}
     if filtered:
         return view
+    view["governance_by_group"] = by_group = governance_by_group(instrument, units)
+    if by_group:
+        view["real_test"] = [
+            {**row, "groups_failing": by_group["real_test_failing"][row["part"]]}
+            for row in view["real_test"]
+        ]
     view |= _lift_view(instrument, counted)
     view["free_text"] = free_text_view(instrument, counted)
     trend = trend_view([*history, (cycle_name, overall.aggregate.means())])
@@ -610,6 +616,12 @@ def org_view(
             "more_teams": max(0, len(a.teams) - REASONS_SHOWN),
         }
         for a in ranked
+    ]
+    # The leadership actions that mend the governance chain, named beside it.
+    view["governance_actions"] = [
+        {"rule_id": a["rule_id"], "title": a["title"], "teams_label": a["teams_label"]}
+        for a in view["actions"]
+        if a["construct"] == CONSTRUCTS["governance_design"]["label"]
     ]
     return view
 
@@ -771,7 +783,17 @@ REAL_TEST_LABELS = {
     "prove": "Can prove why it happened",
     "prevent": "Can stop it happening again",
 }
+REAL_TEST_PARTS = {
+    "explain": "explaining exactly what happened",
+    "prove": "proving why it happened",
+    "prevent": "stopping it happening again",
+}
 SELF_VIEW_ORDER = ("guardrail", "gatekeeper", "neither")
+SELF_VIEW_SHORT = {
+    "guardrail": "guardrails who steer and warn",
+    "gatekeeper": "gatekeepers who can hold a release",
+    "neither": "neither",
+}
 COMPARED_CONSTRUCTS = ("individual_practice", "collective_practice", "governance_design")
 
 
@@ -860,6 +882,7 @@ def with_self_view_comparison(
         }
         for c in COMPARED_CONSTRUCTS
     ]
+    split["compare_sentence"] = _compare_sentence(split["compare"], sizes) if shown else ""
     split["too_small"] = (
         ""
         if shown
@@ -867,6 +890,35 @@ def with_self_view_comparison(
         f"and everyone else, counts at least {threshold} people; here at least one is too small."
     )
     return {**org_page, "self_view": split}
+
+
+def _compare_sentence(rows: Sequence[Mapping[str, Any]], sizes: Mapping[str, int]) -> str:
+    """How guardrails and gatekeepers differ, largest difference first, with the sizes of
+    the released groups compared (smaller than the split when some teams have too few)."""
+    parts = []
+    for c in sorted(
+        (c for c in rows if c["guardrail"] is not None and c["gatekeeper"] is not None),
+        key=lambda c: -abs(c["gatekeeper"] - c["guardrail"]),
+    ):
+        guard, gate, label = _whole(c["guardrail"]), _whole(c["gatekeeper"]), _lower(c["label"])
+        if guard == gate:
+            parts.append(f"both {guard} on {label}")
+            continue
+        high, low, who = (
+            (gate, guard, "gatekeepers") if gate > guard else (guard, gate, "guardrails")
+        )
+        parts.append(f"{who} score {high - low} higher on {label} ({high} vs {low})")
+    if not parts:
+        return ""
+    return (
+        f"Compared over the released groups ({sizes.get('guardrail', 0)} guardrails, "
+        f"{sizes.get('gatekeeper', 0)} gatekeepers): " + "; ".join(parts) + "."
+    )
+
+
+def _lower(label: str) -> str:
+    """A label inside a sentence: first letter lower case, the rest (e.g. "AI") as it is."""
+    return label[:1].lower() + label[1:]
 
 
 def _self_view_noun(value: str, label: str) -> str:
@@ -999,9 +1051,56 @@ def dont_know_rows(instrument: Instrument, members: Sequence[Entry]) -> list[dic
     return rows
 
 
+def real_test_sentence(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The real test in one sentence: which parts the group fails, with counts."""
+    answered = [r for r in rows if r["n"]]
+    if not answered:
+        return "Nobody has answered the real test yet."
+    failed = [r for r in answered if r["failed"]]
+
+    def part(r: Mapping[str, Any]) -> str:
+        return f"{REAL_TEST_PARTS[r['part']]} ({r['agree']} of {r['n']} agree, {r['share']:.0f}%)"
+
+    if not failed:
+        return (
+            f"Passes all {len(answered)} parts of the real test: at least half agree they can "
+            "explain what happened, prove why and stop it happening again."
+        )
+    passed = [r for r in answered if not r["failed"]]
+    head = (
+        "Fails every part of the real test: "
+        if not passed
+        else f"Fails {len(failed)} of {len(answered)} parts of the real test: "
+    )
+    tail = "; passes on " + ", ".join(part(r) for r in passed) if passed else ""
+    return head + " and ".join(part(r) for r in failed) + tail + "."
+
+
+def self_view_headline(split: Mapping[str, Any] | None) -> str:
+    """Guardrails or gatekeepers, as a verdict: which the group's people mostly are."""
+    if not split or not split.get("n"):
+        return ""
+    by = {r["value"]: r for r in split["rows"]}
+    guard, gate = by.get("guardrail"), by.get("gatekeeper")
+    if not guard or not gate:
+        return split.get("sentence", "")
+    if guard["count"] > gate["count"]:
+        verdict = "More guardrails than gatekeepers, as the research found"
+    elif gate["count"] > guard["count"]:
+        verdict = "More gatekeepers than guardrails, unlike the research's typical case"
+    else:
+        verdict = "As many guardrails as gatekeepers"
+    parts = [
+        f"{r['count']} of {split['n']} ({r['share']:.0f}%) "
+        + SELF_VIEW_SHORT.get(r["value"], r["label"])
+        for r in split["rows"]
+    ]
+    return f"{verdict}: " + "; ".join(parts) + "."
+
+
 def v2_views(instrument: Instrument, members: Sequence[Entry]) -> dict[str, Any]:
     """Every instrument-v2 view of one released group (team, or the organisation's units)."""
-    return {
+    views = {
         "self_view": self_view_split(instrument, members),
         "pressure": pressure_view(instrument, members),
         "layers": layer_view(instrument, members),
@@ -1009,6 +1108,60 @@ def v2_views(instrument: Instrument, members: Sequence[Entry]) -> dict[str, Any]
         "dont_know_rows": dont_know_rows(instrument, members),
         "dont_know_method": instrument.methods,
     }
+    # The three things a leader reads first: who can stop a launch, where the chain breaks,
+    # which part of the real test fails.
+    views["glance"] = {
+        "self_view": self_view_headline(views["self_view"]),
+        "layers": views["layers"]["sentence"] if views["layers"] else "",
+        "real_test": real_test_sentence(views["real_test"]) if views["real_test"] else "",
+    }
+    return views
+
+
+def governance_by_group(instrument: Instrument, units: Sequence[Unit]) -> dict[str, Any] | None:
+    """Across the released units (teams and the pool): in how many the governance chain
+    breaks at each layer, and how many fail each part of the real test. Counts of released
+    groups, computed over each group's own released people."""
+    if not any(i.layer for i in instrument.items):
+        return None
+    breaks = dict.fromkeys((*LAYER_LABELS, "holds", "unread"), 0)
+    failing = dict.fromkeys(REAL_TEST_LABELS, 0)
+    for u in units:
+        layers = layer_view(instrument, u.members)
+        if layers:
+            known = all(r["mean"] is not None for r in layers["rows"])
+            breaks[layers["broken"] or ("holds" if known else "unread")] += 1
+        for row in real_test_view(instrument, u.members):
+            failing[row["part"]] += int(row["failed"])
+    n = len(units)
+    said = []
+    at = [
+        f"at {label.lower()} in {breaks[key]}" for key, label in LAYER_LABELS.items() if breaks[key]
+    ]
+    if at:
+        said.append("breaks " + _and_list(at))
+    if breaks["holds"]:
+        said.append(f"holds in {breaks['holds']}")
+    if breaks["unread"]:
+        said.append(f"cannot be read yet in {breaks['unread']}")
+    groups = f"{n} group{'s' if n != 1 else ''}"
+    layers = f"Across {groups}, the chain " + "; it ".join(said) + "." if said else ""
+    real_test = (
+        f"Of {groups}, fewer than half agree on "
+        + _and_list([f"{REAL_TEST_PARTS[p]} in {failing[p]}" for p in REAL_TEST_LABELS])
+        + "."
+    )
+    return {
+        "groups": n,
+        "breaks": breaks,
+        "real_test_failing": failing,
+        "layers_sentence": layers,
+        "real_test_sentence": real_test,
+    }
+
+
+def _and_list(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def item_means_of_page(page: Mapping[str, Any] | None, threshold: int) -> dict[str, float]:
