@@ -1100,7 +1100,7 @@ def self_view_headline(split: Mapping[str, Any] | None) -> str:
 
 def v2_views(instrument: Instrument, members: Sequence[Entry]) -> dict[str, Any]:
     """Every instrument-v2 view of one released group (team, or the organisation's units)."""
-    views = {
+    views: dict[str, Any] = {
         "self_view": self_view_split(instrument, members),
         "pressure": pressure_view(instrument, members),
         "layers": layer_view(instrument, members),
@@ -1145,7 +1145,7 @@ def governance_by_group(instrument: Instrument, units: Sequence[Unit]) -> dict[s
     if breaks["unread"]:
         said.append(f"cannot be read yet in {breaks['unread']}")
     groups = f"{n} group{'s' if n != 1 else ''}"
-    layers = f"Across {groups}, the chain " + "; it ".join(said) + "." if said else ""
+    chain = f"Across {groups}, the chain " + "; it ".join(said) + "." if said else ""
     real_test = (
         f"Of {groups}, fewer than half agree on "
         + _and_list([f"{REAL_TEST_PARTS[p]} in {failing[p]}" for p in REAL_TEST_LABELS])
@@ -1155,7 +1155,7 @@ def governance_by_group(instrument: Instrument, units: Sequence[Unit]) -> dict[s
         "groups": n,
         "breaks": breaks,
         "real_test_failing": failing,
-        "layers_sentence": layers,
+        "layers_sentence": chain,
         "real_test_sentence": real_test,
     }
 
