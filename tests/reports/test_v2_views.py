@@ -179,6 +179,9 @@ def test_v1_cycle_has_the_split_but_no_layers_or_real_test(world, cycle, login):
     assert view["self_view"]["n"] == 4
     page = login(world.leo).get(reverse("org_dashboard", args=["acme"])).content.decode()
     assert 'data-testid="layer-view"' not in page
+    glance = page.split('data-testid="governance-glance"')[1].split("</section>")[0]
+    assert "Guardrails or gatekeepers" in glance and "Where the chain breaks" not in glance
+    assert "asked from instrument v2 on; this cycle used v1" in glance
 
 
 def _text(path) -> str:
