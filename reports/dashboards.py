@@ -14,6 +14,7 @@ import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from assessments import lift
@@ -475,6 +476,8 @@ def team_page_for_display(view: Mapping[str, Any], instrument: Instrument) -> di
     if not out.get("visible"):
         return out
     out["drilldown"] = drilldown_for_display(instrument, out["drilldown"])
+    if out.get("item_changes"):
+        out["item_changes"] = item_changes_for_display(instrument, out["item_changes"])
     out["construct_chart"] = charts.construct_chart("team-constructs", out["constructs"])
     out["practice_chart"] = charts.practice_chart("team-practices", out["practice_rows"])
     if out.get("trend"):
@@ -482,6 +485,48 @@ def team_page_for_display(view: Mapping[str, Any], instrument: Instrument) -> di
         trend["chart"] = charts.trend_chart("team-trend", trend["cycles"], trend["series"])
         out["trend"] = trend
     return out
+
+
+def item_changes_for_display(instrument: Instrument, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored item changes with their question texts (the stored rows are compact), and
+    "then", "now" and the change rounded as a reader sees them: the change is the
+    difference of the two shown figures, so the row adds up, and nothing reads as ±0."""
+    items = {i.key: i for i in instrument.items}
+    rows = []
+    for row in changes.get("rows", ()):
+        then, now = _whole(row["previous"]), _whole(row["current"])
+        item = items.get(row["key"])
+        rows.append(
+            {
+                **row,
+                "text": item.text if item else row["key"],
+                "reverse": bool(item and item.reverse),
+                "lower_is_better": CONSTRUCTS[row["construct_key"]]["polarity"]
+                == "lower_is_better",
+                "shown_previous": then,
+                "shown_current": now,
+                "shown_change": now - then,
+                "change_label": f"{now - then:+d}" if now != then else "±0",
+                "improved": row["improved"] if now != then else None,
+            }
+        )
+    better = [r for r in rows if r["improved"]]
+    worse = [r for r in rows if r["improved"] is False]
+    return {
+        **changes,
+        "rows": rows,
+        "better": len(better),
+        "worse": len(worse),
+        "same": len(rows) - len(better) - len(worse),
+        # The largest shown moves each way, by how far they moved.
+        "most_better": max(better, key=lambda r: abs(r["shown_change"]), default=None),
+        "most_worse": max(worse, key=lambda r: abs(r["shown_change"]), default=None),
+    }
+
+
+def _whole(value: float) -> int:
+    """Rounded half up, as the templates' floatformat rounds."""
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _profile_view(agg: GroupAggregate) -> dict[str, Any]:
@@ -582,6 +627,12 @@ def org_view(
     view["pressure_by_group"] = {u.name: pressure_view(instrument, u.members) for u in units}
     if filtered:
         return view
+    view["governance_by_group"] = by_group = governance_by_group(instrument, units)
+    if by_group:
+        view["real_test"] = [
+            {**row, "groups_failing": by_group["real_test_failing"][row["part"]]}
+            for row in view["real_test"]
+        ]
     view |= _lift_view(instrument, counted, threshold, lift_withheld)
     view["free_text"] = free_text_view(instrument, counted)
     trend = trend_view([*history, (cycle_name, overall.aggregate.means())])
@@ -609,6 +660,12 @@ def org_view(
             "more_teams": max(0, len(a.teams) - REASONS_SHOWN),
         }
         for a in ranked
+    ]
+    # The leadership actions that mend the governance chain, named beside it.
+    view["governance_actions"] = [
+        {"rule_id": a["rule_id"], "title": a["title"], "teams_label": a["teams_label"]}
+        for a in view["actions"]
+        if a["construct"] == CONSTRUCTS["governance_design"]["label"]
     ]
     return view
 
@@ -791,7 +848,17 @@ REAL_TEST_LABELS = {
     "prove": "Can prove why it happened",
     "prevent": "Can stop it happening again",
 }
+REAL_TEST_PARTS = {
+    "explain": "explaining exactly what happened",
+    "prove": "proving why it happened",
+    "prevent": "stopping it happening again",
+}
 SELF_VIEW_ORDER = ("guardrail", "gatekeeper", "neither")
+SELF_VIEW_SHORT = {
+    "guardrail": "guardrails who steer and warn",
+    "gatekeeper": "gatekeepers who can hold a release",
+    "neither": "neither",
+}
 COMPARED_CONSTRUCTS = ("individual_practice", "collective_practice", "governance_design")
 
 
@@ -880,6 +947,7 @@ def with_self_view_comparison(
         }
         for c in COMPARED_CONSTRUCTS
     ]
+    split["compare_sentence"] = _compare_sentence(split["compare"], sizes) if shown else ""
     split["too_small"] = (
         ""
         if shown
@@ -887,6 +955,35 @@ def with_self_view_comparison(
         f"and everyone else, counts at least {threshold} people; here at least one is too small."
     )
     return {**org_page, "self_view": split}
+
+
+def _compare_sentence(rows: Sequence[Mapping[str, Any]], sizes: Mapping[str, int]) -> str:
+    """How guardrails and gatekeepers differ, largest difference first, with the sizes of
+    the released groups compared (smaller than the split when some teams have too few)."""
+    parts = []
+    for c in sorted(
+        (c for c in rows if c["guardrail"] is not None and c["gatekeeper"] is not None),
+        key=lambda c: -abs(c["gatekeeper"] - c["guardrail"]),
+    ):
+        guard, gate, label = _whole(c["guardrail"]), _whole(c["gatekeeper"]), _lower(c["label"])
+        if guard == gate:
+            parts.append(f"both {guard} on {label}")
+            continue
+        high, low, who = (
+            (gate, guard, "gatekeepers") if gate > guard else (guard, gate, "guardrails")
+        )
+        parts.append(f"{who} score {high - low} higher on {label} ({high} vs {low})")
+    if not parts:
+        return ""
+    return (
+        f"Compared over the released groups ({sizes.get('guardrail', 0)} guardrails, "
+        f"{sizes.get('gatekeeper', 0)} gatekeepers): " + "; ".join(parts) + "."
+    )
+
+
+def _lower(label: str) -> str:
+    """A label inside a sentence: first letter lower case, the rest (e.g. "AI") as it is."""
+    return label[:1].lower() + label[1:]
 
 
 def _self_view_noun(value: str, label: str) -> str:
@@ -1019,9 +1116,56 @@ def dont_know_rows(instrument: Instrument, members: Sequence[Entry]) -> list[dic
     return rows
 
 
+def real_test_sentence(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The real test in one sentence: which parts the group fails, with counts."""
+    answered = [r for r in rows if r["n"]]
+    if not answered:
+        return "Nobody has answered the real test yet."
+    failed = [r for r in answered if r["failed"]]
+
+    def part(r: Mapping[str, Any]) -> str:
+        return f"{REAL_TEST_PARTS[r['part']]} ({r['agree']} of {r['n']} agree, {r['share']:.0f}%)"
+
+    if not failed:
+        return (
+            f"Passes all {len(answered)} parts of the real test: at least half agree they can "
+            "explain what happened, prove why and stop it happening again."
+        )
+    passed = [r for r in answered if not r["failed"]]
+    head = (
+        "Fails every part of the real test: "
+        if not passed
+        else f"Fails {len(failed)} of {len(answered)} parts of the real test: "
+    )
+    tail = "; passes on " + ", ".join(part(r) for r in passed) if passed else ""
+    return head + " and ".join(part(r) for r in failed) + tail + "."
+
+
+def self_view_headline(split: Mapping[str, Any] | None) -> str:
+    """Guardrails or gatekeepers, as a verdict: which the group's people mostly are."""
+    if not split or not split.get("n"):
+        return ""
+    by = {r["value"]: r for r in split["rows"]}
+    guard, gate = by.get("guardrail"), by.get("gatekeeper")
+    if not guard or not gate:
+        return split.get("sentence", "")
+    if guard["count"] > gate["count"]:
+        verdict = "More guardrails than gatekeepers, as the research found"
+    elif gate["count"] > guard["count"]:
+        verdict = "More gatekeepers than guardrails, unlike the research's typical case"
+    else:
+        verdict = "As many guardrails as gatekeepers"
+    parts = [
+        f"{r['count']} of {split['n']} ({r['share']:.0f}%) "
+        + SELF_VIEW_SHORT.get(r["value"], r["label"])
+        for r in split["rows"]
+    ]
+    return f"{verdict}: " + "; ".join(parts) + "."
+
+
 def v2_views(instrument: Instrument, members: Sequence[Entry]) -> dict[str, Any]:
     """Every instrument-v2 view of one released group (team, or the organisation's units)."""
-    return {
+    views: dict[str, Any] = {
         "self_view": self_view_split(instrument, members),
         "pressure": pressure_view(instrument, members),
         "layers": layer_view(instrument, members),
@@ -1029,16 +1173,74 @@ def v2_views(instrument: Instrument, members: Sequence[Entry]) -> dict[str, Any]
         "dont_know_rows": dont_know_rows(instrument, members),
         "dont_know_method": instrument.methods,
     }
+    # The three things a leader reads first: who can stop a launch, where the chain breaks,
+    # which part of the real test fails.
+    views["glance"] = {
+        "self_view": self_view_headline(views["self_view"]),
+        "layers": views["layers"]["sentence"] if views["layers"] else "",
+        "real_test": real_test_sentence(views["real_test"]) if views["real_test"] else "",
+    }
+    return views
 
 
-def item_means_of_page(page: Mapping[str, Any]) -> dict[str, float]:
-    """The item means a stored team page shows (its drilldown: only items that at least k
-    people answered carry a mean), by item key: what a later cycle compares with."""
+def governance_by_group(instrument: Instrument, units: Sequence[Unit]) -> dict[str, Any] | None:
+    """Across the released units (teams and the pool): in how many the governance chain
+    breaks at each layer, and how many fail each part of the real test. Counts of released
+    groups, computed over each group's own released people."""
+    if not any(i.layer for i in instrument.items):
+        return None
+    breaks = dict.fromkeys((*LAYER_LABELS, "holds", "unread"), 0)
+    failing = dict.fromkeys(REAL_TEST_LABELS, 0)
+    for u in units:
+        layers = layer_view(instrument, u.members)
+        if layers:
+            known = all(r["mean"] is not None for r in layers["rows"])
+            breaks[layers["broken"] or ("holds" if known else "unread")] += 1
+        for row in real_test_view(instrument, u.members):
+            failing[row["part"]] += int(row["failed"])
+    n = len(units)
+    said = []
+    at = [
+        f"at {label.lower()} in {breaks[key]}" for key, label in LAYER_LABELS.items() if breaks[key]
+    ]
+    if at:
+        said.append("breaks " + _and_list(at))
+    if breaks["holds"]:
+        said.append(f"holds in {breaks['holds']}")
+    if breaks["unread"]:
+        said.append(f"cannot be read yet in {breaks['unread']}")
+    groups = f"{n} group{'s' if n != 1 else ''}"
+    chain = f"Across {groups}, the chain " + "; it ".join(said) + "." if said else ""
+    real_test = (
+        f"Of {groups}, fewer than half agree on "
+        + _and_list([f"{REAL_TEST_PARTS[p]} in {failing[p]}" for p in REAL_TEST_LABELS])
+        + "."
+    )
+    return {
+        "groups": n,
+        "breaks": breaks,
+        "real_test_failing": failing,
+        "layers_sentence": chain,
+        "real_test_sentence": real_test,
+    }
+
+
+def _and_list(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def item_means_of_page(page: Mapping[str, Any] | None, threshold: int) -> dict[str, float]:
+    """The item means a stored team page released, by item key: what a later cycle compares
+    with. Only from a page that was shown, and only items that at least `threshold` people
+    answered (the drilldown blanks smaller ones; a page released under a lower threshold
+    is held to today's). An item blanked there has no mean here, so it shows no change."""
+    if not page or not page.get("visible"):
+        return {}
     return {
         item["key"]: item["mean"]
         for construct in page.get("drilldown") or ()
         for item in construct.get("items", ())
-        if item.get("mean") is not None
+        if item.get("mean") is not None and (item.get("n") or 0) >= threshold
     }
 
 
@@ -1060,7 +1262,7 @@ def item_change_rows(
             rows.append(
                 {
                     "key": item["key"],
-                    "text": item.get("text", item["key"]),
+                    "construct_key": construct["key"],
                     "construct": meta["label"],
                     "previous": before,
                     "current": now,

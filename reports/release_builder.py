@@ -58,9 +58,10 @@ class ReleaseInput:
     team_history: Mapping[int, Sequence[tuple[str, Means]]] = field(default_factory=dict)
     org_history: Sequence[tuple[str, Means]] = ()
     cycle_name: str = "This cycle"
-    # Per team: the previous cycle's name and released item means (dashboards.
-    # item_means_of_page of its stored team page), for the change on each item kept by key.
-    team_item_history: Mapping[int, tuple[str, Mapping[str, float]]] = field(default_factory=dict)
+    # Per team: the name of the latest earlier cycle with a stored page of the team, and that
+    # page (at least "visible" and "drilldown"), for the change on each item kept by key.
+    # Only what it released, at today's threshold, is compared (item_means_of_page).
+    team_previous_pages: Mapping[int, tuple[str, Mapping[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
         if u.key == POOL:
             continue
         team_id = int(u.key.split(":")[1])
+        previous = data.team_previous_pages.get(team_id)
         pages[u.key] = to_plain(
             dashboards.team_view(
                 data.instrument,
@@ -135,7 +137,11 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
                 data.team_history.get(team_id, ()),
                 data.cycle_name,
                 group=computed[u.key],
-                previous_items=data.team_item_history.get(team_id),
+                previous_items=(
+                    (previous[0], dashboards.item_means_of_page(previous[1], k))
+                    if previous
+                    else None
+                ),
             )
         )
 

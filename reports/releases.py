@@ -82,6 +82,7 @@ def _build(cycle: Cycle, latest: Release | None) -> BuiltRelease:
             threshold=max(
                 cycle.organization.anonymity_threshold, latest.threshold if latest else 0
             ),
+            team_previous_pages=selectors.previous_team_pages(cycle),
             current=selectors.current_entries(cycle, instrument),
             prior=prior,
             prior_entries=prior_entries,

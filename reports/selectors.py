@@ -276,6 +276,34 @@ def earlier_means(
     return org, teams
 
 
+def previous_team_pages(cycle: Cycle) -> dict[int, tuple[str, dict[str, Any]]]:
+    """Per team of the cycle: the latest earlier cycle in which the team had a released page
+    (its latest release), by name, and that page's "visible" and "drilldown" (three queries,
+    whatever the number of teams and cycles): what the change on each item compares with."""
+    earlier = list(
+        Cycle.objects.filter(organization_id=cycle.organization_id, opens_on__lt=cycle.opens_on)
+        .exclude(state=Cycle.State.DRAFT)
+        .annotate(latest=Max("releases__id"))
+        .filter(latest__isnull=False)
+        .values_list("name", "opens_on", "id", "latest")
+    )
+    names = {latest: name for name, _, _, latest in earlier}
+    recency = {latest: (opens_on, cycle_id) for _, opens_on, cycle_id, latest in earlier}
+    newest: dict[int, tuple[Any, int]] = {}  # team -> (recency, page id)
+    for page_id, release_id, team_id in ReleasePage.objects.filter(
+        release_id__in=names, team_id__in=cycle.teams.values("pk")
+    ).values_list("pk", "release_id", "team_id"):
+        if team_id not in newest or recency[release_id] > newest[team_id][0]:
+            newest[team_id] = (recency[release_id], page_id)
+    pages = ReleasePage.objects.filter(pk__in=[p for _, p in newest.values()]).values_list(
+        "team_id", "release_id", "data__visible", "data__drilldown"
+    )
+    return {
+        team_id: (names[release_id], {"visible": bool(visible), "drilldown": drilldown or []})
+        for team_id, release_id, visible, drilldown in pages
+    }
+
+
 # --- what pages read ---------------------------------------------------------------------
 
 

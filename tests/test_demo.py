@@ -48,3 +48,17 @@ def test_demo_shows_every_v2_view_and_compares_v1_with_v2(db):
     assert all(p is None or p["n"] for p in view["pressure_by_group"].values())
     # The comparison across versions: the trend runs from the v1 cycle to the v2 one.
     assert view["trend"] and view["trend"]["from"] == "2026 Q2"
+    # Every team released in both cycles sees its change on each question kept by key.
+    earlier = cycles.get(state="closed")
+    compared = 0
+    for team in current.teams.all():
+        _, page = selectors.release_page(current, f"team:{team.pk}")
+        _, before = selectors.release_page(earlier, f"team:{team.pk}")
+        if page is None or before is None:
+            continue
+        assert page["item_changes"]["from"] == earlier.name, team.slug
+        assert len(page["item_changes"]["rows"]) >= 40, team.slug
+        compared += 1
+    assert compared >= 10
+    # And a leader reads the three findings at the top of the dashboard.
+    assert all(view["glance"][k] for k in ("self_view", "layers", "real_test"))

@@ -3,8 +3,10 @@ the governance chain, the real test, "don't know" rates. All over released group
 
 from __future__ import annotations
 
+import html
 import subprocess
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.core.cache import cache
@@ -16,7 +18,14 @@ from assessments.demo import GUARDRAILS, RECOUPLED
 from assessments.models import Cycle
 from assessments.services import publish_instrument
 from reports import selectors
-from reports.dashboards import FILTERS, _chain, layer_view
+from reports.dashboards import (
+    FILTERS,
+    REAL_TEST_PARTS,
+    _chain,
+    layer_view,
+    real_test_sentence,
+    self_view_headline,
+)
 from reports.release_builder import ORG_PAGE
 from tests.builders import add_people, release, submit
 
@@ -170,6 +179,9 @@ def test_v1_cycle_has_the_split_but_no_layers_or_real_test(world, cycle, login):
     assert view["self_view"]["n"] == 4
     page = login(world.leo).get(reverse("org_dashboard", args=["acme"])).content.decode()
     assert 'data-testid="layer-view"' not in page
+    glance = page.split('data-testid="governance-glance"')[1].split("</section>")[0]
+    assert "Guardrails or gatekeepers" in glance and "Where the chain breaks" not in glance
+    assert "asked from instrument v2 on; this cycle used v1" in glance
 
 
 def _text(path) -> str:
@@ -232,35 +244,176 @@ def test_chain_sentence_names_the_first_broken_link(means, expected) -> None:
     assert expected in _chain(rows)
 
 
-def test_item_changes_match_items_by_key_from_a_v1_cycle_to_a_v2_cycle(world, cycle):
-    from assessments.models import Cycle as CycleModel
-    from reports.dashboards import item_change_rows, item_means_of_page
-
+def v1_then_v2(world, cycle):
+    """Alpha answers v1 last quarter (guardrails without backing) and v2 now (recoupled)."""
     people = [world.tess, world.max, *add_people(world.acme, world.alpha, 2)]
     for user in people:
         submit(cycle, world.alpha, user, GUARDRAILS)
+    Cycle.objects.filter(pk=cycle.pk).update(
+        opens_on=cycle.opens_on - timedelta(days=91), state=Cycle.State.CLOSED
+    )
     release(cycle)
-    CycleModel.objects.filter(pk=cycle.pk).update(state=CycleModel.State.CLOSED)
     later = v2_cycle(world)
     for user in people:
         submit(later, world.alpha, user, RECOUPLED)
     release(later)
+    return later
+
+
+def test_item_changes_match_items_by_key_from_a_v1_cycle_to_a_v2_cycle(world, cycle):
+    from reports.dashboards import item_means_of_page
+
+    later = v1_then_v2(world, cycle)
     key = f"team:{world.alpha.pk}"
     _, before = selectors.release_page(cycle, key)
     _, after = selectors.release_page(later, key)
-    previous = item_means_of_page(before)
+    previous, current = item_means_of_page(before, 3), item_means_of_page(after, 3)
     assert "gov_traceability_test" in previous and "lead_backs_delay" in previous
-    rows = {r["key"]: r for r in item_change_rows(after["drilldown"], previous)}
-    current = item_means_of_page(after)
+    assert after["item_changes"]["from"] == cycle.name
+    rows = {r["key"]: r for r in after["item_changes"]["rows"]}
     # Every item with a released mean in both cycles is compared, and only those.
     assert set(rows) == set(previous) & set(current)
     # Agreement items have no "don't know", so all four people score them in both cycles.
     assert {"lead_backs_delay", "lead_speed_wins", "prin_can_name"} <= set(rows)
     assert "gov_real_explain" not in rows and "gov_traceability_test" not in rows
     backing = rows["lead_backs_delay"]
+    assert backing["previous"] == previous["lead_backs_delay"]
     assert backing["change"] == pytest.approx(backing["current"] - backing["previous"])
     # From guardrails without backing to recoupled: leadership backing rises, and that is
     # better; a constrainer item that falls is better too.
     assert backing["change"] > 0 and backing["improved"] is True
     falling = [r for r in rows.values() if r["key"].startswith("unc_") and r["change"] < 0]
     assert falling and all(r["improved"] for r in falling)
+    # Beta did not take part last quarter: nothing to compare with.
+    _, beta = selectors.release_page(later, f"team:{world.beta.pk}")
+    assert beta is None or beta["item_changes"] is None
+
+
+def test_team_dashboard_and_pdf_show_the_change_on_each_question_since_last_cycle(
+    world, cycle, login
+):
+    from reports import pdf
+
+    later = v1_then_v2(world, cycle)
+    _, page = selectors.release_page(later, f"team:{world.alpha.pk}")
+    rows = page["item_changes"]["rows"]
+    backing = next(r for r in rows if r["key"] == "lead_backs_delay")
+    # Shown as whole numbers, rounded half up (as the templates round).
+    then, now = (
+        int(Decimal(str(backing[k])).quantize(0, ROUND_HALF_UP)) for k in ("previous", "current")
+    )
+    url = reverse("team_dashboard", args=["acme", "alpha"]) + "?cycle=2027-q1"
+    body = login(world.max).get(url).content.decode()
+    assert f"Change on each question since {cycle.name} ({len(rows)} questions asked in both)" in (
+        body
+    )
+    text = "If my team delayed a launch to fix a responsible-AI concern"
+    assert text in body.split('data-testid="item-changes"')[1]
+    row = body.split(text)[-1].split("</tr>")[0]
+    assert f">{then}<" in row and f">{now}<" in row and f"+{now - then}" in row
+    assert "(better)" in row
+    html = " ".join(pdf.render_html(world.acme, later, world.alpha).split())
+    assert f"Question by question since {cycle.name}" in html
+    assert f"{len(rows)} questions asked in both cycles" in html
+    assert f"+{now - then} better" in html.split(text)[-1].split("</tr>")[0]
+
+
+def test_org_dashboard_leads_with_governance_at_a_glance(world, v2_results, login):
+    """A leader reads off, at the top: guardrails or gatekeepers, where the chain breaks,
+    which part of the real test fails; each count taken from the released groups."""
+    _, view = selectors.release_page(v2_results, ORG_PAGE)
+    glance, by_group = view["glance"], view["governance_by_group"]
+    # 5 guardrails, 3 gatekeepers, 2 neither (see v2_results).
+    assert glance["self_view"].startswith("More guardrails than gatekeepers")
+    assert "5 of 10 (50%) guardrails" in glance["self_view"]
+    assert "3 of 10 (30%) gatekeepers" in glance["self_view"]
+    assert glance["layers"] == view["layers"]["sentence"]
+    failed = [r for r in view["real_test"] if r["failed"]]
+    for row in view["real_test"]:
+        assert (REAL_TEST_PARTS[row["part"]] in glance["real_test"]) or not row["n"]
+    assert glance["real_test"].startswith("Fails" if failed else "Passes")
+    # Per released team: where its own chain breaks and which parts it fails, counted.
+    teams = [
+        selectors.release_page(v2_results, f"team:{t.pk}")[1] for t in (world.alpha, world.beta)
+    ]
+    assert by_group["groups"] == 2
+    for layer in ("policy", "controls", "operations"):
+        assert by_group["breaks"][layer] == sum(t["layers"]["broken"] == layer for t in teams)
+    for row in view["real_test"]:
+        assert row["groups_failing"] == sum(
+            r["failed"] for t in teams for r in t["real_test"] if r["part"] == row["part"]
+        )
+    split = view["self_view"]
+    compare = split["compare_sentence"]
+    assert f"({split['compare_n']['guardrail']} guardrails, " in compare
+    page = org_page(world, login)
+    brief = page.split('data-testid="governance-glance"')[1].split("</section>")[0]
+    for text in (glance["self_view"], glance["layers"], glance["real_test"], compare):
+        assert html.escape(text, quote=False) in brief or text in brief
+    assert by_group["layers_sentence"] in brief
+
+
+@pytest.mark.parametrize(
+    ("agree", "expected"),
+    [
+        ((8, 2, 2), "Fails 2 of 3 parts of the real test: proving why it happened (2 of 10"),
+        ((8, 7, 6), "Passes all 3 parts of the real test"),
+        ((1, 2, 3), "Fails every part of the real test: explaining exactly what happened"),
+    ],
+)
+def test_real_test_sentence_names_the_parts_that_fail(agree, expected) -> None:
+    rows = [
+        {"part": p, "agree": a, "n": 10, "share": 10.0 * a, "failed": a < 5}
+        for p, a in zip(("explain", "prove", "prevent"), agree, strict=True)
+    ]
+    assert real_test_sentence(rows).startswith(expected)
+    assert real_test_sentence([{**r, "n": 0, "agree": 0} for r in rows]).startswith("Nobody")
+
+
+@pytest.mark.parametrize(
+    ("counts", "verdict"),
+    [
+        ((5, 3, 2), "More guardrails than gatekeepers, as the research found"),
+        ((2, 6, 2), "More gatekeepers than guardrails, unlike the research's typical case"),
+        ((4, 4, 2), "As many guardrails as gatekeepers"),
+    ],
+)
+def test_self_view_headline_says_which_the_people_mostly_are(counts, verdict) -> None:
+    rows = [
+        {"value": v, "label": v, "count": c, "share": 10.0 * c}
+        for v, c in zip(("guardrail", "gatekeeper", "neither"), counts, strict=True)
+    ]
+    headline = self_view_headline({"n": 10, "rows": rows})
+    assert headline.startswith(verdict + ":")
+    assert f"{counts[1]} of 10 ({10 * counts[1]}%) gatekeepers who can hold a release" in headline
+    assert self_view_headline({"n": 0, "rows": rows}) == ""
+
+
+def test_v2_pdfs_lead_with_the_glance_and_give_item_changes_a_full_page(
+    world, cycle, tmp_path
+) -> None:
+    from reports import pdf
+    from tests.reports.test_pdf_print import MIN_FILL, page_fill, pages_text
+
+    later = v1_then_v2(world, cycle)
+    for team in (None, world.alpha):
+        result = pdf.render_pdf(world.acme, later, team)
+        path = tmp_path / f"{team.slug if team else 'org'}.pdf"
+        path.write_bytes(result.content)
+        pages = [" ".join(p.split()) for p in pages_text(path, result.pages)]
+        out = tmp_path / (path.stem + "-png")
+        out.mkdir()
+        fills = page_fill(path, out)
+        if team is None:
+            # The summary page holds the glance and the actions and does not spill onto a
+            # nearly empty second page: the heatmap section starts page 2.
+            assert "Governance at a glance" in pages[0]
+            assert "What only leadership can unlock" in pages[0]
+            assert pages[1].startswith(f"Acme · Leadership report {later.name} Teams")
+            checked = fills[1:2]
+        else:
+            # The question-by-question section starts its own page and fills it.
+            start = next(i for i, p in enumerate(pages) if "Question by question since" in p)
+            assert f"Question by question since {cycle.name}" in pages[start]
+            checked = fills[start : start + 1]
+        assert min(checked) >= MIN_FILL, (path.name, [round(f, 2) for f in fills])
