@@ -15,8 +15,13 @@ import json
 import sys
 from pathlib import Path
 
-from assessments.classify import KINDS, AccuracyReport, load_labelled_actions, load_lexicon
-from assessments.classify import measure_accuracy
+from assessments.classify import (
+    KINDS,
+    AccuracyReport,
+    load_labelled_actions,
+    load_lexicon,
+    measure_accuracy,
+)
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "tests" / "data"
 
