@@ -172,6 +172,10 @@ class Negation:
     negators: re.Pattern[str]
     clause_negators: re.Pattern[str]
     clause_breaks: re.Pattern[str]
+    # Negators that say the team acted without the resource ("without budget", "instead of
+    # waiting for a policy"); other negators say the resource is absent ("there is no
+    # policy", "no audit was commissioned"): a collective cue they negate was not done.
+    acted_without: re.Pattern[str]
 
 
 @dataclass(frozen=True)
@@ -376,6 +380,11 @@ def normalise(text: str, lexicon: Lexicon) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
+# How a cue's matches count: told as done, acted without ("without budget"), said to be
+# absent ("there is no budget"), or inside a no-action marker's scope.
+_State = Literal["plain", "negated", "absent", "undone"]
+
+
 @dataclass(frozen=True)
 class _Marker:
     """One no-action marker found in a text, with the clause it sits in."""
@@ -437,7 +446,7 @@ def _weigh(norm: str, lexicon: Lexicon) -> _Weighed:
             found.append((f"{other}:not_{cue.name}", cue.weight))
             if markers:
                 plain_clauses.append(bisect.bisect_right(breaks, position))
-        elif state == "undone":
+        elif state == "undone" or (state == "absent" and cue.on_negation == "flip"):
             undone.append((cue, bisect.bisect_right(breaks, position)))
     no_action = lexicon.no_action
     not_done = 0.0
@@ -529,9 +538,10 @@ def _match_state(
     lexicon: Lexicon,
     markers: list[_Marker],
     breaks: list[int],
-) -> tuple[Literal["plain", "negated", "undone"] | None, int]:
-    """How a cue counts, and where: plain if any match is, else negated, else undone."""
-    state: Literal["plain", "negated", "undone"] | None = None
+) -> tuple[_State | None, int]:
+    """How a cue counts, and where: plain if any match is, else negated (acted without it)
+    or absent (said not to exist), else undone."""
+    state: _State | None = None
     position = 0
     for match in matches:
         start = match.start()
@@ -541,9 +551,10 @@ def _match_state(
             if state is None:
                 state, position = "undone", start
             continue
-        if not _is_negated(norm, start, lexicon):
+        negated = _negation(norm, start, lexicon)
+        if negated is None:
             return "plain", start
-        state, position = "negated", start
+        state, position = negated, start
     return state, position
 
 
@@ -562,9 +573,12 @@ def _is_undone(start: int, clause: int, markers: list[_Marker]) -> bool:
     return False
 
 
-def _is_negated(norm: str, start: int, lexicon: Lexicon) -> bool:
-    """True when a negator sits within the window before ``start``, in the same clause.
+def _negation(norm: str, start: int, lexicon: Lexicon) -> Literal["negated", "absent"] | None:
+    """How a negator within the window before ``start``, in the same clause, negates it.
 
+    "negated": the team acted without it ("without budget", "instead of a policy"; the
+    lexicon's ``acted_without``); "absent": it is said not to exist or not to have happened
+    ("there is no policy", "no audit was commissioned"); None: not negated.
     Clause negators ("instead of") count anywhere earlier in the clause.
     "no team may ship without a review" states a requirement: a "without" that follows an
     earlier negator of the same clause does not negate what comes after it.
@@ -576,16 +590,22 @@ def _is_negated(norm: str, start: int, lexicon: Lexicon) -> bool:
         clause_start = boundary.end()
     clause = before[clause_start:]
     if negation.clause_negators.search(clause):
-        return True
+        return "negated"
     window = " ".join(clause.split()[-negation.window_words :])
     hits = list(negation.negators.finditer(window))
     if not hits:
-        return False
-    if hits[-1].group(0) == "without":
+        return None
+    last = hits[-1]
+    if last.group(0) == "without":
         earlier = clause[: clause.rfind("without")]
         if negation.negators.search(earlier):
-            return False
-    return True
+            return None
+    if any(
+        found.start() <= last.start() < found.end()
+        for found in negation.acted_without.finditer(window)
+    ):
+        return "negated"
+    return "absent"
 
 
 def _logistic(x: float) -> float:
@@ -660,6 +680,7 @@ def _build_negation(path: str, raw: object) -> Negation:
             path, "negation.clause_negators", section.get("clause_negators"), {}
         ),
         clause_breaks=_regex(path, "negation.clause_breaks", section.get("clause_breaks"), {}),
+        acted_without=_regex(path, "negation.acted_without", section.get("acted_without"), {}),
     )
 
 
