@@ -59,6 +59,7 @@ MarkerFamily = Literal[
     "deflection",
     "no_action_stated",
     "vague",
+    "question",
 ]
 
 CUE_KINDS: Final[tuple[CueKind, CueKind]] = ("individual", "collective")
@@ -71,6 +72,7 @@ MARKER_FAMILIES: Final[tuple[MarkerFamily, ...]] = (
     "deflection",
     "no_action_stated",
     "vague",
+    "question",
 )
 # Families whose marker governs its clause up to the next scope break, the subject before
 # it included ("we did not get an audit", "if we had budget we would run an audit",
@@ -133,7 +135,10 @@ class NoAction:
     ``outcome_clauses`` clauses before when joined as an outcome (``outcome_joins``:
     "we asked for a board, it was turned down", not "we stopped the launch after the board
     said no"); stated no-actions and vague attitudes ("nothing", "we try to be careful")
-    stand alone. A refusal whose scope goes on to a condition (``conditions``: "did not ship
+    stand alone; a failed outcome also undoes the clause after it when that clause tells the
+    attempt (``outcome_trails``: "nothing changed after I raised it"). A question
+    ("is anyone supposed to check these?") undoes what it asks about, up to its question
+    mark. A refusal whose scope goes on to a condition (``conditions``: "did not ship
     until the audit was done") is a rule the team kept, unless its negator is the subject
     (``subject_negators``: "nobody reviews them before release"); a plan whose scope goes on
     to a success (``achieved``: "the proposal was approved") was carried out; a refusal or
@@ -152,6 +157,7 @@ class NoAction:
     product_behaviour: re.Pattern[str]
     scope_breaks: re.Pattern[str]
     outcome_joins: re.Pattern[str]
+    outcome_trails: re.Pattern[str]
     outcome_clauses: int
     done_verbs: re.Pattern[str]
     # per family, a scan for the literals every match of its markers contains (None: run
@@ -217,6 +223,9 @@ class Lexicon:
     negation: Negation
     no_action: NoAction
     cues: tuple[Cue, ...]
+    # (pattern, replacement) applied last in normalise: grammar that reads one way and means
+    # another ("did not skip the review" is "kept the review")
+    rewrites: tuple[tuple[re.Pattern[str], str], ...]
     triggers: TriggerIndex
     case_sensitive_pattern: re.Pattern[str] | None
     abbreviation_pattern: re.Pattern[str] | None
@@ -377,7 +386,10 @@ def normalise(text: str, lexicon: Lexicon) -> str:
         text = lexicon.abbreviation_pattern.sub(lambda m: mapping[m.group(0)], text)
     text = _CONTRACTION.sub(lambda m: _CONTRACTIONS[m.group(0)], text)
     text = _SEPARATORS.sub(" ", text).replace("&", " and ")
-    return _WHITESPACE.sub(" ", text).strip()
+    text = _WHITESPACE.sub(" ", text).strip()
+    for pattern, replacement in lexicon.rewrites:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 # How a cue's matches count: told as done, acted without ("without budget"), said to be
@@ -397,6 +409,8 @@ class _Marker:
     # of a refused verb is undone too) and ends; failed attempts: the first clause undone
     scope_start: int
     reach: int
+    # failed attempts: the last clause undone (their own, or the attempt told after them)
+    last: int
 
 
 @dataclass(frozen=True)
@@ -458,7 +472,12 @@ def _weigh(norm: str, lexicon: Lexicon) -> _Weighed:
     # "we could not get budget, so I wrote the tests myself": an action told in another
     # clause answers a refusal there, so the refusal only weakens the label.
     for marker in markers:
-        answered = any(clause != marker.clause for clause in plain_clauses)
+        # a failed outcome answers the attempts told before it; only an action told after
+        # it ("it was turned down, so I wrote the tests myself") answers the outcome
+        if marker.family == "failed_attempt":
+            answered = any(clause > marker.last for clause in plain_clauses)
+        else:
+            answered = any(clause != marker.clause for clause in plain_clauses)
         weight = no_action.weights[marker.family] * (no_action.answered_factor if answered else 1.0)
         not_done += weight
         found.append((f"none:{marker.family}", weight))
@@ -494,11 +513,16 @@ def _markers(
     for family in families:
         for match in no_action.markers[family].finditer(norm):
             start, end = match.start(), match.end()
-            if any(start < high and low < end for low, high in owned):
+            # a question asks about the cues inside it, negation-carrying ones included
+            if family != "question" and any(start < high and low < end for low, high in owned):
                 continue
             clause = bisect.bisect_right(breaks, start)
             scope_start = breaks[clause - 1] if clause > 0 else 0
-            if family in _FORWARD_FAMILIES:
+            last = clause
+            if family == "question":
+                # the question itself is the scope: what it asks about was not done
+                scope_start, reach = start, end
+            elif family in _FORWARD_FAMILIES:
                 if no_action.done_verbs.search(norm, scope_start, start):
                     continue
                 stop = no_action.scope_breaks.search(norm, end)
@@ -525,9 +549,13 @@ def _markers(
                     and no_action.outcome_joins.fullmatch(joins[reach - 1].group(0))
                 ):
                     reach -= 1
+                if clause < len(joins) and no_action.outcome_trails.fullmatch(
+                    joins[clause].group(0)
+                ):
+                    last = clause + 1
             else:
                 reach = clause
-            found.append(_Marker(family, start, end, clause, scope_start, reach))
+            found.append(_Marker(family, start, end, clause, scope_start, reach, last))
     return found
 
 
@@ -546,6 +574,9 @@ def _match_state(
     for match in matches:
         start = match.start()
         if cue.on_negation == "ignore":
+            if any(_in_question(start, marker) for marker in markers):
+                state, position = "undone", start
+                continue
             return "plain", start
         if markers and _is_undone(start, bisect.bisect_right(breaks, start), markers):
             if state is None:
@@ -568,9 +599,16 @@ def _is_undone(start: int, clause: int, markers: list[_Marker]) -> bool:
             own = start == marker.start and marker.family != "deflection"
             if marker.scope_start <= start < marker.reach and not own:
                 return True
-        elif marker.family == "failed_attempt" and marker.reach <= clause <= marker.clause:
+        elif (
+            marker.family == "failed_attempt" and marker.reach <= clause <= marker.last
+        ) or _in_question(start, marker):
             return True
     return False
+
+
+def _in_question(start: int, marker: _Marker) -> bool:
+    """Whether a cue at ``start`` is asked about by a question marker."""
+    return marker.family == "question" and marker.scope_start <= start < marker.reach
 
 
 def _negation(norm: str, start: int, lexicon: Lexicon) -> Literal["negated", "absent"] | None:
@@ -653,6 +691,7 @@ def _build_lexicon(path: str, raw: object) -> Lexicon:
     negation = _build_negation(path, root.get("negation"))
     no_action = _build_no_action(path, root.get("no_action"), macros)
     cues = _build_cues(path, root.get("cues"), macros)
+    rewrites = _build_rewrites(path, root.get("rewrites", []), macros)
     return Lexicon(
         path=path,
         version=version,
@@ -665,6 +704,7 @@ def _build_lexicon(path: str, raw: object) -> Lexicon:
         negation=negation,
         no_action=no_action,
         cues=cues,
+        rewrites=rewrites,
         triggers=_build_trigger_index(cues),
         case_sensitive_pattern=_word_alternation(case_sensitive),
         abbreviation_pattern=_word_alternation(lowered),
@@ -715,6 +755,9 @@ def _build_no_action(path: str, raw: object, macros: Mapping[str, str]) -> NoAct
         ),
         scope_breaks=_regex(path, "no_action.scope_breaks", section.get("scope_breaks"), macros),
         outcome_joins=_regex(path, "no_action.outcome_joins", section.get("outcome_joins"), macros),
+        outcome_trails=_regex(
+            path, "no_action.outcome_trails", section.get("outcome_trails"), macros
+        ),
         outcome_clauses=_integer(
             path, "no_action.outcome_clauses", section.get("outcome_clauses"), 1
         ),
@@ -771,6 +814,23 @@ def _build_cues(path: str, raw: object, macros: Mapping[str, str]) -> tuple[Cue,
                 )
             )
     return tuple(cues)
+
+
+def _build_rewrites(
+    path: str, raw: object, macros: Mapping[str, str]
+) -> tuple[tuple[re.Pattern[str], str], ...]:
+    if not isinstance(raw, list):
+        raise LexiconError(f"{path}: rewrites: expected a list of pattern and replacement")
+    rewrites: list[tuple[re.Pattern[str], str]] = []
+    for index, entry in enumerate(raw):
+        key = f"rewrites[{index}]"
+        item = _mapping(path, key, entry)
+        replacement = item.get("replacement")
+        if not isinstance(replacement, str) or not replacement.strip():
+            raise LexiconError(f"{path}: {key}.replacement: expected text")
+        pattern = _regex(path, f"{key}.pattern", item.get("pattern"), macros)
+        rewrites.append((pattern, replacement))
+    return tuple(rewrites)
 
 
 def _word_alternation(mapping: Mapping[str, str]) -> re.Pattern[str] | None:
