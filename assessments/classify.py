@@ -160,6 +160,13 @@ class NoAction:
     outcome_trails: re.Pattern[str]
     outcome_clauses: int
     done_verbs: re.Pattern[str]
+    # words in quotation marks are what someone said or wrote ("the bot now says 'I do not
+    # know'"): markers inside them govern nothing
+    quoted: re.Pattern[str]
+    # a clause after "so" whose subject is the product or its users tells what the action
+    # achieved ("so the model says it does not know", "so users can not paste data"):
+    # markers in it describe the result, not a failure
+    result_clause: re.Pattern[str]
     # per family, a scan for the literals every match of its markers contains (None: run
     # the markers always); most texts hold no marker, and these scans say so cheaply
     gates: Mapping[MarkerFamily, re.Pattern[str] | None]
@@ -441,6 +448,7 @@ def _weigh(norm: str, lexicon: Lexicon) -> _Weighed:
             if cue.on_negation == "ignore"
         }
         owned = [(m.start(), m.end()) for found in owned_matches.values() for m in found]
+        owned += [(m.start(), m.end()) for m in lexicon.no_action.quoted.finditer(norm)]
         markers = _markers(norm, lexicon.no_action, families, joins, owned)
     evidence = {"individual": 0.0, "collective": 0.0}
     found: list[tuple[str, float]] = []
@@ -514,11 +522,20 @@ def _markers(
         for match in no_action.markers[family].finditer(norm):
             start, end = match.start(), match.end()
             # a question asks about the cues inside it, negation-carrying ones included
-            if family != "question" and any(start < high and low < end for low, high in owned):
+            if any(start < high and low < end for low, high in owned) and (
+                family != "question" or _quoted(norm, start, end, no_action)
+            ):
                 continue
             clause = bisect.bisect_right(breaks, start)
             scope_start = breaks[clause - 1] if clause > 0 else 0
             last = clause
+            if (
+                clause > 0
+                and family != "question"
+                and joins[clause - 1].group(0) == "so"
+                and no_action.result_clause.match(norm, scope_start)
+            ):
+                continue
             if family == "question":
                 # the question itself is the scope: what it asks about was not done
                 scope_start, reach = start, end
@@ -557,6 +574,11 @@ def _markers(
                 reach = clause
             found.append(_Marker(family, start, end, clause, scope_start, reach, last))
     return found
+
+
+def _quoted(norm: str, start: int, end: int, no_action: NoAction) -> bool:
+    """Whether the span start..end lies inside quotation marks."""
+    return any(m.start() <= start and end <= m.end() for m in no_action.quoted.finditer(norm))
 
 
 def _match_state(
@@ -762,6 +784,8 @@ def _build_no_action(path: str, raw: object, macros: Mapping[str, str]) -> NoAct
             path, "no_action.outcome_clauses", section.get("outcome_clauses"), 1
         ),
         done_verbs=_regex(path, "no_action.done_verbs", section.get("done_verbs"), macros),
+        quoted=_regex(path, "no_action.quoted", section.get("quoted"), macros),
+        result_clause=_regex(path, "no_action.result_clause", section.get("result_clause"), macros),
         gates={family: _gate(markers[family]) for family in MARKER_FAMILIES},
         undone_cue_factor=_number(
             path, "no_action.undone_cue_factor", section.get("undone_cue_factor"), 0.0, None
