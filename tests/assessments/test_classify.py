@@ -398,7 +398,9 @@ def test_a_text_that_tells_no_action_goes_to_review_as_none(lexicon, text):
 
 
 def test_balanced_evidence_goes_to_review(lexicon):
-    result = label("Reviewed the outputs; leadership funded it.", lexicon)
+    # one individual and one collective cue of equal weight, and nobody named as the actor
+    # ("leadership funded it" names who acted, and is collective: see organisation_acted)
+    result = label("Reviewed the outputs; the budget covered it.", lexicon)
     assert result.needs_review
 
 
