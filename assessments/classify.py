@@ -529,11 +529,8 @@ def _markers(
             clause = bisect.bisect_right(breaks, start)
             scope_start = breaks[clause - 1] if clause > 0 else 0
             last = clause
-            if (
-                clause > 0
-                and family != "question"
-                and joins[clause - 1].group(0) == "so"
-                and no_action.result_clause.match(norm, scope_start)
+            if clause > 0 and _explains(
+                family, joins[clause - 1].group(0), norm, scope_start, no_action
             ):
                 continue
             if family == "question":
@@ -560,12 +557,16 @@ def _markers(
                 # "raised it in the retro, everyone agreed, nobody did anything": the
                 # outcome undoes the attempts chained before it, up to outcome_clauses
                 reach = clause
+                # (an empty clause between two breaks, as in ", but", is not counted)
+                undone = 0
                 while (
                     reach > 0
-                    and clause - reach < no_action.outcome_clauses
+                    and undone < no_action.outcome_clauses
                     and no_action.outcome_joins.fullmatch(joins[reach - 1].group(0))
                 ):
                     reach -= 1
+                    low = breaks[reach - 1] if reach > 0 else 0
+                    undone += bool(norm[low : joins[reach].start()].strip())
                 if clause < len(joins) and no_action.outcome_trails.fullmatch(
                     joins[clause].group(0)
                 ):
@@ -579,6 +580,18 @@ def _markers(
 def _quoted(norm: str, start: int, end: int, no_action: NoAction) -> bool:
     """Whether the span start..end lies inside quotation marks."""
     return any(m.start() <= start and end <= m.end() for m in no_action.quoted.finditer(norm))
+
+
+def _explains(family: MarkerFamily, join: str, norm: str, start: int, no_action: NoAction) -> bool:
+    """Whether a marker's clause, introduced by ``join``, explains an action, not undoes it.
+
+    A result after "so" with the product or its users as subject ("so the model says it
+    has no answer"); a reason after "because" or "since" told as a condition or plan ("we
+    dropped the idea because it would have meant scraping profiles").
+    """
+    if join == "so":
+        return family != "question" and no_action.result_clause.match(norm, start) is not None
+    return join in ("because", "since") and family in ("conditional", "plan_or_wish")
 
 
 def _match_state(
