@@ -153,6 +153,8 @@ class NoAction:
     weights: Mapping[MarkerFamily, float]
     conditions: re.Pattern[str]
     subject_negators: re.Pattern[str]
+    double_negatives: re.Pattern[str]
+    attempt_verbs: re.Pattern[str]
     achieved: re.Pattern[str]
     product_behaviour: re.Pattern[str]
     scope_breaks: re.Pattern[str]
@@ -541,11 +543,7 @@ def _markers(
                     continue
                 stop = no_action.scope_breaks.search(norm, end)
                 reach = stop.start() if stop else len(norm)
-                if (
-                    family == "refusal"
-                    and not no_action.subject_negators.match(norm, start)
-                    and no_action.conditions.search(norm, end, reach)
-                ):
+                if family == "refusal" and _keeps_a_rule(norm, start, end, reach, no_action):
                     continue
                 if family == "plan_or_wish" and no_action.achieved.search(norm, end, reach):
                     continue
@@ -580,6 +578,20 @@ def _markers(
 def _quoted(norm: str, start: int, end: int, no_action: NoAction) -> bool:
     """Whether the span start..end lies inside quotation marks."""
     return any(m.start() <= start and end <= m.end() for m in no_action.quoted.finditer(norm))
+
+
+def _keeps_a_rule(norm: str, start: int, end: int, reach: int, no_action: NoAction) -> bool:
+    """Whether a refusal, with what its scope goes on to, states a rule that was kept.
+
+    "we did not ship until the audit was done" and "nobody sends a clause without reading
+    it" were kept; "nobody reviews them before release" says who did not act, and "I could
+    not get legal to look at it before launch" is an attempt that failed.
+    """
+    if no_action.attempt_verbs.match(norm, end):
+        return False
+    if no_action.subject_negators.match(norm, start):
+        return no_action.double_negatives.search(norm, end, reach) is not None
+    return no_action.conditions.search(norm, end, reach) is not None
 
 
 def _explains(family: MarkerFamily, join: str, norm: str, start: int, no_action: NoAction) -> bool:
@@ -788,6 +800,10 @@ def _build_no_action(path: str, raw: object, macros: Mapping[str, str]) -> NoAct
         subject_negators=_regex(
             path, "no_action.subject_negators", section.get("subject_negators"), macros
         ),
+        double_negatives=_regex(
+            path, "no_action.double_negatives", section.get("double_negatives"), macros
+        ),
+        attempt_verbs=_regex(path, "no_action.attempt_verbs", section.get("attempt_verbs"), macros),
         scope_breaks=_regex(path, "no_action.scope_breaks", section.get("scope_breaks"), macros),
         outcome_joins=_regex(path, "no_action.outcome_joins", section.get("outcome_joins"), macros),
         outcome_trails=_regex(
