@@ -539,7 +539,9 @@ def _markers(
                 # the question itself is the scope: what it asks about was not done
                 scope_start, reach = start, end
             elif family in _FORWARD_FAMILIES:
-                if no_action.done_verbs.search(norm, scope_start, start):
+                # searched in the whole text, so that lookaheads see past the marker
+                done = no_action.done_verbs.search(norm, scope_start)
+                if done is not None and done.end() <= start:
                     continue
                 stop = no_action.scope_breaks.search(norm, end)
                 reach = stop.start() if stop else len(norm)
