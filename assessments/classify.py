@@ -155,6 +155,7 @@ class NoAction:
     subject_negators: re.Pattern[str]
     double_negatives: re.Pattern[str]
     attempt_verbs: re.Pattern[str]
+    failed_refusals: re.Pattern[str]
     achieved: re.Pattern[str]
     product_behaviour: re.Pattern[str]
     scope_breaks: re.Pattern[str]
@@ -531,9 +532,7 @@ def _markers(
             clause = bisect.bisect_right(breaks, start)
             scope_start = breaks[clause - 1] if clause > 0 else 0
             last = clause
-            if clause > 0 and _explains(
-                family, joins[clause - 1].group(0), norm, scope_start, no_action
-            ):
+            if clause > 0 and _explains(family, joins, clause, norm, no_action):
                 continue
             if family == "question":
                 # the question itself is the scope: what it asks about was not done
@@ -589,23 +588,39 @@ def _keeps_a_rule(norm: str, start: int, end: int, reach: int, no_action: NoActi
     it" were kept; "nobody reviews them before release" says who did not act, and "I could
     not get legal to look at it before launch" is an attempt that failed.
     """
-    if no_action.attempt_verbs.match(norm, end):
+    if no_action.attempt_verbs.match(norm, end) or no_action.failed_refusals.match(norm, start):
         return False
     if no_action.subject_negators.match(norm, start):
         return no_action.double_negatives.search(norm, end, reach) is not None
     return no_action.conditions.search(norm, end, reach) is not None
 
 
-def _explains(family: MarkerFamily, join: str, norm: str, start: int, no_action: NoAction) -> bool:
-    """Whether a marker's clause, introduced by ``join``, explains an action, not undoes it.
+def _explains(
+    family: MarkerFamily,
+    joins: list[re.Match[str]],
+    clause: int,
+    norm: str,
+    no_action: NoAction,
+) -> bool:
+    """Whether a marker's clause (clause > 0) explains an action, not undoes it.
 
     A result after "so" with the product or its users as subject ("so the model says it
-    has no answer"); a reason after "because" or "since" told as a condition or plan ("we
-    dropped the idea because it would have meant scraping profiles").
+    has no answer"); a reason after "because" told as a condition or plan ("we dropped the
+    idea because it would have meant scraping profiles"); a relative clause after "who" or
+    "which" describing what a done verb just before made ("wrote a readme saying who
+    should not use the model").
     """
-    if join == "so":
+    join = joins[clause - 1]
+    word, start = join.group(0), join.end()
+    if word == "so":
         return family != "question" and no_action.result_clause.match(norm, start) is not None
-    return join in ("because", "since") and family in ("conditional", "plan_or_wish")
+    if word == "because":
+        return family in ("conditional", "plan_or_wish")
+    if word in ("who", "which") and family in ("refusal", "plan_or_wish", "conditional"):
+        low = joins[clause - 2].end() if clause > 1 else 0
+        done = no_action.done_verbs.search(norm, low)
+        return done is not None and done.end() <= join.start()
+    return False
 
 
 def _match_state(
@@ -623,8 +638,14 @@ def _match_state(
     for match in matches:
         start = match.start()
         if cue.on_negation == "ignore":
-            if any(_in_question(start, marker) for marker in markers):
-                state, position = "undone", start
+            # the cue owns the negation inside its match ("never paste customer data"), not
+            # a marker's scope around it or a negator before it ("there is no redaction")
+            if markers and _is_undone(start, bisect.bisect_right(breaks, start), markers):
+                if state is None:
+                    state, position = "undone", start
+                continue
+            if _negation(norm, start, lexicon) is not None:
+                state, position = "absent", start
                 continue
             return "plain", start
         if markers and _is_undone(start, bisect.bisect_right(breaks, start), markers):
@@ -806,6 +827,9 @@ def _build_no_action(path: str, raw: object, macros: Mapping[str, str]) -> NoAct
             path, "no_action.double_negatives", section.get("double_negatives"), macros
         ),
         attempt_verbs=_regex(path, "no_action.attempt_verbs", section.get("attempt_verbs"), macros),
+        failed_refusals=_regex(
+            path, "no_action.failed_refusals", section.get("failed_refusals"), macros
+        ),
         scope_breaks=_regex(path, "no_action.scope_breaks", section.get("scope_breaks"), macros),
         outcome_joins=_regex(path, "no_action.outcome_joins", section.get("outcome_joins"), macros),
         outcome_trails=_regex(
