@@ -156,6 +156,9 @@ class NoAction:
     double_negatives: re.Pattern[str]
     attempt_verbs: re.Pattern[str]
     failed_refusals: re.Pattern[str]
+    # a launch, feature or rollout that was cancelled or pulled was held back, not a failed
+    # attempt ("the rollout to schools was cancelled by leadership")
+    risk_withdrawn: re.Pattern[str]
     achieved: re.Pattern[str]
     product_behaviour: re.Pattern[str]
     scope_breaks: re.Pattern[str]
@@ -553,6 +556,11 @@ def _markers(
                 ):
                     continue
             elif family == "failed_attempt":
+                if any(
+                    low <= start and end <= high
+                    for low, high in (m.span() for m in no_action.risk_withdrawn.finditer(norm))
+                ):
+                    continue
                 # "raised it in the retro, everyone agreed, nobody did anything": the
                 # outcome undoes the attempts chained before it, up to outcome_clauses
                 reach = clause
@@ -827,6 +835,9 @@ def _build_no_action(path: str, raw: object, macros: Mapping[str, str]) -> NoAct
             path, "no_action.double_negatives", section.get("double_negatives"), macros
         ),
         attempt_verbs=_regex(path, "no_action.attempt_verbs", section.get("attempt_verbs"), macros),
+        risk_withdrawn=_regex(
+            path, "no_action.risk_withdrawn", section.get("risk_withdrawn"), macros
+        ),
         failed_refusals=_regex(
             path, "no_action.failed_refusals", section.get("failed_refusals"), macros
         ),

@@ -114,6 +114,7 @@ def test_accuracy_json_reports_every_labelled_set_including_the_blind_ones():
         "actions_dev5.csv",
         "actions_dev6.csv",
         "actions_dev7.csv",
+        "actions_dev8.csv",
     ]
     for entry in summary["files"]:
         assert set(entry) == {
