@@ -115,6 +115,7 @@ def test_accuracy_json_reports_every_labelled_set_including_the_blind_ones():
         "actions_dev6.csv",
         "actions_dev7.csv",
         "actions_dev8.csv",
+        "actions_dev9.csv",
     ]
     for entry in summary["files"]:
         assert set(entry) == {
