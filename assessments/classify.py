@@ -614,9 +614,9 @@ def _explains(
 
     A result after "so" with the product or its users as subject ("so the model says it
     has no answer"); a reason after "because" told as a condition or plan ("we dropped the
-    idea because it would have meant scraping profiles"); a relative clause after "who" or
-    "which" describing what a done verb just before made ("wrote a readme saying who
-    should not use the model").
+    idea because it would have meant scraping profiles"); a relative clause after "which"
+    describing what a done verb just before made ("wrote a readme which says what the
+    model should not be used for"). After "who" it is someone's answer, and counts.
     """
     join = joins[clause - 1]
     word, start = join.group(0), join.end()
@@ -624,7 +624,7 @@ def _explains(
         return family != "question" and no_action.result_clause.match(norm, start) is not None
     if word == "because":
         return family in ("conditional", "plan_or_wish")
-    if word in ("who", "which") and family in ("refusal", "plan_or_wish", "conditional"):
+    if word == "which" and family in ("refusal", "plan_or_wish", "conditional"):
         low = joins[clause - 2].end() if clause > 1 else 0
         done = no_action.done_verbs.search(norm, low)
         return done is not None and done.end() <= join.start()

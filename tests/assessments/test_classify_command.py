@@ -116,6 +116,7 @@ def test_accuracy_json_reports_every_labelled_set_including_the_blind_ones():
         "actions_dev7.csv",
         "actions_dev8.csv",
         "actions_dev9.csv",
+        "actions_dev10.csv",
     ]
     for entry in summary["files"]:
         assert set(entry) == {
