@@ -47,6 +47,9 @@ BLIND3 = DATA / "actions_blind3.csv"
 # and _dev10 (90) midway. Each was measured once as written (benchmarks/classifier_eval.py;
 # README), then tuned on.
 FRESH = tuple(DATA / f"actions_dev{n}.csv" for n in (5, 6, 7, 8, 9, 10))
+# Written after the last rule change of this round, measured once (97.8 %, 98.8 %, 6.7 %),
+# never tuned on: the freshest estimate, until it too is spent.
+FRESH_LAST = DATA / "actions_dev11.csv"
 
 
 @pytest.fixture(scope="module")
@@ -548,7 +551,7 @@ def test_labelled_actions_errors_name_the_file_and_line(tmp_path):
 
 
 def test_the_labelled_sets_are_large_varied_and_disjoint():
-    paths = (DEV, HOLDOUT, DEV_NONE, BLIND_NONE, BLIND3, *HARD_NONE, *FRESH)
+    paths = (DEV, HOLDOUT, DEV_NONE, BLIND_NONE, BLIND3, *HARD_NONE, *FRESH, FRESH_LAST)
     sets = [load_labelled_actions(path) for path in paths]
     dev, holdout, _dev_none, blind_none, blind3 = sets[:5]
     assert len(dev) >= 220
@@ -590,6 +593,7 @@ FLOORS = {
     FRESH[3]: TARGETS,
     FRESH[4]: TARGETS,
     FRESH[5]: TARGETS,
+    FRESH_LAST: TARGETS,
 }
 
 

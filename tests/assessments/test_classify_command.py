@@ -117,6 +117,7 @@ def test_accuracy_json_reports_every_labelled_set_including_the_blind_ones():
         "actions_dev8.csv",
         "actions_dev9.csv",
         "actions_dev10.csv",
+        "actions_dev11.csv",
     ]
     for entry in summary["files"]:
         assert set(entry) == {

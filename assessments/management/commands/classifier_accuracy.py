@@ -8,8 +8,8 @@ none). Without --file it measures every labelled set under tests/data: the devel
 in rounds while the modality, deflection and outcome rules were tuned), the hold-out set,
 and three blind sets (actions_blind; actions_blind_none, written before the no-action
 rules; actions_blind3, written after the rules of lexicon v3 were frozen and measured once),
-and dev5 to dev10, fresh phrasings written during the lexicon v4 work, each measured once as
-written and then tuned on. Every set is tuned on by now: only phrasings nobody has seen
+and dev5 to dev11, fresh phrasings written during the lexicon v4 work, each measured once as
+written and then tuned on (dev11, written last, never). Only phrasings nobody has seen
 estimate how the tuning carries over to actions nobody has labelled yet.
 """
 
@@ -51,6 +51,7 @@ DEFAULT_FILES = tuple(
         "dev8",
         "dev9",
         "dev10",
+        "dev11",
     )
 )
 HEADER = "actual \\ predicted"
