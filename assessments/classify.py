@@ -59,6 +59,7 @@ MarkerFamily = Literal[
     "deflection",
     "no_action_stated",
     "vague",
+    "question",
 ]
 
 CUE_KINDS: Final[tuple[CueKind, CueKind]] = ("individual", "collective")
@@ -71,6 +72,7 @@ MARKER_FAMILIES: Final[tuple[MarkerFamily, ...]] = (
     "deflection",
     "no_action_stated",
     "vague",
+    "question",
 )
 # Families whose marker governs its clause up to the next scope break, the subject before
 # it included ("we did not get an audit", "if we had budget we would run an audit",
@@ -133,7 +135,10 @@ class NoAction:
     ``outcome_clauses`` clauses before when joined as an outcome (``outcome_joins``:
     "we asked for a board, it was turned down", not "we stopped the launch after the board
     said no"); stated no-actions and vague attitudes ("nothing", "we try to be careful")
-    stand alone. A refusal whose scope goes on to a condition (``conditions``: "did not ship
+    stand alone; a failed outcome also undoes the clause after it when that clause tells the
+    attempt (``outcome_trails``: "nothing changed after I raised it"). A question
+    ("is anyone supposed to check these?") undoes what it asks about, up to its question
+    mark. A refusal whose scope goes on to a condition (``conditions``: "did not ship
     until the audit was done") is a rule the team kept, unless its negator is the subject
     (``subject_negators``: "nobody reviews them before release"); a plan whose scope goes on
     to a success (``achieved``: "the proposal was approved") was carried out; a refusal or
@@ -148,12 +153,26 @@ class NoAction:
     weights: Mapping[MarkerFamily, float]
     conditions: re.Pattern[str]
     subject_negators: re.Pattern[str]
+    double_negatives: re.Pattern[str]
+    attempt_verbs: re.Pattern[str]
+    failed_refusals: re.Pattern[str]
+    # a launch, feature or rollout that was cancelled or pulled was held back, not a failed
+    # attempt ("the rollout to schools was cancelled by leadership")
+    risk_withdrawn: re.Pattern[str]
     achieved: re.Pattern[str]
     product_behaviour: re.Pattern[str]
     scope_breaks: re.Pattern[str]
     outcome_joins: re.Pattern[str]
+    outcome_trails: re.Pattern[str]
     outcome_clauses: int
     done_verbs: re.Pattern[str]
+    # words in quotation marks are what someone said or wrote ("the bot now says 'I do not
+    # know'"): markers inside them govern nothing
+    quoted: re.Pattern[str]
+    # a clause after "so" whose subject is the product or its users tells what the action
+    # achieved ("so the model says it does not know", "so users can not paste data"):
+    # markers in it describe the result, not a failure
+    result_clause: re.Pattern[str]
     # per family, a scan for the literals every match of its markers contains (None: run
     # the markers always); most texts hold no marker, and these scans say so cheaply
     gates: Mapping[MarkerFamily, re.Pattern[str] | None]
@@ -172,6 +191,10 @@ class Negation:
     negators: re.Pattern[str]
     clause_negators: re.Pattern[str]
     clause_breaks: re.Pattern[str]
+    # Negators that say the team acted without the resource ("without budget", "instead of
+    # waiting for a policy"); other negators say the resource is absent ("there is no
+    # policy", "no audit was commissioned"): a collective cue they negate was not done.
+    acted_without: re.Pattern[str]
 
 
 @dataclass(frozen=True)
@@ -213,6 +236,9 @@ class Lexicon:
     negation: Negation
     no_action: NoAction
     cues: tuple[Cue, ...]
+    # (pattern, replacement) applied last in normalise: grammar that reads one way and means
+    # another ("did not skip the review" is "kept the review")
+    rewrites: tuple[tuple[re.Pattern[str], str], ...]
     triggers: TriggerIndex
     case_sensitive_pattern: re.Pattern[str] | None
     abbreviation_pattern: re.Pattern[str] | None
@@ -373,7 +399,15 @@ def normalise(text: str, lexicon: Lexicon) -> str:
         text = lexicon.abbreviation_pattern.sub(lambda m: mapping[m.group(0)], text)
     text = _CONTRACTION.sub(lambda m: _CONTRACTIONS[m.group(0)], text)
     text = _SEPARATORS.sub(" ", text).replace("&", " and ")
-    return _WHITESPACE.sub(" ", text).strip()
+    text = _WHITESPACE.sub(" ", text).strip()
+    for pattern, replacement in lexicon.rewrites:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+# How a cue's matches count: told as done, acted without ("without budget"), said to be
+# absent ("there is no budget"), or inside a no-action marker's scope.
+_State = Literal["plain", "negated", "absent", "undone"]
 
 
 @dataclass(frozen=True)
@@ -388,6 +422,8 @@ class _Marker:
     # of a refused verb is undone too) and ends; failed attempts: the first clause undone
     scope_start: int
     reach: int
+    # failed attempts: the last clause undone (their own, or the attempt told after them)
+    last: int
 
 
 @dataclass(frozen=True)
@@ -418,6 +454,7 @@ def _weigh(norm: str, lexicon: Lexicon) -> _Weighed:
             if cue.on_negation == "ignore"
         }
         owned = [(m.start(), m.end()) for found in owned_matches.values() for m in found]
+        owned += [(m.start(), m.end()) for m in lexicon.no_action.quoted.finditer(norm)]
         markers = _markers(norm, lexicon.no_action, families, joins, owned)
     evidence = {"individual": 0.0, "collective": 0.0}
     found: list[tuple[str, float]] = []
@@ -437,7 +474,7 @@ def _weigh(norm: str, lexicon: Lexicon) -> _Weighed:
             found.append((f"{other}:not_{cue.name}", cue.weight))
             if markers:
                 plain_clauses.append(bisect.bisect_right(breaks, position))
-        elif state == "undone":
+        elif state == "undone" or (state == "absent" and cue.on_negation == "flip"):
             undone.append((cue, bisect.bisect_right(breaks, position)))
     no_action = lexicon.no_action
     not_done = 0.0
@@ -449,7 +486,12 @@ def _weigh(norm: str, lexicon: Lexicon) -> _Weighed:
     # "we could not get budget, so I wrote the tests myself": an action told in another
     # clause answers a refusal there, so the refusal only weakens the label.
     for marker in markers:
-        answered = any(clause != marker.clause for clause in plain_clauses)
+        # a failed outcome answers the attempts told before it; only an action told after
+        # it ("it was turned down, so I wrote the tests myself") answers the outcome
+        if marker.family == "failed_attempt":
+            answered = any(clause > marker.last for clause in plain_clauses)
+        else:
+            answered = any(clause != marker.clause for clause in plain_clauses)
         weight = no_action.weights[marker.family] * (no_action.answered_factor if answered else 1.0)
         not_done += weight
         found.append((f"none:{marker.family}", weight))
@@ -485,20 +527,27 @@ def _markers(
     for family in families:
         for match in no_action.markers[family].finditer(norm):
             start, end = match.start(), match.end()
-            if any(start < high and low < end for low, high in owned):
+            # a question asks about the cues inside it, negation-carrying ones included
+            if any(start < high and low < end for low, high in owned) and (
+                family != "question" or _quoted(norm, start, end, no_action)
+            ):
                 continue
             clause = bisect.bisect_right(breaks, start)
             scope_start = breaks[clause - 1] if clause > 0 else 0
-            if family in _FORWARD_FAMILIES:
-                if no_action.done_verbs.search(norm, scope_start, start):
+            last = clause
+            if clause > 0 and _explains(family, joins, clause, norm, no_action):
+                continue
+            if family == "question":
+                # the question itself is the scope: what it asks about was not done
+                scope_start, reach = start, end
+            elif family in _FORWARD_FAMILIES:
+                # searched in the whole text, so that lookaheads see past the marker
+                done = no_action.done_verbs.search(norm, scope_start)
+                if done is not None and done.end() <= start:
                     continue
                 stop = no_action.scope_breaks.search(norm, end)
                 reach = stop.start() if stop else len(norm)
-                if (
-                    family == "refusal"
-                    and not no_action.subject_negators.match(norm, start)
-                    and no_action.conditions.search(norm, end, reach)
-                ):
+                if family == "refusal" and _keeps_a_rule(norm, start, end, reach, no_action):
                     continue
                 if family == "plan_or_wish" and no_action.achieved.search(norm, end, reach):
                     continue
@@ -507,19 +556,79 @@ def _markers(
                 ):
                     continue
             elif family == "failed_attempt":
+                if any(
+                    low <= start and end <= high
+                    for low, high in (m.span() for m in no_action.risk_withdrawn.finditer(norm))
+                ):
+                    continue
                 # "raised it in the retro, everyone agreed, nobody did anything": the
                 # outcome undoes the attempts chained before it, up to outcome_clauses
                 reach = clause
+                # (an empty clause between two breaks, as in ", but", is not counted)
+                undone = 0
                 while (
                     reach > 0
-                    and clause - reach < no_action.outcome_clauses
+                    and undone < no_action.outcome_clauses
                     and no_action.outcome_joins.fullmatch(joins[reach - 1].group(0))
                 ):
                     reach -= 1
+                    low = breaks[reach - 1] if reach > 0 else 0
+                    undone += bool(norm[low : joins[reach].start()].strip())
+                if clause < len(joins) and no_action.outcome_trails.fullmatch(
+                    joins[clause].group(0)
+                ):
+                    last = clause + 1
             else:
                 reach = clause
-            found.append(_Marker(family, start, end, clause, scope_start, reach))
+            found.append(_Marker(family, start, end, clause, scope_start, reach, last))
     return found
+
+
+def _quoted(norm: str, start: int, end: int, no_action: NoAction) -> bool:
+    """Whether the span start..end lies inside quotation marks."""
+    return any(m.start() <= start and end <= m.end() for m in no_action.quoted.finditer(norm))
+
+
+def _keeps_a_rule(norm: str, start: int, end: int, reach: int, no_action: NoAction) -> bool:
+    """Whether a refusal, with what its scope goes on to, states a rule that was kept.
+
+    "we did not ship until the audit was done" and "nobody sends a clause without reading
+    it" were kept; "nobody reviews them before release" says who did not act, and "I could
+    not get legal to look at it before launch" is an attempt that failed.
+    """
+    if no_action.attempt_verbs.match(norm, end) or no_action.failed_refusals.match(norm, start):
+        return False
+    if no_action.subject_negators.match(norm, start):
+        return no_action.double_negatives.search(norm, end, reach) is not None
+    return no_action.conditions.search(norm, end, reach) is not None
+
+
+def _explains(
+    family: MarkerFamily,
+    joins: list[re.Match[str]],
+    clause: int,
+    norm: str,
+    no_action: NoAction,
+) -> bool:
+    """Whether a marker's clause (clause > 0) explains an action, not undoes it.
+
+    A result after "so" with the product or its users as subject ("so the model says it
+    has no answer"); a reason after "because" told as a condition or plan ("we dropped the
+    idea because it would have meant scraping profiles"); a relative clause after "which"
+    describing what a done verb just before made ("wrote a readme which says what the
+    model should not be used for"). After "who" it is someone's answer, and counts.
+    """
+    join = joins[clause - 1]
+    word, start = join.group(0), join.end()
+    if word == "so":
+        return family != "question" and no_action.result_clause.match(norm, start) is not None
+    if word == "because":
+        return family in ("conditional", "plan_or_wish")
+    if word == "which" and family in ("refusal", "plan_or_wish", "conditional"):
+        low = joins[clause - 2].end() if clause > 1 else 0
+        done = no_action.done_verbs.search(norm, low)
+        return done is not None and done.end() <= join.start()
+    return False
 
 
 def _match_state(
@@ -529,21 +638,32 @@ def _match_state(
     lexicon: Lexicon,
     markers: list[_Marker],
     breaks: list[int],
-) -> tuple[Literal["plain", "negated", "undone"] | None, int]:
-    """How a cue counts, and where: plain if any match is, else negated, else undone."""
-    state: Literal["plain", "negated", "undone"] | None = None
+) -> tuple[_State | None, int]:
+    """How a cue counts, and where: plain if any match is, else negated (acted without it)
+    or absent (said not to exist), else undone."""
+    state: _State | None = None
     position = 0
     for match in matches:
         start = match.start()
         if cue.on_negation == "ignore":
+            # the cue owns the negation inside its match ("never paste customer data"), not
+            # a marker's scope around it or a negator before it ("there is no redaction")
+            if markers and _is_undone(start, bisect.bisect_right(breaks, start), markers):
+                if state is None:
+                    state, position = "undone", start
+                continue
+            if _negation(norm, start, lexicon) is not None:
+                state, position = "absent", start
+                continue
             return "plain", start
         if markers and _is_undone(start, bisect.bisect_right(breaks, start), markers):
             if state is None:
                 state, position = "undone", start
             continue
-        if not _is_negated(norm, start, lexicon):
+        negated = _negation(norm, start, lexicon)
+        if negated is None:
             return "plain", start
-        state, position = "negated", start
+        state, position = negated, start
     return state, position
 
 
@@ -557,14 +677,24 @@ def _is_undone(start: int, clause: int, markers: list[_Marker]) -> bool:
             own = start == marker.start and marker.family != "deflection"
             if marker.scope_start <= start < marker.reach and not own:
                 return True
-        elif marker.family == "failed_attempt" and marker.reach <= clause <= marker.clause:
+        elif (
+            marker.family == "failed_attempt" and marker.reach <= clause <= marker.last
+        ) or _in_question(start, marker):
             return True
     return False
 
 
-def _is_negated(norm: str, start: int, lexicon: Lexicon) -> bool:
-    """True when a negator sits within the window before ``start``, in the same clause.
+def _in_question(start: int, marker: _Marker) -> bool:
+    """Whether a cue at ``start`` is asked about by a question marker."""
+    return marker.family == "question" and marker.scope_start <= start < marker.reach
 
+
+def _negation(norm: str, start: int, lexicon: Lexicon) -> Literal["negated", "absent"] | None:
+    """How a negator within the window before ``start``, in the same clause, negates it.
+
+    "negated": the team acted without it ("without budget", "instead of a policy"; the
+    lexicon's ``acted_without``); "absent": it is said not to exist or not to have happened
+    ("there is no policy", "no audit was commissioned"); None: not negated.
     Clause negators ("instead of") count anywhere earlier in the clause.
     "no team may ship without a review" states a requirement: a "without" that follows an
     earlier negator of the same clause does not negate what comes after it.
@@ -576,16 +706,22 @@ def _is_negated(norm: str, start: int, lexicon: Lexicon) -> bool:
         clause_start = boundary.end()
     clause = before[clause_start:]
     if negation.clause_negators.search(clause):
-        return True
+        return "negated"
     window = " ".join(clause.split()[-negation.window_words :])
     hits = list(negation.negators.finditer(window))
     if not hits:
-        return False
-    if hits[-1].group(0) == "without":
+        return None
+    last = hits[-1]
+    if last.group(0) == "without":
         earlier = clause[: clause.rfind("without")]
         if negation.negators.search(earlier):
-            return False
-    return True
+            return None
+    if any(
+        found.start() <= last.start() < found.end()
+        for found in negation.acted_without.finditer(window)
+    ):
+        return "negated"
+    return "absent"
 
 
 def _logistic(x: float) -> float:
@@ -633,6 +769,7 @@ def _build_lexicon(path: str, raw: object) -> Lexicon:
     negation = _build_negation(path, root.get("negation"))
     no_action = _build_no_action(path, root.get("no_action"), macros)
     cues = _build_cues(path, root.get("cues"), macros)
+    rewrites = _build_rewrites(path, root.get("rewrites", []), macros)
     return Lexicon(
         path=path,
         version=version,
@@ -645,6 +782,7 @@ def _build_lexicon(path: str, raw: object) -> Lexicon:
         negation=negation,
         no_action=no_action,
         cues=cues,
+        rewrites=rewrites,
         triggers=_build_trigger_index(cues),
         case_sensitive_pattern=_word_alternation(case_sensitive),
         abbreviation_pattern=_word_alternation(lowered),
@@ -660,6 +798,7 @@ def _build_negation(path: str, raw: object) -> Negation:
             path, "negation.clause_negators", section.get("clause_negators"), {}
         ),
         clause_breaks=_regex(path, "negation.clause_breaks", section.get("clause_breaks"), {}),
+        acted_without=_regex(path, "negation.acted_without", section.get("acted_without"), {}),
     )
 
 
@@ -692,12 +831,27 @@ def _build_no_action(path: str, raw: object, macros: Mapping[str, str]) -> NoAct
         subject_negators=_regex(
             path, "no_action.subject_negators", section.get("subject_negators"), macros
         ),
+        double_negatives=_regex(
+            path, "no_action.double_negatives", section.get("double_negatives"), macros
+        ),
+        attempt_verbs=_regex(path, "no_action.attempt_verbs", section.get("attempt_verbs"), macros),
+        risk_withdrawn=_regex(
+            path, "no_action.risk_withdrawn", section.get("risk_withdrawn"), macros
+        ),
+        failed_refusals=_regex(
+            path, "no_action.failed_refusals", section.get("failed_refusals"), macros
+        ),
         scope_breaks=_regex(path, "no_action.scope_breaks", section.get("scope_breaks"), macros),
         outcome_joins=_regex(path, "no_action.outcome_joins", section.get("outcome_joins"), macros),
+        outcome_trails=_regex(
+            path, "no_action.outcome_trails", section.get("outcome_trails"), macros
+        ),
         outcome_clauses=_integer(
             path, "no_action.outcome_clauses", section.get("outcome_clauses"), 1
         ),
         done_verbs=_regex(path, "no_action.done_verbs", section.get("done_verbs"), macros),
+        quoted=_regex(path, "no_action.quoted", section.get("quoted"), macros),
+        result_clause=_regex(path, "no_action.result_clause", section.get("result_clause"), macros),
         gates={family: _gate(markers[family]) for family in MARKER_FAMILIES},
         undone_cue_factor=_number(
             path, "no_action.undone_cue_factor", section.get("undone_cue_factor"), 0.0, None
@@ -750,6 +904,23 @@ def _build_cues(path: str, raw: object, macros: Mapping[str, str]) -> tuple[Cue,
                 )
             )
     return tuple(cues)
+
+
+def _build_rewrites(
+    path: str, raw: object, macros: Mapping[str, str]
+) -> tuple[tuple[re.Pattern[str], str], ...]:
+    if not isinstance(raw, list):
+        raise LexiconError(f"{path}: rewrites: expected a list of pattern and replacement")
+    rewrites: list[tuple[re.Pattern[str], str]] = []
+    for index, entry in enumerate(raw):
+        key = f"rewrites[{index}]"
+        item = _mapping(path, key, entry)
+        replacement = item.get("replacement")
+        if not isinstance(replacement, str) or not replacement.strip():
+            raise LexiconError(f"{path}: {key}.replacement: expected text")
+        pattern = _regex(path, f"{key}.pattern", item.get("pattern"), macros)
+        rewrites.append((pattern, replacement))
+    return tuple(rewrites)
 
 
 def _word_alternation(mapping: Mapping[str, str]) -> re.Pattern[str] | None:

@@ -42,6 +42,14 @@ HARD_NONE = tuple(DATA / f"actions_dev_none{n}.csv" for n in (2, 3, 4))
 # Written after lexicon v3 was frozen, committed before it was first measured, and measured
 # once: longer, multi-clause texts in a style unlike the dev sets. Never tuned on.
 BLIND3 = DATA / "actions_blind3.csv"
+# Fresh phrasings written during the lexicon v4 work, each before the classifier was run
+# on it: _dev5 (106) before any v4 change, _dev6 (60), _dev7 (90), _dev8 (75), _dev9 (90)
+# and _dev10 (90) midway. Each was measured once as written (benchmarks/classifier_eval.py;
+# README), then tuned on.
+FRESH = tuple(DATA / f"actions_dev{n}.csv" for n in (5, 6, 7, 8, 9, 10))
+# Written after the last rule change of this round, measured once (97.8 %, 98.8 %, 6.7 %),
+# never tuned on: the freshest estimate, until it too is spent.
+FRESH_LAST = DATA / "actions_dev11.csv"
 
 
 @pytest.fixture(scope="module")
@@ -398,7 +406,9 @@ def test_a_text_that_tells_no_action_goes_to_review_as_none(lexicon, text):
 
 
 def test_balanced_evidence_goes_to_review(lexicon):
-    result = label("Reviewed the outputs; leadership funded it.", lexicon)
+    # one individual and one collective cue of equal weight, and nobody named as the actor
+    # ("leadership funded it" names who acted, and is collective: see organisation_acted)
+    result = label("Reviewed the outputs; the budget covered it.", lexicon)
     assert result.needs_review
 
 
@@ -541,7 +551,7 @@ def test_labelled_actions_errors_name_the_file_and_line(tmp_path):
 
 
 def test_the_labelled_sets_are_large_varied_and_disjoint():
-    paths = (DEV, HOLDOUT, DEV_NONE, BLIND_NONE, BLIND3, *HARD_NONE)
+    paths = (DEV, HOLDOUT, DEV_NONE, BLIND_NONE, BLIND3, *HARD_NONE, *FRESH, FRESH_LAST)
     sets = [load_labelled_actions(path) for path in paths]
     dev, holdout, _dev_none, blind_none, blind3 = sets[:5]
     assert len(dev) >= 220
@@ -561,19 +571,29 @@ def test_the_labelled_sets_are_large_varied_and_disjoint():
             assert not first & second
 
 
-# Floors per set at lexicon v3: (overall, among not reviewed, review rate below). The issue's
-# targets (95 %, 98 %, < 10 %) hold on blind_none; on blind and blind3 they do not, and the
-# floors assert what was measured (blind3 once, after freezing: 88.9 %, 93.0 %, 7.2 %).
+# Floors per set at lexicon v4: (overall, among not reviewed, review rate below). Every set
+# is tuned on now (blind3 was spent on the v3 measurement: 88.9 %, 93.0 %, 7.2 %), so each
+# must meet the targets (95 %, 98 %, < 10 %); dev and holdout, the oldest, more.
+# What the classifier does on phrasings nobody has tuned on is estimated apart (README).
+TARGETS = (0.95, 0.98, 0.10)
 FLOORS = {
     DEV: (0.98, 0.98, 0.05),
     HOLDOUT: (0.98, 0.98, 0.05),
-    DEV_NONE: (0.95, 0.98, 0.10),
-    HARD_NONE[0]: (0.95, 0.98, 0.10),
-    HARD_NONE[1]: (0.95, 0.98, 0.10),
-    HARD_NONE[2]: (0.95, 0.98, 0.10),
-    BLIND: (0.93, 0.96, 0.10),
-    BLIND_NONE: (0.95, 0.98, 0.10),
-    BLIND3: (0.88, 0.92, 0.10),
+    DEV_NONE: TARGETS,
+    HARD_NONE[0]: TARGETS,
+    HARD_NONE[1]: TARGETS,
+    HARD_NONE[2]: TARGETS,
+    BLIND: TARGETS,
+    BLIND_NONE: TARGETS,
+    # 94.8 %, 98.0 %, 3.9 % at v4: below the overall target (long multi-clause texts)
+    BLIND3: (0.94, 0.97, 0.10),
+    FRESH[0]: TARGETS,
+    FRESH[1]: TARGETS,
+    FRESH[2]: TARGETS,
+    FRESH[3]: TARGETS,
+    FRESH[4]: TARGETS,
+    FRESH[5]: TARGETS,
+    FRESH_LAST: TARGETS,
 }
 
 

@@ -111,6 +111,13 @@ def test_accuracy_json_reports_every_labelled_set_including_the_blind_ones():
         "actions_blind.csv",
         "actions_blind_none.csv",
         "actions_blind3.csv",
+        "actions_dev5.csv",
+        "actions_dev6.csv",
+        "actions_dev7.csv",
+        "actions_dev8.csv",
+        "actions_dev9.csv",
+        "actions_dev10.csv",
+        "actions_dev11.csv",
     ]
     for entry in summary["files"]:
         assert set(entry) == {

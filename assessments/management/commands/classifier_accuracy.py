@@ -7,9 +7,10 @@ none). Without --file it measures every labelled set under tests/data: the devel
 (actions_dev; actions_dev_none to _none4 with texts that describe no action, _none4 written
 in rounds while the modality, deflection and outcome rules were tuned), the hold-out set,
 and three blind sets (actions_blind; actions_blind_none, written before the no-action
-rules; actions_blind3, written after the rules of lexicon v3 were frozen and measured once).
-Tune on the development sets only; the others estimate how the tuning carries over to
-actions nobody has labelled yet.
+rules; actions_blind3, written after the rules of lexicon v3 were frozen and measured once),
+and dev5 to dev11, fresh phrasings written during the lexicon v4 work, each measured once as
+written and then tuned on (dev11, written last, never). Only phrasings nobody has seen
+estimate how the tuning carries over to actions nobody has labelled yet.
 """
 
 from __future__ import annotations
@@ -44,6 +45,13 @@ DEFAULT_FILES = tuple(
         "blind",
         "blind_none",
         "blind3",
+        "dev5",
+        "dev6",
+        "dev7",
+        "dev8",
+        "dev9",
+        "dev10",
+        "dev11",
     )
 )
 HEADER = "actual \\ predicted"
