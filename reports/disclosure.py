@@ -533,9 +533,15 @@ def _family_blanks(
             candidates_by_block.setdefault(block, {})[key] = row
     for block, candidates in candidates_by_block.items():
         earlier = [r for r in earlier_by_block.get(block, []) if r]
-        before = set(exposed_classes(earlier, k)) if earlier else set()
+        known = set(earlier)
+        before: set[frozenset[Version]] | None = None
         while candidates:
-            found = set(exposed_classes([*earlier, *candidates.values()], k)) - before
+            if known.issuperset(candidates.values()):  # nothing the attacker lacks
+                break
+            found = set(exposed_classes([*earlier, *candidates.values()], k))
+            if found and before is None:
+                before = set(exposed_classes(earlier, k)) if earlier else set()
+            found -= before or set()
             if not found:
                 break
             # Cells go before units (a team's own figure matters most), and among them those
