@@ -118,14 +118,41 @@ def item_family(key: str) -> str:
 
 def families_outside(instrument: Instrument, score: ResponseScore) -> frozenset[str]:
     """The families (see reports/disclosure.py) a response is not in: constructs it has no
-    score on, and scored items it gave no scored answer to ("don't know", or not shown)."""
+    score on, and scored items it gave no scored answer to in their own construct ("don't
+    know", or not shown)."""
     scored = {
-        c.item_key for cs in score.constructs.values() for c in cs.items if c.score is not None
+        (key, c.item_key)
+        for key, cs in score.constructs.items()
+        for c in cs.items
+        if c.score is not None
     }
     return frozenset(
         [construct_family(key) for key, c in score.constructs.items() if c.score is None]
-        + [item_family(i.key) for i in instrument.items if i.construct and i.key not in scored]
+        + [
+            item_family(i.key)
+            for i in instrument.items
+            if i.construct and (i.construct, i.key) not in scored
+        ]
     )
+
+
+def construct_parts(instrument: Instrument) -> dict[str, tuple[list[str], list[str]]]:
+    """Each construct family's item families, and the items whose absence changes its
+    weights: its own, and those whose "don't know" counts towards it (instrument v2)."""
+    own: dict[str, list[str]] = {}
+    for i in instrument.items:
+        if i.construct:
+            own.setdefault(i.construct, []).append(item_family(i.key))
+    out = {}
+    for key, items in own.items():
+        feeding = [
+            f
+            for source, rule in instrument.dont_know.items()
+            if rule.counts_towards == key and source != key
+            for f in own.get(source, [])
+        ]
+        out[construct_family(key)] = (items, [*items, *feeding])
+    return out
 
 
 def without_families(entry: Entry, families: frozenset[str]) -> Entry:
@@ -187,10 +214,13 @@ def clean_filters(instrument: Instrument, raw: Mapping[str, str]) -> dict[str, s
 
 def _private(agg: GroupAggregate, threshold: int) -> GroupAggregate:
     """The aggregate with what must never be shown taken out: min, max, median, small sd."""
-    keep_sd = sd_allowed(agg.n_responses, threshold)
+    # The spread is over the people with a score, so "at least 2k" counts those.
     return replace(
         agg,
-        constructs={k: _private_stats(s, threshold, keep_sd) for k, s in agg.constructs.items()},
+        constructs={
+            k: _private_stats(s, threshold, sd_allowed(s.n, threshold))
+            for k, s in agg.constructs.items()
+        },
     )
 
 
@@ -204,12 +234,12 @@ def _private_stats(stats: ConstructStats, threshold: int, keep_sd: bool) -> Cons
 
 def _means_only(instrument: Instrument, members: Sequence[Entry], threshold: int) -> GroupAggregate:
     """Construct means, profile and gap of a group, without the per-item statistics."""
-    keep_sd = sd_allowed(len(members), threshold)
     constructs = {}
     for key in CONSTRUCTS:
         values = [v for r in members if (v := r.score.constructs[key].score) is not None]
         dont_know = sum(r.score.constructs[key].dont_know for r in members)
         mean = statistics.fmean(values) if len(values) >= threshold else None
+        keep_sd = sd_allowed(len(values), threshold)
         sd = statistics.stdev(values) if mean is not None and keep_sd and len(values) > 1 else None
         constructs[key] = ConstructStats(key, len(values), mean, sd, None, None, None, dont_know)
     means = {k: c.mean for k, c in constructs.items()}

@@ -452,13 +452,20 @@ def plan_families(
     prior: Prior,
     missing: Mapping[Version, frozenset[str]],
     k: int,
+    parts: Mapping[str, tuple[Sequence[str], Sequence[str]]] | None = None,
 ) -> FamilyPlan:
     """Blank each family F wherever its rows (group minus the people outside F) would let
     an attacker, who is assumed to know who is outside F, isolate fewer than k people.
 
     `missing` gives, for every person-version in this or an earlier release, the families
     it is not in. What an attacker knows of F from earlier releases is exact: the rows shown
-    before, minus those over which F was blanked (`prior.hidden`), each restricted to F."""
+    before, minus those over which F was blanked (`prior.hidden`), each restricted to F.
+
+    `parts` maps a family that is a weighted mean of each person's own answers (a construct)
+    to the families it is made of (its items) and those whose absence changes its weights
+    (items whose "don't know" counts towards it). Where a group shows the whole and its
+    people did not all answer the same way, the whole minus its parts would single out those
+    who answered differently, so the parts are blanked there."""
     k = max(1, k)
     index = {row: i for i, row in enumerate(plan.rows)}
     display = dict(plan.unit_rows())
@@ -473,14 +480,30 @@ def plan_families(
     # these, so rows of different blocks never combine.
     block_rows = [plan.rows[i] for i in sorted(shown)]
     component = _components(block_rows)
+    families = sorted(set(outside) | set(prior.hidden))
+    blanked = {
+        family: _family_blanks(
+            family, display, prior, shown, outside.get(family, set()), component, k
+        )
+        for family in families
+    }
+    for whole, (members, weighing) in (parts or {}).items():
+        out = outside.get(whole, set())
+        for key, row in display.items():
+            if key in blanked.get(whole, ()):
+                continue
+            patterns = {
+                frozenset(m for m in weighing if v in outside.get(m, ())) for v in row - out
+            }
+            if len(patterns) > 1:  # blanking more is always safe
+                for m in members:
+                    blanked.setdefault(m, set()).add(key)
     hidden_by_key: dict[str, set[str]] = {}
     hidden: dict[str, frozenset[int]] = {}
-    for family in sorted(set(outside) | set(prior.hidden)):
-        out = outside.get(family, set())
-        blanked = _family_blanks(family, display, prior, shown, out, component, k)
-        for key in blanked:
+    for family, keys in blanked.items():
+        for key in keys:
             hidden_by_key.setdefault(key, set()).add(family)
-        shown_now = {index[row] for key, row in display.items() if key not in blanked}
+        shown_now = {index[row] for key, row in display.items() if key not in keys}
         never = (set(prior.hidden.get(family, ())) | (now_shown - set(prior.shown))) - shown_now
         if never:
             hidden[family] = frozenset(never)

@@ -97,7 +97,13 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
         for e in (*data.earlier_entries.values(), *data.prior_entries.values(), *entries.values())
     }
     outside = {v: dashboards.families_outside(data.instrument, e.score) for v, e in known.items()}
-    families = plan_families(plan, prior, {v: f for v, f in outside.items() if f}, k)
+    families = plan_families(
+        plan,
+        prior,
+        {v: f for v, f in outside.items() if f},
+        k,
+        dashboards.construct_parts(data.instrument),
+    )
 
     def members(key: str, row: frozenset[tuple[int, str]]) -> tuple[Entry, ...]:
         blank = families.hidden_by_key.get(key, frozenset())

@@ -338,3 +338,46 @@ def test_attack_10_lift_counts_do_not_follow_one_newcomer(world, org, login):
             if now[part] is None or was is None or was[part] is None:
                 continue
             assert now[part] == was[part] or abs(now[part] - was[part]) >= K, (cell, part)
+
+
+def test_attack_11_a_construct_minus_its_items_is_not_the_one_partial_answerer(world, cycle, login):
+    """Five people; one answers a single collective-practice item and "don't know" to the
+    rest. The weighted item sums taken from the construct's sum would leave that person's
+    answer, so where people answered different items the items are not shown beside it."""
+    team = Team.objects.create(organization=world.acme, name="Zeta", slug="zeta")
+    cycle.teams.add(team)
+    keys = list(COLLECTIVE_DK)
+    for i, user in enumerate(add_people(world.acme, team, 5)):
+        answers = (
+            {**COLLECTIVE_DK, keys[0]: "yes"}
+            if i == 0
+            else {key: ("yes" if (i + j) % 3 else "no") for j, key in enumerate(keys)}
+        )
+        submit(cycle, team, user, GUARDRAILS, extra={"ctx_lifecycle_stage": "build", **answers})
+    release(cycle)
+    view = login(world.leo).get(reverse("team_dashboard", args=["acme", "zeta"])).context["view"]
+    row = next(c for c in view["constructs"] if c["key"] == "collective_practice")
+    items = next(c for c in view["drilldown"] if c["key"] == "collective_practice")["items"]
+    assert row["mean"] is not None and row["n"] == 5
+    assert all(
+        item["mean"] is None and not any(a["count"] for a in item["answers"]) for item in items
+    )
+    # A construct everyone answered the same way keeps its items.
+    principles = next(c for c in view["drilldown"] if c["key"] == "principles")["items"]
+    assert all(item["mean"] is not None for item in principles)
+
+
+def test_attack_12_no_spread_over_fewer_than_2k_scored_people(world, cycle, login):
+    """Six people, three of whom said "don't know" to every collective-practice item: the
+    mean is over three, and a spread over three would give the other two to any one of them."""
+    team = Team.objects.create(organization=world.acme, name="Zeta", slug="zeta")
+    cycle.teams.add(team)
+    for i, user in enumerate(add_people(world.acme, team, 6)):
+        extra = {"ctx_lifecycle_stage": "build", **(COLLECTIVE_DK if i >= 3 else {})}
+        submit(cycle, team, user, GUARDRAILS, extra=extra)
+    release(cycle)
+    view = login(world.leo).get(reverse("team_dashboard", args=["acme", "zeta"])).context["view"]
+    rows = {c["key"]: c for c in view["constructs"]}
+    assert rows["collective_practice"]["n"] == 3 and rows["collective_practice"]["mean"] is not None
+    assert rows["collective_practice"]["sd"] is None
+    assert rows["principles"]["sd"] is not None  # six scored people: 2k
