@@ -100,6 +100,11 @@ class Entry:
     def answers(self) -> Answers:
         return self.score.answers()
 
+    @property
+    def shown(self) -> frozenset[str]:
+        """The items this response's author was shown (see ResponseScore.shown_keys)."""
+        return self.score.shown_keys()
+
 
 @dataclass
 class GroupResult:
@@ -198,7 +203,9 @@ def group_result(
             key, name, len(members), _means_only(instrument, members, threshold), None
         )
     agg = _private(aggregate([r.score for r in members], instrument.thresholds), threshold)
-    distribution, answered = item_counts(instrument, [r.answers for r in members])
+    distribution, answered = item_counts(
+        instrument, [r.answers for r in members], [r.shown for r in members]
+    )
     facts = facts_from_aggregate(
         instrument.version,
         agg,
@@ -270,7 +277,11 @@ def construct_drilldown(
     instrument's order) and mean. An item fewer than k people answered shows neither (one
     answer among several blanks is one person's). Stored compact; `drilldown_for_display`
     adds the question texts and option labels."""
-    distribution = item_distribution(instrument, [r.answers for r in members])
+    # Shown items as scored: the answers rebuilt from stored scores lack those that show_if
+    # conditions read, so visibility worked out from them would drop every conditional item.
+    distribution = item_distribution(
+        instrument, [r.answers for r in members], [r.shown for r in members]
+    )
     out = []
     for key in CONSTRUCTS:
         items = []
@@ -694,7 +705,7 @@ def own_results_view(
         {**row, "team_mean": team_rows.get(row["key"], {}).get("mean")}
         for row in construct_rows_of_response(score)
     ]
-    facts = facts_from_response(instrument, score, score.answers())
+    facts = facts_from_response(instrument, score, score.answers(), score.shown_keys())
     actions = [
         recommendation_view(r)
         for r in recommend(rules, facts, audience="team")
