@@ -418,3 +418,74 @@ def _plan(
         rows=rows,
         last=last,
     )
+
+
+# --- a raised threshold ------------------------------------------------------------------
+
+
+def plan_regrouping(
+    prior: Prior,
+    current: Mapping[int, Person],
+    threshold: int,
+    dimensions: Sequence[str] = (),
+) -> Plan:
+    """The previous release's people again, regrouped under a raised threshold. No change
+    is taken: every pending one is held back for the next release, which compares with
+    this one at the new threshold as usual.
+
+    Why rule 3 is not applied here against the groups released under the old threshold:
+    it would compare groups formed by the old k with groups formed by the new one (a team
+    of 4 joins the pool when k goes from 3 to 5, so the pool moves by 4 < 5), and holding
+    changes back cannot undo such a move, so plan_release never settled. Skipping it is
+    safe only because no version changes: every difference between an old group and a new
+    one is then a sum over the same person-versions, which the audit below sees exactly;
+    rule 3 exists for what the audit cannot see, one person's old version against their
+    new one. The audit runs at the new threshold over every row released in the cycle, and
+    what it flags is not released (filter cells first, then the pool, then teams), since
+    there is no change to hold back. The plan's `last` keeps the old membership of every
+    group this release does not show, so a group that comes back later must differ by 0 or
+    at least the new k from what was last shown of it.
+    """
+    k = max(1, threshold)
+    pending = {
+        rid
+        for rid in set(prior.people) | set(current)
+        if (prior.people.get(rid) and prior.people[rid].version)
+        != (current.get(rid) and current[rid].version)
+    }
+    regroup = Prior(prior.people, {}, prior.rows)  # cells are not compared with old cells
+    earlier = set(prior.rows)
+    no_cells: set[str] = set()
+    one_dimension: set[str] = set()
+    dropped: set[str] = set()
+    while True:
+        attempt = _attempt(
+            prior.people,
+            k,
+            dimensions,
+            regroup,
+            frozenset(no_cells | dropped),
+            frozenset(one_dimension),
+        )
+        attempt.teams = {t: r for t, r in attempt.teams.items() if team_key(t) not in dropped}
+        if POOL in dropped:
+            attempt.pool = None
+        units = attempt.unit_rows()
+        flagged: set[str] = set()
+        for block in _blocks([*prior.rows, *attempt.rows_by_key().values()]):
+            if _newly_exposed(block, earlier, k):
+                flagged |= {u for u, row in units.items() if any(row & r for r in block)} or set(
+                    units
+                )
+        if not flagged:
+            break
+        if flagged - one_dimension - no_cells and len(dimensions) > 1:
+            one_dimension |= flagged
+        elif flagged - no_cells:
+            no_cells |= flagged
+        else:
+            dropped |= {POOL} if POOL in flagged else flagged
+    groups: dict[str, Row] = dict(units)
+    if units:
+        groups[ORG] = frozenset().union(*units.values())
+    return _plan(k, dict(prior.people), pending, attempt, prior, groups)

@@ -20,7 +20,7 @@ from assessments.recommend import Rule
 
 from . import dashboards
 from .dashboards import POOL_LABEL, Entry, TeamInfo, Unit
-from .disclosure import POOL, Person, Plan, Prior, plan_release
+from .disclosure import POOL, Person, Plan, Prior, plan_regrouping, plan_release
 
 Means = Mapping[str, float | None]
 ORG_PAGE = "org"
@@ -46,6 +46,9 @@ class ReleaseInput:
     # Per team: the previous cycle's name and released item means (dashboards.
     # item_means_of_page of its stored team page), for the change on each item kept by key.
     team_item_history: Mapping[int, tuple[str, Mapping[str, float]]] = field(default_factory=dict)
+    # The threshold was raised since the prior release: regroup its people under the new one,
+    # taking no change (disclosure.plan_regrouping says why).
+    regroup: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,8 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
     prior_people = {rid: _person(e) for rid, e in data.prior_entries.items()}
     prior = dataclasses.replace(data.prior, people=prior_people)
     current = {rid: _person(e) for rid, e in data.current.items()}
-    plan = plan_release(prior, current, k, tuple(dashboards.FILTERS))
+    planner = plan_regrouping if data.regroup else plan_release
+    plan = planner(prior, current, k, tuple(dashboards.FILTERS))
     entries = {
         rid: (
             data.current[rid]
