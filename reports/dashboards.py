@@ -206,6 +206,9 @@ def group_result(
     distribution, answered = item_counts(
         instrument, [r.answers for r in members], [r.shown for r in members]
     )
+    # An item fewer than k people answered (one shown only under a show_if condition, say)
+    # tells the rules nothing: a share over one or two people is their answers.
+    distribution, answered = _items_over_k(distribution, answered, threshold)
     facts = facts_from_aggregate(
         instrument.version,
         agg,
@@ -215,6 +218,16 @@ def group_result(
         subject="group" if key == "pool" else "team",
     )
     return GroupResult(key, name, len(members), agg, facts)
+
+
+def _items_over_k(
+    distribution: Mapping[str, Mapping[str, int]], answered: Mapping[str, int], threshold: int
+) -> tuple[dict[str, Mapping[str, int]], dict[str, int]]:
+    kept = {key for key, n in answered.items() if n >= threshold}
+    return (
+        {key: counts for key, counts in distribution.items() if key in kept},
+        {key: n for key, n in answered.items() if key in kept},
+    )
 
 
 def construct_rows(agg: GroupAggregate) -> list[dict[str, Any]]:
