@@ -211,6 +211,22 @@ def test_actions_of_a_reopened_response_leave_the_queue_only_with_a_release(worl
     assert client.get(reverse("review_action", args=["acme", action.pk])).status_code == 404
 
 
+def test_a_raised_threshold_applies_to_the_queue_at_once(world, cycle, submitted, login):
+    """Alpha and Beta were released with 3 each at k = 3; k goes to 4. Before any new
+    release the queue already counts by the new k; the regrouping release then pools the
+    two teams (6 >= 4): org admins see their actions unnamed, the team lead none."""
+    world.acme.anonymity_threshold = 4
+    world.acme.save(update_fields=["anonymity_threshold"])
+    assert VAGUE not in queue(login(world.tess), state="all")
+    assert VAGUE not in queue(login(world.alice), state="all")
+    regrouped = release(cycle)
+    assert regrouped.regrouped_from == 3
+    assert VAGUE not in queue(login(world.tess), state="all")
+    admin = queue(login(world.alice), state="all")
+    assert admin.count(f"“{VAGUE}”</p>") == 6
+    assert "Alpha" not in admin and "Beta" not in admin
+
+
 # --- deciding -----------------------------------------------------------------------------
 
 
