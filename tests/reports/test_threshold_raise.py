@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from assessments.demo import GUARDRAILS, RECOUPLED
 from assessments.models import Response
@@ -21,7 +24,7 @@ from reports.disclosure import Person, Prior, exposed_classes, plan_regrouping, 
 from reports.models import Release
 from tests.builders import add_people, release, submit
 from tests.reports.test_attacks import audit
-from tests.reports.test_disclosure_audit import DIMS, exposed, shown_rows
+from tests.reports.test_disclosure_audit import DIMS, exposed, scenario, shown_rows
 
 UNSETTLED = "did not settle"
 
@@ -34,6 +37,30 @@ def newly_small(before: list[frozenset], after: list[frozenset], k: int) -> list
     """Sums of fewer than k people that the rows released after the raise make computable."""
     known = exposed_classes(before, k)
     return [c for c in exposed_classes(before + after, k) if c not in known]
+
+
+def changes_exposed(rows: list[frozenset]) -> set:
+    """Pairs of versions of one person whose difference (how that person changed their
+    answers) the rows give: a check independent of reports/disclosure.py."""
+    versions = sorted({v for r in rows for v in r})
+    if not versions:
+        return set()
+    index = {v: i for i, v in enumerate(versions)}
+    a = np.zeros((len(rows), len(versions)))
+    for i, row in enumerate(rows):
+        for v in row:
+            a[i, index[v]] = 1.0
+    _, s, vt = np.linalg.svd(a, full_matrices=False)
+    basis = vt[: int(np.sum(s > 1e-9 * s[0]))]
+    found = set()
+    for v in versions:
+        for w in versions:
+            if v[0] == w[0] and v < w:
+                x = np.zeros(len(versions))
+                x[index[v]], x[index[w]] = 1.0, -1.0
+                if np.linalg.norm(x - basis.T @ (basis @ x)) < 1e-7:
+                    found.add((v, w))
+    return found
 
 
 # --- the planner ---------------------------------------------------------------------------
@@ -107,6 +134,50 @@ def test_filter_cells_released_under_the_old_threshold_are_regrouped_or_dropped(
     assert all(len(row) >= 5 for row in regrouped.cells.values())
     assert ("team:1", "role", "pm") not in regrouped.cells
     assert newly_small(shown_rows(first), shown_rows(regrouped), 5) == []
+
+
+def play(k: int, teams, events, current, digests, prior, plans, regroup_first=False):
+    """Apply `events` as in test_disclosure_audit.release_sequence, one release each."""
+    for i, batch in enumerate(events):
+        for action, idx in batch:
+            team, role, stage = teams[idx]
+            if action == "submit":
+                digests[idx] = digests.get(idx, 0) + 1
+                current[idx] = Person(idx, f"d{digests[idx]}", team, {"role": role, "stage": stage})
+            else:
+                current.pop(idx, None)
+        planner = plan_regrouping if regroup_first and i == 0 else plan_release
+        plan = planner(prior, current, k, DIMS)
+        plans.append(plan)
+        prior = Prior(plan.people, plan.last, plan.rows)
+    return prior
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario(), st.sampled_from([1, 2, 3]), st.data())
+def test_no_one_is_exposed_when_the_threshold_is_raised_between_releases(case, raise_by, data):
+    """Releases under k, then k + raise_by: the regrouping release (with whatever changed in
+    the meantime held back), then more releases with submissions and reopens. No person is
+    ever exposed, every group shown after the raise has at least the new k, and no sum of
+    fewer than the new k people becomes computable that the old releases did not give."""
+    k, teams, events = case
+    split = data.draw(st.integers(1, len(events)))
+    current: dict[int, Person] = {}
+    digests: dict[int, int] = {}
+    before: list = []
+    prior = play(k, teams, events[:split], current, digests, Prior(), before)
+    later = events[split:] or [[]]
+    after: list = []
+    play(k + raise_by, teams, later, current, digests, prior, after, regroup_first=True)
+    rows_before = [r for p in before for r in shown_rows(p)]
+    rows_after = [r for p in after for r in shown_rows(p)]
+    assert all(len({rid for rid, _ in r}) >= k + raise_by for r in rows_after)
+    assert after[0].people == before[-1].people  # the regrouping takes no change
+    assert not exposed(rows_before + rows_after)
+    assert newly_small(rows_before, rows_after, k + raise_by) == []
+    # The regrouping shows no one's change that the releases before it did not.
+    regrouped = rows_before + shown_rows(after[0])
+    assert changes_exposed(regrouped) <= changes_exposed(rows_before)
 
 
 # --- releases and pages --------------------------------------------------------------------
