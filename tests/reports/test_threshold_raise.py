@@ -222,7 +222,9 @@ def test_raising_the_threshold_regroups_says_so_and_exposes_no_one(world, cycle,
         view = login(world.leo).get(reverse("org_dashboard", args=["acme"])).context["view"]
         names = {g["name"]: g["n"] for g in view["groups"]}
         assert names == {"Beta": 6, "Other teams (pooled)": 7}  # Alpha (4) joined the pool
-        assert login(world.tess).get(alpha_page).context["view"].get("visible") is not True
+        team_page = login(world.tess).get(alpha_page)
+        assert team_page.context["view"].get("visible") is not True
+        assert "groups that are now smaller are no longer shown" in team_page.content.decode()
         # The pass builds the next release at once; it compares at k = 5 with the regrouping.
         assert (cycle.pk, Release.Reason.SUBMISSIONS) in releases.cycles_to_refresh()
         after = release(cycle)
