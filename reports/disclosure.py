@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 import numpy as np
@@ -455,7 +455,7 @@ def plan_regrouping(
         if (prior.people.get(rid) and prior.people[rid].version)
         != (current.get(rid) and current[rid].version)
     }
-    regroup = Prior(prior.people, {}, prior.rows)  # cells are not compared with old cells
+    regroup = replace(prior, last={})  # cells are not compared with old cells
     earlier = set(prior.rows)
     no_cells: set[str] = set()
     one_dimension: set[str] = set()
