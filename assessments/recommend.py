@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -160,10 +161,14 @@ def facts_from_aggregate(
 
 
 def facts_from_response(
-    instrument: Instrument, response_score: ResponseScore, answers: Answers
+    instrument: Instrument,
+    response_score: ResponseScore,
+    answers: Answers,
+    shown: AbstractSet[str] | None = None,
 ) -> Facts:
-    """Facts of a single response: its own scores, profile, gap and answers."""
-    distribution, answered = item_counts(instrument, [answers])
+    """Facts of a single response: its own scores, profile, gap and answers (`shown`: the
+    items the respondent was shown, when `answers` lack what show_if conditions read)."""
+    distribution, answered = item_counts(instrument, [answers], None if shown is None else [shown])
     return Facts(
         instrument_version=response_score.instrument_version,
         scores={k: c.score for k, c in response_score.constructs.items()},

@@ -362,6 +362,19 @@ class ResponseScore:
             if c.answer is not None
         }
 
+    def shown_keys(self) -> frozenset[str]:
+        """The scored items the respondent was shown, as decided when the response was
+        scored. Pass these to `item_counts` with `answers()`: the answers of the items a
+        show_if condition depends on (the lifecycle stage, say) are not carried in the
+        scores, so visibility worked out again from `answers()` would hide every
+        conditional item."""
+        return frozenset(
+            c.item_key
+            for construct in self.constructs.values()
+            for c in construct.items
+            if c.status != "hidden"
+        )
+
 
 @dataclass(frozen=True)
 class _Plan:
@@ -709,23 +722,36 @@ def _selected(answer: AnswerValue | None, options: Mapping[str, Option]) -> list
 
 
 def _visible_answers(
-    instrument: Instrument, answers_list: Sequence[Answers]
+    instrument: Instrument,
+    answers_list: Sequence[Answers],
+    shown: Sequence[AbstractSet[str]] | None = None,
 ) -> list[tuple[Answers, AbstractSet[str]]]:
+    if shown is not None:
+        if len(shown) != len(answers_list):
+            raise ValueError("One set of shown items is needed for each answer set.")
+        return list(zip(answers_list, shown, strict=True))
     plan = _plan(instrument)
     return [(a, plan.visible_keys(a)) for a in answers_list]
 
 
 def item_counts(
-    instrument: Instrument, answers_list: Sequence[Answers]
+    instrument: Instrument,
+    answers_list: Sequence[Answers],
+    shown: Sequence[AbstractSet[str]] | None = None,
 ) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
     """`item_distribution` and `item_answered_counts` in one walk over the answers (the
-    dashboards need both for every team)."""
+    dashboards need both for every team).
+
+    `shown`: per answer set, the items its respondent was shown (`ResponseScore.
+    shown_keys()`), for answers that lack the answers show_if conditions read, such as
+    those rebuilt from stored scores; without it visibility is worked out from the answers.
+    """
     plan = _plan(instrument)
     counts = {i.key: dict.fromkeys(plan.options[i.key], 0) for i in instrument.items if i.options}
     answered = dict.fromkeys(counts, 0)
-    for answers, shown in _visible_answers(instrument, answers_list):
+    for answers, shown_keys in _visible_answers(instrument, answers_list, shown):
         for key, answer in answers.items():
-            if key in counts and key in shown:
+            if key in counts and key in shown_keys:
                 selected = _selected(answer, plan.options[key])
                 if selected:
                     answered[key] += 1
@@ -735,15 +761,17 @@ def item_counts(
 
 
 def item_distribution(
-    instrument: Instrument, answers_list: Sequence[Answers]
+    instrument: Instrument,
+    answers_list: Sequence[Answers],
+    shown: Sequence[AbstractSet[str]] | None = None,
 ) -> dict[str, dict[str, int]]:
     """How many respondents chose each option of each choice item.
 
     Every option appears (zero when nobody chose it), in the instrument's order. A
     multiple-choice answer counts once for each selected value. Answers to items the
-    respondent could not see are ignored.
+    respondent could not see are ignored (`shown`: as in `item_counts`).
     """
-    return item_counts(instrument, answers_list)[0]
+    return item_counts(instrument, answers_list, shown)[0]
 
 
 def item_answered_counts(instrument: Instrument, answers_list: Sequence[Answers]) -> dict[str, int]:

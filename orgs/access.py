@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import resolve_url
 
-from .models import Membership, Role, Team
+from .models import Membership, Organization, Role, Team
 
 if TYPE_CHECKING:
     from assessments.models import ClassifiedAction, Cycle, ReopenRequest, Response
@@ -165,25 +165,24 @@ def reopen_request_to_decide(
 class ReviewScope:
     """Which cycles' and teams' classified actions a reviewer sees, and how.
 
-    ``named``: (cycle id, team id) pairs of teams with at least k submitted respondents in
-    that cycle; their actions are shown with the team's name. ``pooled``: pairs of teams
-    below k, shown to org admins only, without the team's name, and only where the cycle's
-    teams below k have at least k submitted respondents together, so that no action can be
-    narrowed down to fewer than k people (a one-person team's action is never shown alone).
+    Read from the latest release of each cycle, never from live submissions: an action
+    enters the queue only when a release includes its text, so it arrives together with at
+    least k changed people (the release's rule), never alone at the moment its author
+    submits. ``named``: (cycle id, team id) pairs of teams released with at least k
+    included responses; their actions are shown with the team's name. ``pooled``: pairs of
+    the teams in the release's pool of small teams (released only with at least k people
+    together), shown to org admins only, without the team's name, so that no action can be
+    narrowed down to fewer than k people. ``actions``: the ids of the actions in scope
+    whose text is the one the release holds.
     """
 
     named: frozenset[tuple[int, int]]
     pooled: frozenset[tuple[int, int]]
+    actions: frozenset[int] = frozenset()
 
     def actions_filter(self) -> Q:
         """A filter on ClassifiedAction for the actions in scope (matches none when empty)."""
-        by_cycle: dict[int, set[int]] = {}
-        for cycle_id, team_id in self.named | self.pooled:
-            by_cycle.setdefault(cycle_id, set()).add(team_id)
-        q = Q(pk__in=[])
-        for cycle_id, team_ids in sorted(by_cycle.items()):
-            q |= Q(cycle_id=cycle_id, team_id__in=sorted(team_ids))
-        return q & Q(response__status="submitted")
+        return Q(pk__in=sorted(self.actions))
 
     def names_team(self, cycle_id: int, team_id: int) -> bool:
         """Whether the reviewer may see which team an action of this cycle and team is from."""
@@ -191,41 +190,97 @@ class ReviewScope:
 
 
 def review_scope(membership: Membership) -> ReviewScope:
-    """The review queue's anonymity rule, in one query.
+    """The review queue's anonymity rule, over the latest release of each cycle (four
+    queries, whatever the number of teams and cycles).
 
-    Team leads see their own team's actions only in cycles where it has at least k
-    (``organization.anonymity_threshold``) submitted respondents, never below. Org admins
-    see every such team's actions by name, and those of smaller teams pooled and unnamed,
-    when the cycle's smaller teams reach k respondents together. Others see none.
+    Team leads see their own team's released actions only in cycles whose latest release
+    shows the team with at least k included responses (k: the higher of the release's and
+    the organisation's threshold), never below. Org admins see every such team's actions by
+    name, and those of the release's pooled small teams unnamed. Others see none.
     """
-    from assessments.models import Response
+    from assessments.models import ClassifiedAction
 
-    k = membership.organization.anonymity_threshold
+    org = membership.organization
     if membership.is_org_admin():
-        teams = Team.objects.filter(organization=membership.organization)
+        team_ids = None
     elif membership.role == Role.TEAM_LEAD and membership.team_id is not None:
-        teams = Team.objects.filter(pk=membership.team_id)
+        team_ids = {membership.team_id}
     else:
         return ReviewScope(frozenset(), frozenset())
-    counts = (
-        Response.objects.filter(team__in=teams, status=Response.Status.SUBMITTED)
-        .values("cycle_id", "team_id")
-        .annotate(n=Count("respondent_id", distinct=True))
-        .values_list("cycle_id", "team_id", "n")
-    )
+    thresholds, included, texts = _released_responses(org, team_ids)
+    shown, pool_shown = _released_units(list(thresholds))
     named: set[tuple[int, int]] = set()
-    small: dict[int, list[tuple[int, int]]] = {}
-    for cycle_id, team_id, n in counts:
-        if n >= k:
-            named.add((cycle_id, team_id))
-        else:
-            small.setdefault(cycle_id, []).append((team_id, n))
     pooled: set[tuple[int, int]] = set()
-    if membership.is_org_admin():
-        for cycle_id, members in small.items():
-            if sum(n for _, n in members) >= k:
-                pooled.update((cycle_id, team_id) for team_id, _ in members)
-    return ReviewScope(frozenset(named), frozenset(pooled))
+    for cycle_id, threshold in thresholds.values():
+        k = max(org.anonymity_threshold, threshold)
+        teams = {t: n for (c, t), n in included.items() if c == cycle_id}
+        named |= {(cycle_id, t) for t, n in teams.items() if n >= k and (cycle_id, t) in shown}
+        # The release's pool: its teams below the release's threshold, shown together.
+        small = {t: n for t, n in teams.items() if n < threshold}
+        if team_ids is None and cycle_id in pool_shown and sum(small.values()) >= k:
+            pooled |= {(cycle_id, t) for t in small}
+    wanted = {t for pair in named | pooled for t in texts.get(pair, ())}
+    actions = frozenset(
+        pk
+        for pk, rid, key, text in ClassifiedAction.objects.filter(
+            cycle__organization=org, response_id__in=sorted({rid for rid, _, _ in wanted})
+        ).values_list("pk", "response_id", "item_key", "text")
+        if (rid, key, text) in wanted
+    )
+    return ReviewScope(frozenset(named), frozenset(pooled), actions)
+
+
+def _released_responses(
+    org: Organization, team_ids: set[int] | None
+) -> tuple[
+    dict[int, tuple[int, int]],
+    dict[tuple[int, int], int],
+    dict[tuple[int, int], set[tuple[int, str, str]]],
+]:
+    """The latest release of each of the organisation's cycles (two queries): release id ->
+    (cycle id, threshold); per (cycle, team) its included responses and the texts it holds
+    of them, as (response id, item key, text)."""
+    from reports.models import Release, ResponseSnapshot
+
+    newest = Release.objects.filter(cycle=OuterRef("cycle")).order_by("-number").values("pk")[:1]
+    releases = list(
+        Release.objects.filter(cycle__organization=org, pk=Subquery(newest)).values_list(
+            "pk", "cycle_id", "threshold", "people"
+        )
+    )
+    snapshots = ResponseSnapshot.objects.filter(
+        pk__in=[pk for *_, people in releases for pk in people.values()]
+    )
+    if team_ids is not None:
+        snapshots = snapshots.filter(team_id__in=sorted(team_ids))
+    included: dict[tuple[int, int], int] = {}
+    texts: dict[tuple[int, int], set[tuple[int, str, str]]] = {}
+    for cycle_id, rid, team_id, held in snapshots.values_list(
+        "cycle_id", "response_key", "team_id", "texts"
+    ):
+        included[(cycle_id, team_id)] = included.get((cycle_id, team_id), 0) + 1
+        texts.setdefault((cycle_id, team_id), set()).update(
+            (rid, t["item_key"], t["text"]) for t in held
+        )
+    thresholds = {pk: (cycle_id, threshold) for pk, cycle_id, threshold, _ in releases}
+    return thresholds, included, texts
+
+
+def _released_units(release_ids: list[int]) -> tuple[set[tuple[int, int]], set[int]]:
+    """(cycle, team) pairs the releases show as teams, and the cycles whose release shows
+    the pool of small teams (one query)."""
+    from reports.models import ReleasePage
+
+    teams: set[tuple[int, int]] = set()
+    pools: set[int] = set()
+    for cycle_id, team_id, pooled_names in ReleasePage.objects.filter(
+        Q(team__isnull=False) | Q(key="org"), release_id__in=release_ids
+    ).values_list("release__cycle_id", "team_id", "data__pooled_teams"):
+        if team_id is not None:
+            teams.add((cycle_id, team_id))
+        elif pooled_names:
+            pools.add(cycle_id)
+    return teams, pools
 
 
 def reviewable_actions(membership: Membership, scope: ReviewScope) -> QuerySet[ClassifiedAction]:

@@ -101,6 +101,11 @@ class Entry:
     def answers(self) -> Answers:
         return self.score.answers()
 
+    @property
+    def shown(self) -> frozenset[str]:
+        """The items this response's author was shown (see ResponseScore.shown_keys)."""
+        return self.score.shown_keys()
+
 
 ANONYMITY_WITHHELD = (
     "Withheld to protect anonymity: the people behind this pair would differ by fewer than "
@@ -272,7 +277,12 @@ def group_result(
             key, name, len(members), _means_only(instrument, members, threshold), None
         )
     agg = _private(aggregate([r.score for r in members], instrument.thresholds), threshold)
-    distribution, answered = item_counts(instrument, [r.answers for r in members])
+    distribution, answered = item_counts(
+        instrument, [r.answers for r in members], [r.shown for r in members]
+    )
+    # An item fewer than k people answered (one shown only under a show_if condition, say)
+    # tells the rules nothing: a share over one or two people is their answers.
+    distribution, answered = _items_over_k(distribution, answered, threshold)
     facts = facts_from_aggregate(
         instrument.version,
         agg,
@@ -282,6 +292,16 @@ def group_result(
         subject="group" if key == "pool" else "team",
     )
     return GroupResult(key, name, len(members), agg, facts)
+
+
+def _items_over_k(
+    distribution: Mapping[str, Mapping[str, int]], answered: Mapping[str, int], threshold: int
+) -> tuple[dict[str, Mapping[str, int]], dict[str, int]]:
+    kept = {key for key, n in answered.items() if n >= threshold}
+    return (
+        {key: counts for key, counts in distribution.items() if key in kept},
+        {key: n for key, n in answered.items() if key in kept},
+    )
 
 
 def construct_rows(agg: GroupAggregate) -> list[dict[str, Any]]:
@@ -344,7 +364,11 @@ def construct_drilldown(
     instrument's order) and mean. An item fewer than k people answered shows neither (one
     answer among several blanks is one person's). Stored compact; `drilldown_for_display`
     adds the question texts and option labels."""
-    distribution = item_distribution(instrument, [r.answers for r in members])
+    # Shown items as scored: the answers rebuilt from stored scores lack those that show_if
+    # conditions read, so visibility worked out from them would drop every conditional item.
+    distribution = item_distribution(
+        instrument, [r.answers for r in members], [r.shown for r in members]
+    )
     out = []
     for key in CONSTRUCTS:
         items = []
@@ -846,7 +870,7 @@ def own_results_view(
         {**row, "team_mean": team_rows.get(row["key"], {}).get("mean")}
         for row in construct_rows_of_response(score)
     ]
-    facts = facts_from_response(instrument, score, score.answers())
+    facts = facts_from_response(instrument, score, score.answers(), score.shown_keys())
     actions = [
         recommendation_view(r)
         for r in recommend(rules, facts, audience="team")

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 import numpy as np
@@ -582,3 +582,104 @@ def _family_blanks(
             del candidates[drop]
             blanked.add(drop)
     return blanked
+
+
+# --- a raised threshold ------------------------------------------------------------------
+
+
+def plan_regrouping(
+    prior: Prior,
+    current: Mapping[int, Person],
+    threshold: int,
+    dimensions: Sequence[str] = (),
+) -> Plan:
+    """The previous release's people again, regrouped under a raised threshold. No change
+    is taken: every pending one is held back for the next release, which compares with
+    this one at the new threshold as usual.
+
+    Why rule 3 is not applied here against the groups released under the old threshold:
+    it would compare groups formed by the old k with groups formed by the new one (a team
+    of 4 joins the pool when k goes from 3 to 5, so the pool moves by 4 < 5), and holding
+    changes back cannot undo such a move, so plan_release never settled. Skipping it is
+    safe only because no version changes: every difference between an old group and a new
+    one is then a sum over the same person-versions, which the audit below sees exactly;
+    rule 3 exists for what the audit cannot see, one person's old version against their
+    new one, and since new groups could still combine with old ones into such a difference
+    (versions released earlier), that is checked here too (`changes_exposed`). The audit
+    runs at the new threshold over every row released in the cycle, and what it flags is
+    not released (filter cells first, then the pool, then teams), since there is no change
+    to hold back. The plan's `last` keeps the old membership of every
+    group this release does not show, so a group that comes back later must differ by 0 or
+    at least the new k from what was last shown of it.
+    """
+    k = max(1, threshold)
+    pending = {
+        rid
+        for rid in set(prior.people) | set(current)
+        if (prior.people.get(rid) and prior.people[rid].version)
+        != (current.get(rid) and current[rid].version)
+    }
+    regroup = replace(prior, last={})  # cells are not compared with old cells
+    earlier = set(prior.rows)
+    no_cells: set[str] = set()
+    one_dimension: set[str] = set()
+    dropped: set[str] = set()
+    while True:
+        attempt = _attempt(
+            prior.people,
+            k,
+            dimensions,
+            regroup,
+            frozenset(no_cells | dropped),
+            frozenset(one_dimension),
+        )
+        attempt.teams = {t: r for t, r in attempt.teams.items() if team_key(t) not in dropped}
+        if POOL in dropped:
+            attempt.pool = None
+        units = attempt.unit_rows()
+        flagged: set[str] = set()
+        for block in _blocks([*prior.rows, *attempt.rows_by_key().values()]):
+            old = [r for r in block if r in earlier]
+            if _newly_exposed(block, earlier, k) or set(changes_exposed(block)) - set(
+                changes_exposed(old)
+            ):
+                flagged |= {u for u, row in units.items() if any(row & r for r in block)} or set(
+                    units
+                )
+        if not flagged:
+            break
+        if flagged - one_dimension - no_cells and len(dimensions) > 1:
+            one_dimension |= flagged
+        elif flagged - no_cells:
+            no_cells |= flagged
+        else:
+            dropped |= {POOL} if POOL in flagged else flagged
+    groups: dict[str, Row] = dict(units)
+    if units:
+        groups[ORG] = frozenset().union(*units.values())
+    return _plan(k, dict(prior.people), pending, attempt, prior, groups)
+
+
+def changes_exposed(rows: Sequence[Row]) -> list[tuple[Version, Version]]:
+    """Pairs of versions of one person whose difference (how that person changed their
+    answers) lies in the row space of `rows`, which exposed_classes does not look for."""
+    versions = sorted({v for r in rows for v in r})
+    by_rid: dict[int, list[Version]] = {}
+    for v in versions:
+        by_rid.setdefault(v[0], []).append(v)
+    pairs = [(a, b) for vs in by_rid.values() for a, b in combinations(vs, 2)]
+    if not pairs:
+        return []
+    index = {v: i for i, v in enumerate(versions)}
+    matrix = np.zeros((len(rows), len(versions)))
+    for i, row in enumerate(rows):
+        matrix[i, [index[v] for v in row]] = 1.0
+    _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
+    basis = vt[: int(np.sum(singular > _TOLERANCE * max(1.0, singular[0])))]
+    found = []
+    for a, b in pairs:
+        x = np.zeros(len(versions))
+        x[index[a]], x[index[b]] = 1.0, -1.0
+        if np.linalg.norm(x - basis.T @ (basis @ x)) < 1e-7:
+            found.append((a, b))
+    return found

@@ -115,6 +115,9 @@ class Release(models.Model):
     threshold = models.PositiveSmallIntegerField()
     n_included = models.PositiveIntegerField()
     n_held_back = models.PositiveIntegerField(default=0)
+    # The threshold before it was raised, on the release that regrouped the previous one's
+    # responses under the new threshold (and took no change: disclosure.plan_regrouping).
+    regrouped_from = models.PositiveSmallIntegerField(null=True, blank=True)
     # response id -> snapshot id of the version included
     people = models.JSONField(default=dict)
     # disclosure state carried to the next release: last membership per group key, and

@@ -29,6 +29,7 @@ from .disclosure import (
     Version,
     cell_key,
     plan_families,
+    plan_regrouping,
     plan_release,
 )
 from .lift_rows import LiftPlan, LiftRows, cell_rows, plan_lift
@@ -62,6 +63,9 @@ class ReleaseInput:
     # page (at least "visible" and "drilldown"), for the change on each item kept by key.
     # Only what it released, at today's threshold, is compared (item_means_of_page).
     team_previous_pages: Mapping[int, tuple[str, Mapping[str, Any]]] = field(default_factory=dict)
+    # The threshold was raised since the prior release: regroup its people under the new one,
+    # taking no change (disclosure.plan_regrouping says why).
+    regroup: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,8 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
     prior_people = {rid: _person(e) for rid, e in data.prior_entries.items()}
     prior = dataclasses.replace(data.prior, people=prior_people)
     current = {rid: _person(e) for rid, e in data.current.items()}
-    plan = plan_release(prior, current, k, tuple(dashboards.FILTERS))
+    planner = plan_regrouping if data.regroup else plan_release
+    plan = planner(prior, current, k, tuple(dashboards.FILTERS))
     entries = {
         rid: (
             data.current[rid]

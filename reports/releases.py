@@ -33,9 +33,19 @@ def build(cycle_id: int, reason: str = Release.Reason.SUBMISSIONS) -> Release | 
         )
         latest = Release.objects.filter(cycle=cycle).order_by("-number").first()
         stamp = selectors.submissions_stamp(cycle)
-        if latest and reason == Release.Reason.SUBMISSIONS and latest.source_stamp == stamp:
+        regroup = threshold_raised(cycle, latest)
+        if (
+            latest
+            and reason == Release.Reason.SUBMISSIONS
+            and latest.source_stamp == stamp
+            and not regroup
+        ):
             return None
-        built = _build(cycle, latest)
+        built = _build(cycle, latest, regroup)
+        if regroup:
+            # Changes wait for the next release, which the periodic pass builds at once
+            # (an empty stamp never matches), so pending changes are compared at the new k.
+            return _store(cycle, latest, built, reason, "")
         included = {rid: e.digest for rid, e in built.entries.items()}
         if latest and reason == Release.Reason.SUBMISSIONS and included == _versions(latest):
             latest.n_held_back = len(built.plan.held_back)
@@ -44,6 +54,22 @@ def build(cycle_id: int, reason: str = Release.Reason.SUBMISSIONS) -> Release | 
             latest.save(update_fields=["n_held_back", "source_stamp", "checked_at"])
             return None
         return _store(cycle, latest, built, reason, stamp)
+
+
+def threshold_raised(cycle: Cycle, latest: Release | None) -> bool:
+    """Whether the organisation raised its threshold since the cycle's latest release.
+
+    Then the next release regroups that release's responses under the new threshold and
+    takes no change. Comparing new groups with the old ones by the new k ("change by 0 or
+    at least k") does not settle: the groups themselves are formed by k (a team of 4
+    released at k = 3 joins the pool at k = 5, moving it by 4), and holding changes back
+    cannot undo that, so every change would wait for ever. Treating the raise as a fresh
+    baseline with changes taken would be unsafe: a reopened response changed at the same
+    time would show as the difference between its team's old and new group. Regrouping
+    alone is safe (disclosure.plan_regrouping): with no version changed, the audit over
+    every row released in the cycle sees every difference, at the new threshold. Lowering
+    k changes nothing within a cycle (see _build)."""
+    return latest is not None and cycle.organization.anonymity_threshold > latest.threshold
 
 
 def _versions(release: Release) -> dict[int, str]:
@@ -55,7 +81,7 @@ def _versions(release: Release) -> dict[int, str]:
     return {int(rid): snapshots[rid] for rid in map(int, release.people) if rid in snapshots}
 
 
-def _build(cycle: Cycle, latest: Release | None) -> BuiltRelease:
+def _build(cycle: Cycle, latest: Release | None, regroup: bool = False) -> BuiltRelease:
     instrument = instrument_for(cycle.instrument.version)
     org_history, team_history = selectors.earlier_means(cycle)
     prior = Prior()
@@ -91,6 +117,7 @@ def _build(cycle: Cycle, latest: Release | None) -> BuiltRelease:
             team_history=team_history,
             org_history=org_history,
             cycle_name=cycle.name,
+            regroup=regroup,
         )
     )
 
@@ -137,6 +164,9 @@ def _store(
         threshold=built.plan.threshold,
         n_included=len(built.entries),
         n_held_back=len(built.plan.held_back),
+        regrouped_from=latest.threshold
+        if latest and built.plan.threshold > latest.threshold
+        else None,
         people={str(rid): snapshot_ids[(rid, e.digest)] for rid, e in built.entries.items()},
         last_rows={k: selectors.encode_row(v) for k, v in built.plan.last.items()},
         all_rows=[selectors.encode_row(r) for r in built.plan.rows],
@@ -180,13 +210,22 @@ def cycles_to_refresh() -> list[tuple[int, str]]:
         latest = (
             Release.objects.filter(cycle=cycle)
             .order_by("-number")
-            .only("reason", "source_stamp")
+            .only("reason", "source_stamp", "regrouped_from", "threshold")
             .first()
         )
         if cycle.is_closed(today):
-            if latest is None or latest.reason != Release.Reason.CLOSED:
+            # A regrouping took no change: the closing release still has to follow it.
+            if (
+                latest is None
+                or latest.reason != Release.Reason.CLOSED
+                or latest.regrouped_from is not None
+            ):
                 due.append((cycle.pk, Release.Reason.CLOSED))
             continue
-        if latest is None or latest.source_stamp != selectors.submissions_stamp(cycle):
+        if (
+            latest is None
+            or latest.source_stamp != selectors.submissions_stamp(cycle)
+            or threshold_raised(cycle, latest)
+        ):
             due.append((cycle.pk, Release.Reason.SUBMISSIONS))
     return due

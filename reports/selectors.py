@@ -310,7 +310,16 @@ def previous_team_pages(cycle: Cycle) -> dict[int, tuple[str, dict[str, Any]]]:
 def latest_release(cycle: Cycle) -> Release | None:
     return (
         Release.objects.filter(cycle=cycle)
-        .only("id", "number", "created_at", "n_included", "n_held_back", "threshold", "cycle_id")
+        .only(
+            "id",
+            "number",
+            "created_at",
+            "n_included",
+            "n_held_back",
+            "threshold",
+            "regrouped_from",
+            "cycle_id",
+        )
         .order_by("-number")
         .first()
     )

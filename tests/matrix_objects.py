@@ -8,11 +8,12 @@ from functools import lru_cache
 from django.utils import timezone
 
 from assessments.demo import GUARDRAILS, demo_answers
-from assessments.models import ClassifiedAction, ReopenRequest, Response
+from assessments.models import Answer, ClassifiedAction, ReopenRequest, Response
 from assessments.scoring import score_response
 from assessments.services import instrument_for
 from orgs.models import Invitation, Membership, Role, RosterUpload
 from reports.models import ActionPlan, Report
+from tests.builders import release
 from tests.conftest import make_open_cycle, make_user
 
 
@@ -69,6 +70,9 @@ def objects_for(world) -> dict[str, object]:
         confidence=0.55,
         needs_review=True,
     )
+    # The review queue shows only actions a release includes, as the release holds them.
+    Answer.objects.create(response=submitted[0], item_key=action.item_key, value=action.text)
+    release(cycle)
     plan = ActionPlan.objects.create(
         organization=world.acme,
         cycle=cycle,

@@ -1,8 +1,9 @@
 """Classified actions: labelled at submission, reviewed by team leads, measured by admins.
 
-The queue's anonymity rule: a team's actions are shown only in cycles where at least k of
-its people have submitted; smaller teams' actions go to org admins only, pooled across the
-cycle's small teams (at least k people together) and without the team's name.
+The queue's anonymity rule, read from the latest release of each cycle (never from live
+submissions): a team's actions are shown only where the release holds at least k of its
+responses; smaller teams' actions go to org admins only, pooled across the release's small
+teams (at least k people together) and without the team's name.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from assessments.demo import GUARDRAILS, demo_answers
 from assessments.models import Answer, ClassifiedAction, Cycle, Response
 from assessments.services import instrument_for, submit_response
 from orgs.models import AuditEvent, Membership, Role, Team
+from tests.builders import release
 from tests.conftest import make_open_cycle, make_user
 
 CLEAR_COLLECTIVE = "We held the launch two weeks for an external bias audit paid by the company."
@@ -79,11 +81,18 @@ def submitted(world, cycle):
     """Alpha and Beta each with k=3 submitted respondents."""
     fill_team(world, cycle, world.alpha, 3)
     fill_team(world, cycle, world.beta, 3)
+    release(cycle)
     return ClassifiedAction.objects.all()
 
 
 def queue(client, **params) -> str:
     return client.get(reverse("review_queue", args=["acme"]), params).content.decode()
+
+
+def queue_rows(client) -> tuple:
+    """The queue's rows and counts as shown (the page also holds per-request tokens)."""
+    page = client.get(reverse("review_queue", args=["acme"]), {"state": "all"})
+    return tuple((r.pk, r.text, r.team) for r in page.context["rows"]), page.context["counts"]
 
 
 def pending_vague(team: Team) -> ClassifiedAction:
@@ -127,6 +136,7 @@ def test_team_lead_sees_only_their_teams_pending_actions_without_authors(world, 
 
 def test_team_lead_never_sees_their_own_teams_actions_below_k(world, cycle, login):
     fill_team(world, cycle, world.alpha, 2)
+    release(cycle)
     client = login(world.tess)
     page = queue(client, state="all")
     assert VAGUE not in page and CLEAR_COLLECTIVE not in page
@@ -142,6 +152,7 @@ def test_attack_5_a_one_person_teams_action_cannot_be_attributed(world, cycle, l
     """A one-person team's action, with the participation page, would name its author."""
     fill_team(world, cycle, world.alpha, 3)
     submit_with_actions(world, cycle, world.bob, world.beta, ONE_PERSON_TEXT, CLEAR_COLLECTIVE)
+    release(cycle)
     bobs = ClassifiedAction.objects.get(text=ONE_PERSON_TEXT)
     admin = login(world.alice)
     # Beta is the only team below k: its action is nobody else's, so it is not shown at all.
@@ -163,6 +174,7 @@ def test_small_teams_actions_go_to_admins_pooled_and_without_the_team_name(world
     cycle.teams.add(gamma)
     submit_with_actions(world, cycle, world.bob, world.beta, ONE_PERSON_TEXT, CLEAR_COLLECTIVE)
     fill_team(world, cycle, gamma, 2)  # Beta 1 + Gamma 2 = k people in the small-team pool
+    release(cycle)
     bobs = ClassifiedAction.objects.get(text=ONE_PERSON_TEXT)
     admin = login(world.alice)
     page = queue(admin, state="all")
@@ -178,12 +190,41 @@ def test_small_teams_actions_go_to_admins_pooled_and_without_the_team_name(world
     assert ONE_PERSON_TEXT not in queue(login(world.bob), state="all")
 
 
-def test_actions_of_a_reopened_response_leave_the_queue(world, submitted, login):
+def test_actions_of_a_reopened_response_leave_the_queue_only_with_a_release(world, cycle, login):
+    """The queue changing the moment a response is reopened would tell the team lead, who
+    approved the reopen, which texts are that person's. It follows the release instead."""
+    fill_team(world, cycle, world.alpha, 4)
+    fill_team(world, cycle, world.beta, 3)
+    release(cycle)
     action = pending_vague(world.alpha)
-    Response.objects.filter(pk=action.response_id).update(status=Response.Status.DRAFT)
     client = login(world.tess)
-    assert queue(client).count(f"“{VAGUE}”</p>") == 0  # Alpha is below k again
+    before = queue_rows(client)
+    assert len(before[0]) == 8  # Alpha's 4 people, two texts each
+    Response.objects.filter(pk=action.response_id).update(status=Response.Status.DRAFT)
+    assert queue_rows(client) == before
+    release(cycle)  # one withdrawal from a team of 4 waits: the release keeps it
+    assert queue_rows(client) == before
+    assert client.get(reverse("review_action", args=["acme", action.pk])).status_code == 200
+    fill_team(world, cycle, world.alpha, 7)  # 3 more: with the withdrawal, 4 changes >= k
+    release(cycle)
+    assert queue(client, state="all").count(f"“{VAGUE}”</p>") == 6  # 3 of the first 4, 3 new
     assert client.get(reverse("review_action", args=["acme", action.pk])).status_code == 404
+
+
+def test_a_raised_threshold_applies_to_the_queue_at_once(world, cycle, submitted, login):
+    """Alpha and Beta were released with 3 each at k = 3; k goes to 4. Before any new
+    release the queue already counts by the new k; the regrouping release then pools the
+    two teams (6 >= 4): org admins see their actions unnamed, the team lead none."""
+    world.acme.anonymity_threshold = 4
+    world.acme.save(update_fields=["anonymity_threshold"])
+    assert VAGUE not in queue(login(world.tess), state="all")
+    assert VAGUE not in queue(login(world.alice), state="all")
+    regrouped = release(cycle)
+    assert regrouped.regrouped_from == 3
+    assert VAGUE not in queue(login(world.tess), state="all")
+    admin = queue(login(world.alice), state="all")
+    assert admin.count(f"“{VAGUE}”</p>") == 6
+    assert "Alpha" not in admin and "Beta" not in admin
 
 
 # --- deciding -----------------------------------------------------------------------------
@@ -328,6 +369,8 @@ def test_the_queue_filters_by_cycle(world, cycle, login):
     fill_team(world, cycle, world.alpha, 3)
     later = another_cycle(world, world.acme, "2027 Q1", "2027-q1", [world.alpha])
     fill_team(world, later, world.alpha, 3, individual="Talked it over somehow.")
+    release(cycle)
+    release(later)
     client = login(world.tess)
     everything = queue(client)
     assert VAGUE in everything and "Talked it over somehow." in everything
@@ -413,11 +456,15 @@ def test_queue_query_count_does_not_grow_with_the_page(
     world, submitted, login, django_assert_num_queries
 ):
     client = login(world.alice)
-    # session, user, membership, cycles, scope, counts, page count, page rows, messages
-    with django_assert_num_queries(9):
+    # session, user, membership, cycles, scope (latest releases, their snapshots, their
+    # pages, the actions), counts, page count, page rows, messages
+    with django_assert_num_queries(12):
         client.get(reverse("review_queue", args=["acme"]), {"state": "all"})
-    fill_team(world, Response.objects.first().cycle, world.beta, 6)
-    with django_assert_num_queries(9):
+    cycle = Response.objects.first().cycle
+    fill_team(world, cycle, world.beta, 6)
+    release(cycle)
+    assert queue(client, state="all").count(f"“{VAGUE}”</p>") == 9
+    with django_assert_num_queries(12):
         client.get(reverse("review_queue", args=["acme"]), {"state": "all"})
 
 

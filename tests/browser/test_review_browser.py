@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from assessments.demo import GUARDRAILS
-from assessments.models import ClassifiedAction
-from tests.builders import add_people, submit
+from assessments.models import Answer, ClassifiedAction
+from tests.builders import add_people, release, submit
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -29,22 +29,28 @@ def queued(world, cycle):
     people = [world.max, *add_people(world.acme, world.alpha, world.acme.anonymity_threshold - 1)]
     responses = [submit(cycle, world.alpha, user, GUARDRAILS) for user in people]
     ClassifiedAction.objects.filter(cycle=cycle).delete()
-    return [
-        ClassifiedAction.objects.create(
-            response=response,
-            cycle=cycle,
-            team=world.alpha,
-            item_key="act_individual",
-            text=text,
-            kind=kind,
-            confidence=0.55,
-            needs_review=True,
-            cues=["individual:team_scope"],
+    actions = []
+    for response, text, kind in zip(
+        responses, TEXTS, ["individual", "none", "individual"], strict=True
+    ):
+        Answer.objects.update_or_create(
+            response=response, item_key="act_individual", defaults={"value": text}
         )
-        for response, text, kind in zip(
-            responses, TEXTS, ["individual", "none", "individual"], strict=True
+        actions.append(
+            ClassifiedAction.objects.create(
+                response=response,
+                cycle=cycle,
+                team=world.alpha,
+                item_key="act_individual",
+                text=text,
+                kind=kind,
+                confidence=0.55,
+                needs_review=True,
+                cues=["individual:team_scope"],
+            )
         )
-    ]
+    release(cycle)  # the queue shows only what a release includes
+    return actions
 
 
 def test_agree_in_one_click_and_bulk_confirm_with_a_confirm_step(

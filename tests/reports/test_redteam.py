@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from assessments.demo import GUARDRAILS, RECOUPLED
 from assessments.instrument import CONSTRUCTS
-from assessments.models import Response
+from assessments.models import ClassifiedAction, Response
 from assessments.services import instrument_for
 from reports.disclosure import Person, Prior, plan_release
 from tests.builders import add_people, release, submit
@@ -169,6 +169,54 @@ def queue_texts(client):
     page = client.get(reverse("review_queue", args=["acme"]) + "?state=all")
     assert page.status_code == 200
     return page.content
+
+
+def queue_rows(client):
+    """What a reviewer's queue shows (ids, texts, teams, counts), without the page's
+    per-request tokens."""
+    page = client.get(reverse("review_queue", args=["acme"]) + "?state=all")
+    assert page.status_code == 200
+    rows = tuple((r.pk, r.text, r.team, r.pending) for r in page.context["rows"])
+    return rows, dict(page.context["counts"])
+
+
+NEW_TEXT = "Asked our designer to add a warning before the model answers health questions."
+
+
+def test_a_new_action_enters_the_review_queue_only_with_a_release_of_k_changed_people(
+    world, cycle, login
+):
+    """A team lead sees who submits (a colleague says "done!", or the participation count
+    moves by one). With a live queue, the text that appeared at that moment was that
+    person's. The queue reads the latest release: a new text appears only with the release
+    that includes it, which changes the team by at least k people."""
+    for i, user in enumerate([world.tess, world.max, *add_people(world.acme, world.alpha, 1)]):
+        submit(cycle, world.alpha, user, GUARDRAILS, extra={"act_individual": f"Earlier {i}"})
+    release(cycle)
+    reviewers = (world.tess, world.alice)
+    before = {user: queue_rows(login(user)) for user in reviewers}
+    assert all(any(text == "Earlier 0" for _, text, _, _ in before[u][0]) for u in reviewers)
+
+    newcomer = add_people(world.acme, world.alpha, 1, start=10)[0]
+    submit(cycle, world.alpha, newcomer, GUARDRAILS, extra={"act_individual": NEW_TEXT})
+    new_action = ClassifiedAction.objects.get(text=NEW_TEXT)
+    detail = reverse("review_action", args=["acme", new_action.pk])
+    for user in reviewers:
+        assert queue_rows(login(user)) == before[user]  # not at submission
+        assert login(user).get(detail).status_code == 404  # nor by walking ids
+    held = release(cycle)  # one new person in a team of 3: held back, the queue too
+    assert held.n_included == 3 and held.n_held_back == 1
+    for user in reviewers:
+        assert queue_rows(login(user)) == before[user]
+        assert login(user).get(detail).status_code == 404
+
+    for user in add_people(world.acme, world.alpha, 2, start=20):
+        submit(cycle, world.alpha, user, GUARDRAILS, extra={"act_individual": "Later"})
+    batch = release(cycle)  # 3 new = k: released together
+    assert batch is not None and batch.n_held_back == 0 and batch.n_included == 6
+    rows, _ = queue_rows(login(world.tess))
+    assert NEW_TEXT in {text for _, text, _, _ in rows}
+    assert login(world.tess).get(detail).status_code == 200
 
 
 def test_the_audit_counts_a_person_with_two_versions_once():
