@@ -465,7 +465,8 @@ def plan_families(
     to the families it is made of (its items) and those whose absence changes its weights
     (items whose "don't know" counts towards it). Where a group shows the whole and its
     people did not all answer the same way, the whole minus its parts would single out those
-    who answered differently, so the parts are blanked there."""
+    who answered differently: the parts some answered and others not are blanked there,
+    and all of them when fewer than k people's means are made of more than the rest's."""
     k = max(1, k)
     index = {row: i for i, row in enumerate(plan.rows)}
     display = dict(plan.unit_rows())
@@ -492,12 +493,23 @@ def plan_families(
         for key, row in display.items():
             if key in blanked.get(whole, ()):
                 continue
-            patterns = {
-                frozenset(m for m in weighing if v in outside.get(m, ())) for v in row - out
-            }
-            if len(patterns) > 1:  # blanking more is always safe
-                for m in members:
-                    blanked.setdefault(m, set()).add(key)
+            # What each person's mean is made of: the parts they answered, and the answers
+            # that count towards it from elsewhere ("don't know" fed in by the instrument).
+            own = frozenset(members)
+            made_of = [
+                frozenset(m for m in weighing if (v in outside.get(m, ())) != (m in own))
+                for v in row - out
+            ]
+            if len(set(made_of)) < 2:
+                continue
+            common = frozenset.intersection(*made_of)
+            unlike = sum(1 for q in made_of if q != common)
+            # Parts not everyone answered are blanked. The whole minus the parts left then
+            # leaves only the people whose mean is made of more; fewer than k of them, and
+            # every part is blanked (blanking is always safe).
+            varying = own & (frozenset().union(*made_of) - common)
+            for m in members if unlike < k else sorted(varying):
+                blanked.setdefault(m, set()).add(key)
     hidden_by_key: dict[str, set[str]] = {}
     hidden: dict[str, frozenset[int]] = {}
     for family, keys in blanked.items():

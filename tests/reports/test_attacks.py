@@ -359,9 +359,11 @@ def test_attack_11_a_construct_minus_its_items_is_not_the_one_partial_answerer(w
     row = next(c for c in view["constructs"] if c["key"] == "collective_practice")
     items = next(c for c in view["drilldown"] if c["key"] == "collective_practice")["items"]
     assert row["mean"] is not None and row["n"] == 5
-    assert all(
-        item["mean"] is None and not any(a["count"] for a in item["answers"]) for item in items
-    )
+    # Only the item all five answered is shown: the construct minus it leaves four people.
+    shown = {item["key"] for item in items if item["mean"] is not None}
+    assert shown == {keys[0]}
+    hidden = [item for item in items if item["key"] != keys[0]]
+    assert not any(a["count"] for item in hidden for a in item["answers"])
     # A construct everyone answered the same way keeps its items.
     principles = next(c for c in view["drilldown"] if c["key"] == "principles")["items"]
     assert all(item["mean"] is not None for item in principles)
