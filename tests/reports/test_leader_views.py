@@ -88,7 +88,8 @@ def test_dashboard_and_pdf_show_the_organisation_trend_from_released_cycles(
     assert change > 0  # recoupled answers after decoupled ones
     page = login(world.leo).get(DASHBOARD + f"?cycle={later.slug}").content.decode()
     assert "Organisation means from 2026 Q1 to 2026 Q3, released results only" in page
-    assert re.search(rf"Leadership commitment</span><strong class=\"text-success\">\+{change}", page)
+    rise = rf"Leadership commitment</span><strong class=\"text-success\">\+{change}"
+    assert re.search(rise, page)
     html = pdf.render_html(world.acme, later, None)
     assert "<h2>Over time</h2>" in html and "Change since 2026 Q1" in html
     assert f"+{change} (better)" in html
