@@ -95,3 +95,22 @@ def test_dashboard_and_pdf_show_the_organisation_trend_from_released_cycles(
     assert f"+{change} (better)" in html
     first = login(world.leo).get(DASHBOARD + f"?cycle={earlier.slug}").content.decode()
     assert "A trend appears after a second cycle with released results." in first
+
+
+def test_anything_else_for_leadership_reaches_the_org_dashboard_and_pdf_only_if_quotable(
+    world, cycle, login
+):
+    allowed, private = "Nobody watches the chatbot at night.", "my-private-remark-for-no-one"
+    people = [world.tess, world.max, *add_people(world.acme, world.alpha, 2)]
+    for i, user in enumerate(people):
+        text = allowed if i == 0 else private if i == 1 else ""
+        extra = {"txt_anything_else": text} if text else {}
+        quotable = frozenset({"txt_anything_else"}) if i == 0 else frozenset()
+        submit(cycle, world.alpha, user, GUARDRAILS, extra=extra, quotable=quotable)
+    release(cycle)
+    page = login(world.leo).get(DASHBOARD).content.decode()
+    question = "would like your team or leadership to know?"
+    assert question in page and f"“{allowed}”" in page
+    html = pdf.render_html(world.acme, cycle, None)
+    assert allowed in html
+    assert private not in page and private not in html
