@@ -17,7 +17,7 @@ from reports import pdf
 from tests.builders import add_people, release, submit
 
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")  # rule ids, cue tags, item keys, states
-DECIMAL = re.compile(r"\b0\.\d+\b")  # a decimal confidence or share
+DECIMAL = re.compile(r"\b0\.\d+\b(?!×)")  # a decimal confidence or share (not a "0.5×" axis tick)
 HIGH_FROM = re.compile(r"[“\"']high[”\"']\s+from", re.I)
 # A4 at 30 dpi is 248 x 351 px; the page margins hold the running header and footer.
 TOP, BOTTOM = 26, 351 - 24
