@@ -218,6 +218,33 @@ class CycleToAnswer:
     submitted_at: datetime | None
 
 
+@dataclass(frozen=True)
+class CycleAhead:
+    """An open cycle an invitee's team answers in: what the invitation says up front."""
+
+    name: str
+    closes_on: date
+    time: progress_rules.AnswerTime
+
+
+def cycles_ahead(
+    team_id: int | None, instrument_for: Callable[[str], Instrument], today: date
+) -> list[CycleAhead]:
+    """Open cycles the team takes part in, with how long the questionnaire takes (one query)."""
+    if not team_id:
+        return []
+    cycles = Cycle.objects.filter(state=Cycle.State.OPEN, teams=team_id).select_related(
+        "instrument"
+    )
+    return [
+        CycleAhead(
+            c.name, c.closes_on, progress_rules.answer_time(instrument_for(c.instrument.version))
+        )
+        for c in cycles.order_by("closes_on", "id")
+        if c.is_open(today)
+    ]
+
+
 def cycles_to_answer(
     membership: Membership, instrument_for: Callable[[str], Instrument], today: date
 ) -> list[CycleToAnswer]:

@@ -133,6 +133,7 @@ def org_context(org: Organization, cycle: Cycle) -> dict[str, Any]:
         view["profile_svg"] = svg(view["profile_chart"], width=360)
         view["prevalence_svg"] = svg(view["prevalence_chart"], width=360)
         view["lift_svg"] = svg(view["lift_chart"], width=720) if view.get("lift_chart") else ""
+        view["trend_svg"] = svg(view["trend"]["chart"]) if view.get("trend") else ""
     return {"view": view, "release": release}
 
 

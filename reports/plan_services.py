@@ -13,6 +13,7 @@ from django.db.models import Max
 
 from assessments.instrument import CONSTRUCTS
 from assessments.models import Cycle
+from assessments.services import rules_for
 from orgs import audit
 from orgs.models import AuditEvent, Membership, Organization, Team, User
 
@@ -50,6 +51,13 @@ def recommendation(cycle: Cycle, rule_id: str) -> Recommendation | None:
                 tuple(a.get("teams", [])),
             )
     return None
+
+
+def recommendation_title(plan: ActionPlan) -> str:
+    """The title of the leadership rule a plan answers, from the rule table of its cycle's
+    instrument ("" when the table no longer has it); a reader sees this, not the rule id."""
+    rules = rules_for(plan.cycle.instrument.version)
+    return next((rule.title for rule in rules if rule.id == plan.rule_id), "")
 
 
 def teams_named(org: Organization, names: Iterable[str]) -> list[Team]:

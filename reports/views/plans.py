@@ -159,6 +159,7 @@ def plan_detail(request: HttpRequest, m: Membership, plan: int) -> HttpResponse:
             "form": form,
             "teams": list(obj.teams.order_by("name")),
             "construct_labels": [CONSTRUCTS[k]["label"] for k in obj.constructs if k in CONSTRUCTS],
+            "rule_title": plan_services.recommendation_title(obj),
             "moved": plan_services.plan_movement(obj),
             "transitions": [(s, label) for s, label in TRANSITIONS.items() if s != obj.status],
         },

@@ -3,7 +3,9 @@ time and deadline up front, progress in view, a failed submit that leads to the 
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -16,6 +18,7 @@ from tests.browser.conftest import answer_visible_items
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 375, "height": 740}
+SHOTS = Path(os.environ.get("RECOUPLE_SHOTS", "var/screenshots"))
 
 
 def test_phone_from_invitation_email_to_submitted_without_a_dead_end(
@@ -29,13 +32,20 @@ def test_phone_from_invitation_email_to_submitted_without_a_dead_end(
         world.alpha,
         lambda token: f"{live_server.url}/invite/{token}/",
     )
-    link = re.search(r"https?://\S+/invite/\S+/", mail.outbox[-1].body).group(0)
+    body = mail.outbox[-1].body
+    link = re.search(r"https?://\S+/invite/\S+/", body).group(0)
+    # The email already says how long it takes and until when, before the link.
+    up_front = f"{cycle.name} is open until {cycle.closes_on:%-d %B %Y}. The questionnaire takes"
+    assert up_front in body.split(link)[0] and "minutes (66 questions)" in body
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
 
     page.goto(link)
+    assert "minutes (66 questions)" in page.locator("main").inner_text()
+    page.screenshot(path=str(SHOTS / "phone-invitation-375.png"), full_page=True)
     page.fill("input[name=name]", "Pia Phone")
     page.fill("input[name=password1]", "a-long-new-password-42")
     page.fill("input[name=password2]", "a-long-new-password-42")

@@ -11,6 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.progress import answer_time
+from assessments.services import instrument_for
 from orgs import services
 from orgs.forms import AcceptInvitationForm
 from orgs.models import AuditEvent, Invitation, Membership, Role, User
@@ -710,3 +712,44 @@ def test_invitation_form_preselects_no_role(world, login):
     html = str(form["role"])
     assert '<option value="" selected>Choose a role…</option>' in html
     assert 'value="org_admin" selected' not in html
+
+
+# --- What to expect, up front ------------------------------------------------------
+
+
+def _invite(world, team, email="nora@example.com"):
+    return services.invite(
+        world.alice,
+        world.acme,
+        email,
+        Role.MEMBER if team else Role.LEADER,
+        team,
+        lambda token: f"http://testserver/invite/{token}/",
+    )
+
+
+def test_invitation_to_a_team_in_an_open_cycle_says_how_long_and_until_when(
+    world, cycle, mailoutbox, django_capture_on_commit_callbacks
+):
+    time = answer_time(instrument_for(cycle.instrument.version))
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = _invite(world, world.alpha)
+    expected = (
+        f"{cycle.name} is open until {cycle.closes_on:%-d %B %Y}. The questionnaire takes "
+        f"about {time.low_minutes}–{time.high_minutes} minutes ({time.questions} questions)"
+    )
+    assert expected in mailoutbox[0].body
+    page = Client().get(accept_path(sent.token)).content.decode()
+    assert f"{cycle.name} is open until {cycle.closes_on:%-d %B %Y}." in page
+    assert f"about {time.low_minutes}–{time.high_minutes} minutes" in page
+
+
+def test_invitation_without_an_open_cycle_promises_no_questionnaire(
+    world, cycle, mailoutbox, django_capture_on_commit_callbacks
+):
+    cycle.teams.remove(world.alpha)
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite(world, world.alpha)
+        _invite(world, None, email="lena@example.com")  # a leader belongs to no team
+    assert all("minutes" not in mail.body for mail in mailoutbox)
+    assert len(mailoutbox) == 2

@@ -62,6 +62,13 @@ def test_team_dashboard_shows_scores_profile_and_two_kinds_of_recommendation(wor
     assert "n = 4" in page
 
 
+def test_release_line_on_a_team_page_says_its_count_is_the_organisations(world, results, login):
+    team_page = login(world.max).get(team_url()).content.decode()
+    assert "6 responses across Acme." in team_page and "n = 4" in team_page
+    org_page = login(world.leo).get(org_url()).content.decode()
+    assert "6 responses." in org_page and "across Acme" not in org_page
+
+
 def test_recommendation_trace_names_rule_answers_and_scores(world, results, login):
     response = login(world.max).get(team_url())
     recs = response.context["view"]["recs_team"] + response.context["view"]["recs_leadership"]

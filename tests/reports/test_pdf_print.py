@@ -12,20 +12,24 @@ from PIL import Image
 
 from assessments.classify import load_lexicon
 from assessments.demo import DECOUPLED, GUARDRAILS, TOP_DOWN
-from assessments.services import rules_for
+from assessments.services import publish_instrument, rules_for
 from reports import pdf
 from tests.builders import add_people, release, submit
 
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")  # rule ids, cue tags, item keys, states
-DECIMAL = re.compile(r"\b0\.\d+\b")  # a decimal confidence or share
+DECIMAL = re.compile(r"\b0\.\d+\b(?!×)")  # a decimal confidence or share (not a "0.5×" axis tick)
 HIGH_FROM = re.compile(r"[“\"']high[”\"']\s+from", re.I)
 # A4 at 30 dpi is 248 x 351 px; the page margins hold the running header and footer.
 TOP, BOTTOM = 26, 351 - 24
 MIN_FILL = 0.3
 
 
-@pytest.fixture
-def released(world, cycle):
+@pytest.fixture(params=["1", "2"], ids=["v1", "v2"])
+def released(world, cycle, request):
+    # The demo runs on v2, whose governance pages and "don't know" method are longer.
+    if request.param != "1":
+        cycle.instrument = publish_instrument(request.param)
+        cycle.save(update_fields=["instrument"])
     beta_lead = add_people(world.acme, world.beta, 3)
     for user in [world.tess, world.max, *add_people(world.acme, world.alpha, 4)]:
         submit(cycle, world.alpha, user, GUARDRAILS)
@@ -73,7 +77,8 @@ def render(world, cycle, team, tmp_path) -> tuple[Path, list[str]]:
 
 
 def internal_names() -> set[str]:
-    return {r.id for r in rules_for("1")} | {c.name for c in load_lexicon().cues if "_" in c.name}
+    rules = {r.id for version in ("1", "2") for r in rules_for(version)}
+    return rules | {c.name for c in load_lexicon().cues if "_" in c.name}
 
 
 def jargon(text: str) -> list[str]:

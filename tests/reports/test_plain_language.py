@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from assessments.classify import load_lexicon
 from assessments.demo import DECOUPLED, GUARDRAILS
-from assessments.services import rules_for
+from assessments.services import publish_instrument, rules_for
 from tests.builders import add_people, release, submit
 
 TRACE = re.compile(
@@ -40,12 +40,17 @@ def visible_text(page: str) -> str:
 def jargon_in(page: str) -> list[str]:
     text = visible_text(page)
     found = [m.group(0) for pattern in JARGON for m in pattern.finditer(text)]
-    ids = {r.id for r in rules_for("1")} | {c.name for c in load_lexicon().cues}
+    rules = {r.id for version in ("1", "2") for r in rules_for(version)}
+    ids = rules | {c.name for c in load_lexicon().cues}
     return found + [i for i in ids if "_" in i and i in text]
 
 
-@pytest.fixture
-def results(world, cycle):
+@pytest.fixture(params=["1", "2"], ids=["v1", "v2"])
+def results(world, cycle, request):
+    # The demo runs on v2, whose governance views add their own explanations.
+    if request.param != "1":
+        cycle.instrument = publish_instrument(request.param)
+        cycle.save(update_fields=["instrument"])
     for user in [world.tess, world.max, *add_people(world.acme, world.alpha, 3)]:
         submit(cycle, world.alpha, user, GUARDRAILS)
     for user in [world.bob, *add_people(world.acme, world.beta, 3)]:

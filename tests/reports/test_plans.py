@@ -18,6 +18,7 @@ from orgs.models import AuditEvent, Membership
 from reports import selectors
 from reports.models import ActionPlan
 from tests.builders import add_people, release, submit
+from tests.reports.test_plain_language import jargon_in
 
 
 @pytest.fixture
@@ -114,6 +115,20 @@ def test_a_leader_records_a_decision_and_it_is_audited(world, results, action, l
     assert event.organization == world.acme and event.actor == world.leo
     assert event.target_id == str(plan.pk)
     assert event.data["rule_id"] == action["rule_id"] and event.data["teams"] == ["Alpha"]
+
+
+def test_plan_pages_name_the_recommendation_in_words_and_keep_the_rule_id_in_the_trace(
+    world, results, action, login
+):
+    client = login(world.leo)
+    form = client.get(new_url(results.slug, action["rule_id"])).content.decode()
+    client.post(new_url(results.slug, action["rule_id"]), valid_post(world))
+    plan = ActionPlan.objects.get()
+    detail = client.get(reverse("plan_detail", args=["acme", plan.pk])).content.decode()
+    assert f"The recommendation “{action['title']}”" in detail
+    for page in (form, detail):
+        assert jargon_in(page) == []
+        assert action["rule_id"] in page  # behind "How we got this"
 
 
 def test_bad_input_is_a_400_with_messages_and_keeps_what_was_typed(world, results, action, login):
