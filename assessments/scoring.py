@@ -75,6 +75,37 @@ class ItemContribution:
         }
 
 
+# Stored contributions repeat (the same item, answer and score in many responses); they are
+# frozen, so a release rebuilding thousands of responses shares one object per distinct one.
+_STORED: dict[tuple[Any, ...], ItemContribution] = {}
+_STORED_CACHE_SIZE = 100_000
+
+
+def _stored_contribution(i: Mapping[str, Any]) -> ItemContribution:
+    answer, weight = i["answer"], i["weight"]
+    values = (
+        i["item_key"],
+        i["text"],
+        answer,
+        i["option_label"],
+        i["raw_score"],
+        i["score"],
+        weight,
+        i["reverse"],
+        i["status"],
+    )
+    if answer is not None and not isinstance(answer, str):  # a list: not hashable, not shared
+        return ItemContribution(*values)
+    # 1 and 1.0 are equal keys, but not the same JSON: the numbers' types are in the key.
+    key = (*values, type(weight), type(values[4]), type(values[5]))
+    shared = _STORED.get(key)
+    if shared is None:
+        if len(_STORED) >= _STORED_CACHE_SIZE:
+            _STORED.clear()
+        shared = _STORED[key] = ItemContribution(*values)
+    return shared
+
+
 @dataclass(frozen=True)
 class ConstructScore:
     """A construct's score for one response, with the item contributions behind it."""
@@ -324,20 +355,7 @@ class ResponseScore:
                 answered=c["answered"],
                 dont_know=c["dont_know"],
                 not_applicable=c["not_applicable"],
-                items=tuple(
-                    ItemContribution(
-                        item_key=i["item_key"],
-                        item_text=i["text"],
-                        answer=i["answer"],
-                        option_label=i["option_label"],
-                        raw_score=i["raw_score"],
-                        score=i["score"],
-                        weight=i["weight"],
-                        reverse=i["reverse"],
-                        status=i["status"],
-                    )
-                    for i in c["items"]
-                ),
+                items=tuple(_stored_contribution(i) for i in c["items"]),
             )
             for key, c in data["constructs"].items()
         }
@@ -751,12 +769,19 @@ def item_counts(
     answered = dict.fromkeys(counts, 0)
     for answers, shown_keys in _visible_answers(instrument, answers_list, shown):
         for key, answer in answers.items():
-            if key in counts and key in shown_keys:
-                selected = _selected(answer, plan.options[key])
-                if selected:
+            row = counts.get(key)
+            if row is None or key not in shown_keys:
+                continue
+            if type(answer) is str:  # one value (most answers): no list to build
+                if answer in row:
                     answered[key] += 1
-                    for value in selected:
-                        counts[key][value] += 1
+                    row[answer] += 1
+                continue
+            selected = _selected(answer, plan.options[key])
+            if selected:
+                answered[key] += 1
+                for value in selected:
+                    row[value] += 1
     return counts, answered
 
 

@@ -29,6 +29,7 @@ NO_DATABASE = {"evidence"}  # parts that run without Django or a database
 # Parts that measure the synthetic organisations (the others build their own data).
 NEEDS_ORGS = frozenset({"releases", "pages", "pdf", "autosave", "releases1000"})
 PROFILES = (
+    "release_build",
     "scoring",
     "classify",
     "org_dashboard",

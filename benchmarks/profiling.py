@@ -25,6 +25,15 @@ TOP = 35
 def _work(name: str, bench: BenchOrg) -> tuple[Callable[[], Any], Callable[[], None] | None, int]:
     """(one unit of work, what to do before each, how many times)."""
     u = urls(bench)
+    if name == "release_build":
+        from reports import releases
+        from reports.models import Release, ResponseSnapshot
+
+        def forget() -> None:  # the first release of the open cycle again: the largest build
+            Release.objects.filter(cycle=bench.open).delete()
+            ResponseSnapshot.objects.filter(cycle=bench.open).delete()
+
+        return (lambda: releases.build(bench.open.pk, Release.Reason.REQUESTED)), forget, 1
     if name == "scoring":
         from assessments.scoring import score_response
         from assessments.services import instrument_for

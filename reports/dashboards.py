@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
 from assessments import lift
@@ -99,12 +100,27 @@ class Entry:
 
     @property
     def answers(self) -> Answers:
+        return self._answers
+
+    # Computed once per entry: a release reads them for the team, the organisation and the
+    # filter cells it belongs to.
+    @cached_property
+    def _answers(self) -> Answers:
         return self.score.answers()
 
     @property
     def shown(self) -> frozenset[str]:
         """The items this response's author was shown (see ResponseScore.shown_keys)."""
         return self.score.shown_keys()
+
+    @cached_property
+    def item_scores(self) -> dict[tuple[str, str], float | None]:
+        """(construct, item key) -> the item's score in this response."""
+        return {
+            (construct, c.item_key): c.score
+            for construct, s in self.score.constructs.items()
+            for c in s.items
+        }
 
 
 ANONYMITY_WITHHELD = (
@@ -351,10 +367,7 @@ def practice_adoption(
 
 
 def _item_score(r: Entry, construct: str, key: str) -> float | None:
-    for c in r.score.constructs[construct].items:
-        if c.item_key == key:
-            return c.score
-    return None
+    return r.item_scores.get((construct, key))
 
 
 def construct_drilldown(

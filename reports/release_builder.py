@@ -227,9 +227,31 @@ def _shape(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return fields, properties
 
 
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def to_plain(value: Any) -> Any:
     """Dataclasses (with their properties, e.g. a profile's label), tuples and dicts as
     plain JSON values. NaN and infinity become None (JSON has neither)."""
+    # The exact built-in types first: a release converts hundreds of thousands of values.
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    # Plain elements (most of them) are taken as they are, without a call.
+    if kind is dict:
+        return {
+            k if type(k) is str else str(k): (
+                v if (t := type(v)) in _AS_IS or (t is float and math.isfinite(v)) else to_plain(v)
+            )
+            for k, v in value.items()
+        }
+    if kind is list or kind is tuple:
+        return [
+            v if (t := type(v)) in _AS_IS or (t is float and math.isfinite(v)) else to_plain(v)
+            for v in value
+        ]
     if value is None or isinstance(value, str | int | bool):
         return value
     if isinstance(value, float):

@@ -112,30 +112,48 @@ def current_entries(cycle: Cycle, instrument: Instrument) -> dict[int, Entry]:
     return out
 
 
+# A stored item contribution is a row in this order (`ItemContribution.to_dict` without the
+# question text, which the instrument has): a release stores every included response, and
+# keys repeated in every item were most of what it wrote.
+ITEM_FIELDS = ("item_key", "answer", "option_label", "raw_score", "score", "weight", "reverse")
+ITEM_FIELDS += ("status",)
+_ITEM_KEYS = frozenset((*ITEM_FIELDS, "text"))
+
+
 def compact_scores(scores: Mapping[str, Any]) -> dict[str, Any]:
-    """A response's stored scores without the question texts (the instrument has them): a
-    release stores every included response, so this is most of what it writes."""
+    """A response's stored scores in the form a release stores them: each item a row of
+    `ITEM_FIELDS`, without the question text. An item with other keys stays as it is."""
     return {
         **scores,
         "constructs": {
-            key: {**c, "items": [{k: v for k, v in i.items() if k != "text"} for i in c["items"]]}
+            key: {**c, "items": [_compact_item(i) for i in c["items"]]}
             for key, c in scores["constructs"].items()
         },
     }
+
+
+def _compact_item(item: Mapping[str, Any]) -> Any:
+    if item.keys() != _ITEM_KEYS:
+        return {k: v for k, v in item.items() if k != "text"}
+    return [item[f] for f in ITEM_FIELDS]
 
 
 def full_scores(scores: Mapping[str, Any], texts: Mapping[str, str]) -> dict[str, Any]:
-    """`compact_scores` undone with the instrument's question texts."""
+    """`compact_scores` undone with the instrument's question texts (also of snapshots
+    stored before items were rows: those items are dicts without their text)."""
     return {
         **scores,
         "constructs": {
-            key: {
-                **c,
-                "items": [{**i, "text": texts.get(i["item_key"], "")} for i in c["items"]],
-            }
+            key: {**c, "items": [_full_item(i, texts) for i in c["items"]]}
             for key, c in scores["constructs"].items()
         },
     }
+
+
+def _full_item(item: Any, texts: Mapping[str, str]) -> dict[str, Any]:
+    if isinstance(item, list):
+        item = dict(zip(ITEM_FIELDS, item, strict=True))
+    return {**item, "text": texts.get(item["item_key"], "")}
 
 
 def _entry_from_snapshot(s: ResponseSnapshot, item_texts: Mapping[str, str]) -> Entry:

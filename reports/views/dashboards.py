@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
@@ -98,7 +99,9 @@ def org_dashboard(request: HttpRequest, m: Membership) -> HttpResponse:
         context["body"] = _body("reports/_org_body.html", context["release"], key, context)
         teams = selectors.cycle_teams(cycle)
         counts = selectors.participation_counts(cycle)
-        context["participation"] = _participation(teams.values(), counts)
+        context["participation"] = _with_team_links(
+            m.organization.slug, _participation(teams.values(), counts)
+        )
         context["open_plans"] = plan_services.open_plans(m.organization)
     return _no_store(render(request, "reports/org_dashboard.html", context))
 
@@ -137,6 +140,13 @@ def _participation(teams: Iterable[dashboards.TeamInfo], counts: Any) -> list[di
             }
         )
     return rows
+
+
+def _with_team_links(org_slug: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row with its team dashboard's address: reversed once, not once per team (a
+    200-team organisation's table was a fifth of the page's time)."""
+    head, tail = reverse("team_dashboard", args=[org_slug, "x"]).rsplit("/x/", 1)
+    return [{**row, "href": f"{head}/{row['slug']}/{tail}"} for row in rows]
 
 
 def _csv(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:

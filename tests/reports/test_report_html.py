@@ -1,0 +1,67 @@
+"""The tags that render a report page's large parts give exactly what the template loops
+they replace gave, escaping included."""
+
+from __future__ import annotations
+
+from django.template import Context, Template
+from django.utils.html import json_script
+
+from reports.templatetags.report_html import chart_json, chart_rows, participation_rows
+
+ROWS = (
+    ('Team <b>&amp; "one"', "42", "n = 8"),
+    ("Other teams (pooled)", "–", "'quoted'"),
+)
+
+LOOP = Template(
+    "{% for row in rows %}\n        <tr>{% for cell in row %}{% if forloop.first %}"
+    '<th scope="row">{{ cell }}</th>{% else %}<td>{{ cell }}</td>{% endif %}{% endfor %}</tr>'
+    "\n        {% endfor %}"
+)
+
+PARTICIPATION = Template(
+    '{% for p in participation %}\n      <tr><td data-label="Team"><a href="{{ p.href }}'
+    '?cycle={{ cycle_slug }}">{{ p.team }}</a></td><td data-label="People" class="text-end">'
+    '{{ p.size }}</td><td data-label="Submitted" class="text-end">{{ p.submitted }}</td>'
+    '<td data-label="In progress" class="text-end">{{ p.in_progress }}</td>\n      '
+    '<td data-label="Participation" class="rc-td-wide rc-col-gap">{% if p.rate is not None %}'
+    '<div class="rc-meter"><progress class="rc-progress" max="100" value="{{ p.rate }}" '
+    'aria-label="{{ p.team }} participation">{{ p.rate }}%</progress> <span class="small">'
+    "{{ p.rate }}%</span></div>{% else %}–{% endif %}</td></tr>\n    {% endfor %}"
+)
+
+
+def test_chart_rows_are_the_template_loop():
+    assert chart_rows(ROWS) == LOOP.render(Context({"rows": ROWS}))
+    assert "<b>" not in chart_rows(ROWS)
+    assert chart_rows(()) == ""
+
+
+def test_chart_json_is_json_script():
+    figure = {"data": [{"text": ["</script><script>alert(1)</script>", "a & b"]}], "n": 1.5}
+    assert chart_json(figure, "fig-x") == json_script(figure, "fig-x")
+    assert "</script><script>" not in chart_json(figure, "fig-x")
+
+
+def test_participation_rows_are_the_template_loop():
+    rows = [
+        {
+            "team": "A <team>",
+            "href": "/o/acme/teams/a/dashboard/",
+            "size": 12,
+            "submitted": 3,
+            "in_progress": 1,
+            "rate": 25,
+        },
+        {
+            "team": "Nobody yet",
+            "href": "/o/acme/teams/b/dashboard/",
+            "size": 0,
+            "submitted": 0,
+            "in_progress": 0,
+            "rate": None,
+        },
+    ]
+    expected = PARTICIPATION.render(Context({"participation": rows, "cycle_slug": "q4&x"}))
+    assert participation_rows(rows, "q4&x") == expected
+    assert "A &lt;team&gt;" in expected
