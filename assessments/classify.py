@@ -60,6 +60,7 @@ MarkerFamily = Literal[
     "no_action_stated",
     "vague",
     "question",
+    "complaint",
 ]
 
 CUE_KINDS: Final[tuple[CueKind, CueKind]] = ("individual", "collective")
@@ -73,12 +74,13 @@ MARKER_FAMILIES: Final[tuple[MarkerFamily, ...]] = (
     "no_action_stated",
     "vague",
     "question",
+    "complaint",
 )
 # Families whose marker governs its clause up to the next scope break, the subject before
 # it included ("we did not get an audit", "if we had budget we would run an audit",
 # "legal handles all of the audits").
 _FORWARD_FAMILIES: Final[frozenset[str]] = frozenset(
-    {"refusal", "plan_or_wish", "conditional", "deflection"}
+    {"refusal", "plan_or_wish", "conditional", "deflection", "complaint"}
 )
 NEGATION_RULES: Final[tuple[NegationRule, ...]] = ("flip", "drop", "ignore")
 DEFAULT_LEXICON_PATH: Final[Path] = Path(__file__).resolve().parent / "rules" / "classifier.yaml"
