@@ -619,12 +619,16 @@ def _explains(
     idea because it would have meant scraping profiles"); a relative clause after "which"
     describing what a done verb just before made ("wrote a readme which says what the
     model should not be used for"). After "who" it is someone's answer, and counts.
+    After "whether" a plan or condition is what an embedded question asks about.
     """
     join = joins[clause - 1]
     word, start = join.group(0), join.end()
     if word == "so":
         return family != "question" and no_action.result_clause.match(norm, start) is not None
     if word == "because":
+        return family in ("conditional", "plan_or_wish")
+    if word == "whether":
+        # an embedded question: "asked legal whether we'd need consent" asks about a plan
         return family in ("conditional", "plan_or_wish")
     if word == "which" and family in ("refusal", "plan_or_wish", "conditional"):
         low = joins[clause - 2].end() if clause > 1 else 0
