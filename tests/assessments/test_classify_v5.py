@@ -38,6 +38,16 @@ def lexicon() -> Lexicon:
         "The fairness audit we were promised was dropped from the roadmap",
         "If leadership ever decides to fund an audit we would take part",
         "We are still deciding whether we should get an audit",
+        # the team saying it is not involved: what others do is not its action
+        "Compliance runs the model validation, my team never gets involved",
+        # a judgement of what someone said, the lone worrier, shipping without checks
+        "Marketing told customers the assistant is always right, which is not true",
+        "We are the only ones who care about this and we have no say",
+        "Most things just go out without any review",
+        # explicit non-answers
+        "...",
+        "see above",
+        "dunno",
     ],
 )
 def test_texts_that_tell_no_action_are_none(lexicon, text):
