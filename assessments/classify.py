@@ -241,6 +241,10 @@ class Lexicon:
     # (pattern, replacement) applied last in normalise: grammar that reads one way and means
     # another ("did not skip the review" is "kept the review")
     rewrites: tuple[tuple[re.Pattern[str], str], ...]
+    # collective cues that name the organisation as the one who acted ("the compliance team
+    # reviews every AI-generated email"): the individual cues of the work told after them,
+    # in their clause, are work the organisation did and count for collective instead
+    agent_cues: frozenset[str]
     triggers: TriggerIndex
     case_sensitive_pattern: re.Pattern[str] | None
     abbreviation_pattern: re.Pattern[str] | None
@@ -462,10 +466,17 @@ def _weigh(norm: str, lexicon: Lexicon) -> _Weighed:
     found: list[tuple[str, float]] = []
     undone: list[tuple[Cue, int]] = []
     plain_clauses: list[int] = []
+    agent_spans = _agent_spans(norm, candidates, lexicon)
     for cue in candidates:
         matches = owned_matches.get(cue.name) or cue.pattern.finditer(norm)
         state, position = _match_state(cue, matches, norm, lexicon, markers, breaks)
-        if state == "plain":
+        if state == "plain" and cue.kind == "individual" and _in_spans(position, agent_spans):
+            # "the compliance team reviews every AI-generated email": the organisation's work
+            evidence["collective"] += cue.weight
+            found.append((f"collective:{cue.name}_by_organisation", cue.weight))
+            if markers:
+                plain_clauses.append(bisect.bisect_right(breaks, position))
+        elif state == "plain":
             evidence[cue.kind] += cue.weight
             found.append((f"{cue.kind}:{cue.name}", cue.weight))
             if markers:
@@ -504,6 +515,23 @@ def _weigh(norm: str, lexicon: Lexicon) -> _Weighed:
         not_done += weight
         found.append((f"none:{cue.name}_not_done", weight))
     return _Weighed(evidence=evidence, not_done=not_done, found=found)
+
+
+def _agent_spans(norm: str, candidates: list[Cue], lexicon: Lexicon) -> list[tuple[int, int]]:
+    """Where the organisation is told as the one who acted: from each match of an agent cue
+    to the end of its clause (the lexicon's scope breaks)."""
+    spans: list[tuple[int, int]] = []
+    for cue in candidates:
+        if cue.name not in lexicon.agent_cues:
+            continue
+        for match in cue.pattern.finditer(norm):
+            stop = lexicon.no_action.scope_breaks.search(norm, match.end())
+            spans.append((match.start(), stop.start() if stop else len(norm)))
+    return spans
+
+
+def _in_spans(position: int, spans: list[tuple[int, int]]) -> bool:
+    return any(low <= position < high for low, high in spans)
 
 
 def _possible_families(norm: str, no_action: NoAction) -> list[MarkerFamily]:
@@ -789,6 +817,7 @@ def _build_lexicon(path: str, raw: object) -> Lexicon:
         no_action=no_action,
         cues=cues,
         rewrites=rewrites,
+        agent_cues=_agent_cues(path, root.get("agent_cues", []), cues),
         triggers=_build_trigger_index(cues),
         case_sensitive_pattern=_word_alternation(case_sensitive),
         abbreviation_pattern=_word_alternation(lowered),
@@ -927,6 +956,13 @@ def _build_rewrites(
         pattern = _regex(path, f"{key}.pattern", item.get("pattern"), macros)
         rewrites.append((pattern, replacement))
     return tuple(rewrites)
+
+
+def _agent_cues(path: str, raw: object, cues: tuple[Cue, ...]) -> frozenset[str]:
+    collective = {cue.name for cue in cues if cue.kind == "collective"}
+    if not isinstance(raw, list) or not all(name in collective for name in raw):
+        raise LexiconError(f"{path}: agent_cues: expected a list of collective cue names")
+    return frozenset(raw)
 
 
 def _word_alternation(mapping: Mapping[str, str]) -> re.Pattern[str] | None:

@@ -70,6 +70,14 @@ def test_texts_that_tell_no_action_are_none(lexicon, text):
         ("We decided not to release the voice clone feature", "collective"),
         # an embedded question does not make a done check a plan
         ("I checked whether the model handles Welsh names", "individual"),
+        # who acted: the organisation doing review-like work is the organisation's action
+        ("The privacy team checks every AI-written customer letter before it goes out", "collective"),
+        ("Finance now reviews all model-generated invoices before they are sent", "collective"),
+        ("I check every AI-written customer letter before it goes out", "individual"),
+        # a demand the organisation granted
+        ("We pushed for two extra weeks of red teaming and got them", "collective"),
+        # a role of the team as subject of a verb of doing
+        ("Our editors double check the generated headlines every morning", "individual"),
     ],
 )
 def test_actions_keep_their_kind(lexicon, text, kind):
