@@ -103,6 +103,11 @@ _WHITESPACE: Final[re.Pattern[str]] = re.compile(r"\s+")
 _MACRO: Final[re.Pattern[str]] = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _ZERO_WIDTH_OPS: Final[frozenset[str]] = frozenset({"AT", "ASSERT", "ASSERT_NOT"})
 _REPEAT_OPS: Final[frozenset[str]] = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
+# A clause with the respondent or the team as its new subject ("legal signed off and I
+# added the disclaimer"): the organisation's span of work ends there.
+_NEW_SUBJECT: Final[re.Pattern[str]] = re.compile(
+    r"\b(?:and|or|while|whereas|yet) (?:then |so |now )?(?:i|we|my|our|the team|my team|our team)\b"
+)
 # How much text before a cue is searched for a negator; longer than any sensible window.
 _NEGATION_LOOKBACK_CHARS: Final[int] = 160
 
@@ -525,8 +530,12 @@ def _agent_spans(norm: str, candidates: list[Cue], lexicon: Lexicon) -> list[tup
         if cue.name not in lexicon.agent_cues:
             continue
         for match in cue.pattern.finditer(norm):
-            stop = lexicon.no_action.scope_breaks.search(norm, match.end())
-            spans.append((match.start(), stop.start() if stop else len(norm)))
+            ends = [len(norm)]
+            for pattern in (lexicon.negation.clause_breaks, _NEW_SUBJECT):
+                stop = pattern.search(norm, match.end())
+                if stop is not None:
+                    ends.append(stop.start())
+            spans.append((match.start(), min(ends)))
     return spans
 
 

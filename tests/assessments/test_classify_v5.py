@@ -71,7 +71,7 @@ def test_texts_that_tell_no_action_are_none(lexicon, text):
         # an embedded question does not make a done check a plan
         ("I checked whether the model handles Welsh names", "individual"),
         # who acted: the organisation doing review-like work is the organisation's action
-        ("The privacy team checks every AI-written customer letter before it goes out", "collective"),
+        ("The privacy team checks every AI-written customer letter before release", "collective"),
         ("Finance now reviews all model-generated invoices before they are sent", "collective"),
         ("I check every AI-written customer letter before it goes out", "individual"),
         # a demand the organisation granted
