@@ -60,6 +60,7 @@ MarkerFamily = Literal[
     "no_action_stated",
     "vague",
     "question",
+    "complaint",
 ]
 
 CUE_KINDS: Final[tuple[CueKind, CueKind]] = ("individual", "collective")
@@ -73,12 +74,13 @@ MARKER_FAMILIES: Final[tuple[MarkerFamily, ...]] = (
     "no_action_stated",
     "vague",
     "question",
+    "complaint",
 )
 # Families whose marker governs its clause up to the next scope break, the subject before
 # it included ("we did not get an audit", "if we had budget we would run an audit",
 # "legal handles all of the audits").
 _FORWARD_FAMILIES: Final[frozenset[str]] = frozenset(
-    {"refusal", "plan_or_wish", "conditional", "deflection"}
+    {"refusal", "plan_or_wish", "conditional", "deflection", "complaint"}
 )
 NEGATION_RULES: Final[tuple[NegationRule, ...]] = ("flip", "drop", "ignore")
 DEFAULT_LEXICON_PATH: Final[Path] = Path(__file__).resolve().parent / "rules" / "classifier.yaml"
@@ -101,6 +103,11 @@ _WHITESPACE: Final[re.Pattern[str]] = re.compile(r"\s+")
 _MACRO: Final[re.Pattern[str]] = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _ZERO_WIDTH_OPS: Final[frozenset[str]] = frozenset({"AT", "ASSERT", "ASSERT_NOT"})
 _REPEAT_OPS: Final[frozenset[str]] = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
+# A clause with the respondent or the team as its new subject ("legal signed off and I
+# added the disclaimer"): the organisation's span of work ends there.
+_NEW_SUBJECT: Final[re.Pattern[str]] = re.compile(
+    r"\b(?:and|or|while|whereas|yet) (?:then |so |now )?(?:i|we|my|our|the team|my team|our team)\b"
+)
 # How much text before a cue is searched for a negator; longer than any sensible window.
 _NEGATION_LOOKBACK_CHARS: Final[int] = 160
 
@@ -239,6 +246,10 @@ class Lexicon:
     # (pattern, replacement) applied last in normalise: grammar that reads one way and means
     # another ("did not skip the review" is "kept the review")
     rewrites: tuple[tuple[re.Pattern[str], str], ...]
+    # collective cues that name the organisation as the one who acted ("the compliance team
+    # reviews every AI-generated email"): the individual cues of the work told after them,
+    # in their clause, are work the organisation did and count for collective instead
+    agent_cues: frozenset[str]
     triggers: TriggerIndex
     case_sensitive_pattern: re.Pattern[str] | None
     abbreviation_pattern: re.Pattern[str] | None
@@ -460,10 +471,17 @@ def _weigh(norm: str, lexicon: Lexicon) -> _Weighed:
     found: list[tuple[str, float]] = []
     undone: list[tuple[Cue, int]] = []
     plain_clauses: list[int] = []
+    agent_spans = _agent_spans(norm, candidates, lexicon)
     for cue in candidates:
         matches = owned_matches.get(cue.name) or cue.pattern.finditer(norm)
         state, position = _match_state(cue, matches, norm, lexicon, markers, breaks)
-        if state == "plain":
+        if state == "plain" and cue.kind == "individual" and _in_spans(position, agent_spans):
+            # "the compliance team reviews every AI-generated email": the organisation's work
+            evidence["collective"] += cue.weight
+            found.append((f"collective:{cue.name}_by_organisation", cue.weight))
+            if markers:
+                plain_clauses.append(bisect.bisect_right(breaks, position))
+        elif state == "plain":
             evidence[cue.kind] += cue.weight
             found.append((f"{cue.kind}:{cue.name}", cue.weight))
             if markers:
@@ -502,6 +520,27 @@ def _weigh(norm: str, lexicon: Lexicon) -> _Weighed:
         not_done += weight
         found.append((f"none:{cue.name}_not_done", weight))
     return _Weighed(evidence=evidence, not_done=not_done, found=found)
+
+
+def _agent_spans(norm: str, candidates: list[Cue], lexicon: Lexicon) -> list[tuple[int, int]]:
+    """Where the organisation is told as the one who acted: from each match of an agent cue
+    to the end of its clause (the lexicon's scope breaks)."""
+    spans: list[tuple[int, int]] = []
+    for cue in candidates:
+        if cue.name not in lexicon.agent_cues:
+            continue
+        for match in cue.pattern.finditer(norm):
+            ends = [len(norm)]
+            for pattern in (lexicon.negation.clause_breaks, _NEW_SUBJECT):
+                stop = pattern.search(norm, match.end())
+                if stop is not None:
+                    ends.append(stop.start())
+            spans.append((match.start(), min(ends)))
+    return spans
+
+
+def _in_spans(position: int, spans: list[tuple[int, int]]) -> bool:
+    return any(low <= position < high for low, high in spans)
 
 
 def _possible_families(norm: str, no_action: NoAction) -> list[MarkerFamily]:
@@ -617,12 +656,16 @@ def _explains(
     idea because it would have meant scraping profiles"); a relative clause after "which"
     describing what a done verb just before made ("wrote a readme which says what the
     model should not be used for"). After "who" it is someone's answer, and counts.
+    After "whether" a plan or condition is what an embedded question asks about.
     """
     join = joins[clause - 1]
     word, start = join.group(0), join.end()
     if word == "so":
         return family != "question" and no_action.result_clause.match(norm, start) is not None
     if word == "because":
+        return family in ("conditional", "plan_or_wish")
+    if word == "whether":
+        # an embedded question: "asked legal whether we'd need consent" asks about a plan
         return family in ("conditional", "plan_or_wish")
     if word == "which" and family in ("refusal", "plan_or_wish", "conditional"):
         low = joins[clause - 2].end() if clause > 1 else 0
@@ -783,6 +826,7 @@ def _build_lexicon(path: str, raw: object) -> Lexicon:
         no_action=no_action,
         cues=cues,
         rewrites=rewrites,
+        agent_cues=_agent_cues(path, root.get("agent_cues", []), cues),
         triggers=_build_trigger_index(cues),
         case_sensitive_pattern=_word_alternation(case_sensitive),
         abbreviation_pattern=_word_alternation(lowered),
@@ -921,6 +965,13 @@ def _build_rewrites(
         pattern = _regex(path, f"{key}.pattern", item.get("pattern"), macros)
         rewrites.append((pattern, replacement))
     return tuple(rewrites)
+
+
+def _agent_cues(path: str, raw: object, cues: tuple[Cue, ...]) -> frozenset[str]:
+    collective = {cue.name for cue in cues if cue.kind == "collective"}
+    if not isinstance(raw, list) or not all(name in collective for name in raw):
+        raise LexiconError(f"{path}: agent_cues: expected a list of collective cue names")
+    return frozenset(raw)
 
 
 def _word_alternation(mapping: Mapping[str, str]) -> re.Pattern[str] | None:
