@@ -1113,7 +1113,10 @@ def layer_view(instrument: Instrument, members: Sequence[Entry]) -> dict[str, An
 def _chain(rows: Sequence[Mapping[str, Any]]) -> str:
     known = [r for r in rows if r["mean"] is not None]
     if len(known) < len(rows):
-        return "Not every layer has answers yet, so the chain cannot be read."
+        return (
+            "Not every layer has answers this group may show (too few answered, or they are"
+            " withheld to keep answers anonymous), so the chain cannot be read."
+        )
     cut = f"{LAYER_BROKEN_BELOW:.0f}"
     for before, row in zip([None, *rows], rows, strict=False):
         if row["mean"] >= LAYER_BROKEN_BELOW:
@@ -1187,7 +1190,10 @@ def real_test_sentence(rows: Sequence[Mapping[str, Any]]) -> str:
     """The real test in one sentence: which parts the group fails, with counts."""
     answered = [r for r in rows if r["n"]]
     if not answered:
-        return "Nobody has answered the real test yet."
+        return (
+            "No answers to the real test can be shown for this group yet (too few answered,"
+            " or they are withheld to keep answers anonymous)."
+        )
     failed = [r for r in answered if r["failed"]]
 
     def part(r: Mapping[str, Any]) -> str:
