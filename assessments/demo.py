@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from orgs.models import Membership, Organization, Role, Team
 
-from .instrument import Instrument, Item, visible_item_keys
+from .instrument import Answers, Instrument, Item, visible_item_keys
 from .models import Answer, ClassifiedAction, Cycle, Response
 from .services import instrument_for, publish_instrument, review_action, store_submission
 
@@ -90,7 +90,7 @@ def _pick_option(item: Item, level: float, rng: random.Random) -> str:
     return min(scored, key=lambda o: abs((o.score or 0) - target)).value
 
 
-def _context_answers(instrument: Instrument, rng: random.Random) -> dict[str, object]:
+def _context_answers(instrument: Instrument, rng: random.Random) -> Answers:
     role = rng.choices(
         ["product_management", "engineering", "design", "risk_legal", "operations", "leadership"],
         weights=[40, 30, 10, 8, 7, 5],
@@ -135,7 +135,7 @@ def _item_level(item: Item, climate: Climate, self_view: object) -> float:
     return level
 
 
-def demo_answers(instrument: Instrument, climate: Climate, rng: random.Random) -> dict[str, object]:
+def demo_answers(instrument: Instrument, climate: Climate, rng: random.Random) -> Answers:
     """A plausible complete set of answers for someone in a team with this climate."""
     answers = _context_answers(instrument, rng)
     # Only instruments with governance layers (v2 on) tell the v2 story; v1 answers are

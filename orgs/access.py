@@ -16,9 +16,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import resolve_url
+from django_htmx.middleware import HtmxDetails
 
-from .models import Membership, Role, Team
+from .models import Membership, Role, Team, User
 
 if TYPE_CHECKING:
     from assessments.models import ClassifiedAction, Cycle, ReopenRequest, Response
@@ -29,7 +31,16 @@ LEADERSHIP = (Role.ORG_ADMIN, Role.LEADER)
 ANY_ROLE = tuple(Role)
 REVIEWERS = (Role.ORG_ADMIN, Role.TEAM_LEAD)
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request a view behind `org_view` or `signed_in_view` gets: the decorator has
+    checked sign-in, so `user` is a real user (healthchecks' idea); `htmx` comes from
+    django-htmx's middleware. For type checking only: no request is of this class."""
+
+    user: User
+    htmx: HtmxDetails
 
 
 def membership_for(user: Any, org_slug: str) -> Membership:
@@ -321,7 +332,7 @@ def org_view(
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, org: str, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, org: str, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return _signed_out(request)
             membership = membership_for(request.user, org)
@@ -344,7 +355,7 @@ def signed_in_view(view: View) -> View:
     """A view for any signed-in user, not scoped to an organisation."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return _signed_out(request)
         return view(request, *args, **kwargs)

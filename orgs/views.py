@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +20,7 @@ from django_ratelimit.core import get_usage
 from django_ratelimit.decorators import ratelimit
 
 from . import services
-from .access import ADMIN_ONLY, org_view, public_view, signed_in_view
+from .access import ADMIN_ONLY, AuthenticatedHttpRequest, org_view, public_view, signed_in_view
 from .forms import (
     AcceptInvitationForm,
     AuditFilterForm,
@@ -103,7 +104,7 @@ def _query_without_page(request: HttpRequest) -> str:
     return params.urlencode()
 
 
-def _accept_url(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _accept_url(request: HttpRequest) -> Callable[[str], str]:
     return lambda token: request.build_absolute_uri(reverse("invitation_accept", args=[token]))
 
 
@@ -200,7 +201,7 @@ def _signup_link_used(request: HttpRequest) -> HttpResponse:
 
 @signed_in_view
 @require_http_methods(["GET", "POST"])
-def org_new(request: HttpRequest) -> HttpResponse:
+def org_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         org = services.create_organization(request.user, form.cleaned_data["name"])
@@ -221,7 +222,7 @@ def org_home(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @org_view(ADMIN_ONLY)
 @require_http_methods(["GET", "POST"])
-def admin_teams(request: HttpRequest, m: Membership) -> HttpResponse:
+def admin_teams(request: AuthenticatedHttpRequest, m: Membership) -> HttpResponse:
     org = m.organization
     form = NewTeamForm(request.POST or None, organization=org)
     if request.method == "POST" and form.is_valid():
@@ -241,7 +242,7 @@ def admin_teams(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @org_view(ADMIN_ONLY)
 @require_http_methods(["GET", "POST"])
-def admin_team_edit(request: HttpRequest, m: Membership, team: str) -> HttpResponse:
+def admin_team_edit(request: AuthenticatedHttpRequest, m: Membership, team: str) -> HttpResponse:
     org = m.organization
     team_obj = get_object_or_404(org.teams, slug=team)
     form = TeamForm(
@@ -294,7 +295,9 @@ def admin_members(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @org_view(ADMIN_ONLY)
 @require_http_methods(["GET", "POST"])
-def admin_member_role(request: HttpRequest, m: Membership, member: int) -> HttpResponse:
+def admin_member_role(
+    request: AuthenticatedHttpRequest, m: Membership, member: int
+) -> HttpResponse:
     org = m.organization
     target = get_object_or_404(org.memberships.select_related("user", "team"), pk=member)
     form = RoleForm(
@@ -322,7 +325,9 @@ def admin_member_role(request: HttpRequest, m: Membership, member: int) -> HttpR
 
 @org_view(ADMIN_ONLY)
 @require_http_methods(["GET", "POST"])
-def admin_member_remove(request: HttpRequest, m: Membership, member: int) -> HttpResponse:
+def admin_member_remove(
+    request: AuthenticatedHttpRequest, m: Membership, member: int
+) -> HttpResponse:
     org = m.organization
     target = get_object_or_404(org.memberships.select_related("user", "team"), pk=member)
     if request.method == "POST":
@@ -343,7 +348,7 @@ def admin_member_remove(request: HttpRequest, m: Membership, member: int) -> Htt
 
 @org_view(ADMIN_ONLY)
 @require_http_methods(["GET", "POST"])
-def admin_invitations(request: HttpRequest, m: Membership) -> HttpResponse:
+def admin_invitations(request: AuthenticatedHttpRequest, m: Membership) -> HttpResponse:
     org = m.organization
     form = InvitationForm(request.POST or None, organization=org)
     if request.method == "POST" and form.is_valid():
@@ -375,7 +380,9 @@ def admin_invitations(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @org_view(ADMIN_ONLY)
 @require_POST
-def admin_invitation_revoke(request: HttpRequest, m: Membership, invitation: int) -> HttpResponse:
+def admin_invitation_revoke(
+    request: AuthenticatedHttpRequest, m: Membership, invitation: int
+) -> HttpResponse:
     inv = get_object_or_404(m.organization.invitations, pk=invitation)
     try:
         services.revoke_invitation(request.user, inv)
@@ -387,7 +394,9 @@ def admin_invitation_revoke(request: HttpRequest, m: Membership, invitation: int
 
 @org_view(ADMIN_ONLY)
 @require_POST
-def admin_invitation_resend(request: HttpRequest, m: Membership, invitation: int) -> HttpResponse:
+def admin_invitation_resend(
+    request: AuthenticatedHttpRequest, m: Membership, invitation: int
+) -> HttpResponse:
     inv = get_object_or_404(m.organization.invitations, pk=invitation)
     try:
         services.resend_invitation(request.user, inv, _accept_url(request))
@@ -404,7 +413,7 @@ def admin_invitation_resend(request: HttpRequest, m: Membership, invitation: int
 
 @org_view(ADMIN_ONLY)
 @require_http_methods(["GET", "POST"])
-def admin_settings(request: HttpRequest, m: Membership) -> HttpResponse:
+def admin_settings(request: AuthenticatedHttpRequest, m: Membership) -> HttpResponse:
     org = m.organization
     form = SettingsForm(request.POST or None, instance=org)
     if request.method == "POST" and form.is_valid():
@@ -534,7 +543,7 @@ ROSTER_LISTS = ("errors", "created", "moved", "updated", "deactivated", "unchang
 
 @org_view(ADMIN_ONLY)
 @require_http_methods(["GET", "POST"])
-def admin_roster(request: HttpRequest, m: Membership) -> HttpResponse:
+def admin_roster(request: AuthenticatedHttpRequest, m: Membership) -> HttpResponse:
     org = m.organization
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -607,7 +616,9 @@ def admin_roster_preview(request: HttpRequest, m: Membership, upload: int) -> Ht
 
 @org_view(ADMIN_ONLY)
 @require_POST
-def admin_roster_apply(request: HttpRequest, m: Membership, upload: int) -> HttpResponse:
+def admin_roster_apply(
+    request: AuthenticatedHttpRequest, m: Membership, upload: int
+) -> HttpResponse:
     target = _roster_upload(m, upload)
     form = RosterApplyForm(request.POST)
     if target.applied_at or target.is_expired() or not form.is_valid():

@@ -24,7 +24,7 @@ TIME_LIMIT = settings.RECOUPLE_REPORT_TIME_LIMIT
     retry_backoff=True,
     max_retries=services.MAX_ATTEMPTS,
 )
-def render_report_task(self, report_id: int) -> str:  # type: ignore[no-untyped-def]
+def render_report_task(self, report_id: int) -> str:
     """Render one report. Safe to run twice: a second run re-renders and replaces the file."""
     report = services.start_render(report_id)
     if report is None:

@@ -46,7 +46,7 @@ def cycle_start(request: HttpRequest, org: str, cycle: str) -> HttpResponse:
         return redirect_to_login(request.path)
     membership = membership_for(request.user, org)
     cycle_obj = cycle_in_org(membership, cycle)
-    if membership.team is None or not cycle_obj.teams.filter(pk=membership.team_id).exists():
+    if membership.team is None or not cycle_obj.teams.filter(pk=membership.team.pk).exists():
         messages.info(request, f"Your team does not take part in “{cycle_obj.name}”.")
         return redirect("cycles", org=org)
     return redirect("response_start", org=org, cycle=cycle_obj.slug, team=membership.team.slug)

@@ -14,13 +14,19 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orgs.access import cycle_in_org, org_view, own_response, respondent_team
+from orgs.access import (
+    AuthenticatedHttpRequest,
+    cycle_in_org,
+    org_view,
+    own_response,
+    respondent_team,
+)
 from orgs.csv_export import csv_response
 from orgs.models import Membership
 
 from .. import services
 from ..answers import AnswerError, parse_answer
-from ..instrument import TEXT_TYPES, Instrument, Item, Section, visible_item_keys
+from ..instrument import TEXT_TYPES, Answers, Instrument, Item, Section, visible_item_keys
 from ..models import Answer, Cycle, Response
 from ..progress import answer_time, progress, section_complete
 
@@ -29,7 +35,7 @@ MISSING_LISTED = 10
 
 
 def _load(
-    request: HttpRequest, m: Membership, cycle: str, team: str
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team: str
 ) -> tuple[Cycle, Response, Instrument]:
     response = own_response(m, cycle, team)
     if response is None:
@@ -48,7 +54,7 @@ def _answer_rows(response: Response) -> dict[str, Answer]:
     return {a.item_key: a for a in response.answers.all()}
 
 
-def _progress(instrument: Instrument, answers: dict[str, Any]) -> dict[str, int]:
+def _progress(instrument: Instrument, answers: Answers) -> dict[str, int]:
     return progress(instrument, answers).to_dict()
 
 
@@ -109,7 +115,7 @@ def _state_notice(cycle: Cycle, response: Response) -> str | None:
     return None
 
 
-def _resume_section(instrument: Instrument, answers: dict[str, Any]) -> Section | None:
+def _resume_section(instrument: Instrument, answers: Answers) -> Section | None:
     """The first section with a required question left, or None when none is left."""
     missing = set(services.missing_required(instrument, answers))
     return next((s for s in instrument.sections if any(i.key in missing for i in s.items)), None)
@@ -117,7 +123,9 @@ def _resume_section(instrument: Instrument, answers: dict[str, Any]) -> Section 
 
 @org_view(policy=RESPONDENT)
 @require_GET
-def response_start(request: HttpRequest, m: Membership, cycle: str, team: str) -> HttpResponse:
+def response_start(
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team: str
+) -> HttpResponse:
     """The questionnaire's entry: the first screen before any answer; afterwards straight
     back to the first section with something left (or to review when nothing is)."""
     cycle_obj, response, instrument = _load(request, m, cycle, team)
@@ -134,7 +142,9 @@ def response_start(request: HttpRequest, m: Membership, cycle: str, team: str) -
 
 @org_view(policy=RESPONDENT)
 @require_GET
-def response_intro(request: HttpRequest, m: Membership, cycle: str, team: str) -> HttpResponse:
+def response_intro(
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team: str
+) -> HttpResponse:
     """The first screen again, on demand: time, deadline, who sees what."""
     cycle_obj, response, instrument = _load(request, m, cycle, team)
     return _intro(request, m, cycle_obj, response, instrument, services.answers_of(response))
@@ -146,7 +156,7 @@ def _intro(
     cycle: Cycle,
     response: Response,
     instrument: Instrument,
-    answers: dict[str, Any],
+    answers: Answers,
 ) -> HttpResponse:
     args = [m.organization.slug, cycle.slug, response.team.slug]
     resume = _resume_section(instrument, answers) if answers else instrument.sections[0]
@@ -174,7 +184,7 @@ def _intro(
 @org_view(policy=RESPONDENT)
 @require_http_methods(["GET", "POST"])
 def response_section(
-    request: HttpRequest, m: Membership, cycle: str, team: str, section: str
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team: str, section: str
 ) -> HttpResponse:
     cycle_obj, response, instrument = _load(request, m, cycle, team)
     sec = _section(instrument, section)
@@ -294,7 +304,9 @@ def _neighbour_url(
 
 @org_view(policy=RESPONDENT)
 @require_POST
-def response_answer(request: HttpRequest, m: Membership, cycle: str, team: str) -> JsonResponse:
+def response_answer(
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team: str
+) -> JsonResponse:
     """Autosave one answer, answering JSON: saved, conflict (409), invalid (400), locked (409)."""
     _, response, instrument = _load(request, m, cycle, team)
     key = request.POST.get("item", "")[:80]
@@ -374,7 +386,9 @@ def _answer_label(item: Item, value: Any) -> str:
 
 @org_view(policy=RESPONDENT)
 @require_http_methods(["GET", "POST"])
-def response_review(request: HttpRequest, m: Membership, cycle: str, team: str) -> HttpResponse:
+def response_review(
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team: str
+) -> HttpResponse:
     cycle_obj, response, instrument = _load(request, m, cycle, team)
     status = 200
     if request.method == "POST":
@@ -424,7 +438,7 @@ def response_review(request: HttpRequest, m: Membership, cycle: str, team: str) 
 @org_view(policy=RESPONDENT)
 @require_GET
 def response_export(
-    request: HttpRequest, m: Membership, cycle: str, team: str, fmt: str
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team: str, fmt: str
 ) -> HttpResponse:
     """The respondent's own answers, as JSON or CSV."""
     if fmt not in {"json", "csv"}:
@@ -489,7 +503,7 @@ def _reopen_state(response: Response) -> dict[str, Any]:
 @org_view(policy=RESPONDENT)
 @require_http_methods(["GET", "POST"])
 def response_reopen_request(
-    request: HttpRequest, m: Membership, cycle: str, team: str
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team: str
 ) -> HttpResponse:
     """The respondent asks their team lead to reopen their submitted response."""
     cycle_obj, response, _ = _load(request, m, cycle, team)

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from orgs.access import (
     ADMIN_ONLY,
     REVIEWERS,
+    AuthenticatedHttpRequest,
     ReviewScope,
     action_for_review,
     org_view,
@@ -91,7 +92,9 @@ class ReviewRow:
 
 
 KIND_CHOICES = tuple(
-    KindChoice(value, SHORT_LABELS[ClassifiedAction.Kind(value)], KIND_HELP[value])
+    KindChoice(
+        value, SHORT_LABELS[ClassifiedAction.Kind(value)], KIND_HELP[ClassifiedAction.Kind(value)]
+    )
     for value in ClassifiedAction.Kind.values
 )
 
@@ -210,7 +213,7 @@ def review_queue(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @org_view(policy="team:lead")
 @require_http_methods(["GET", "POST"])
-def review_action(request: HttpRequest, m: Membership, action: int) -> HttpResponse:
+def review_action(request: AuthenticatedHttpRequest, m: Membership, action: int) -> HttpResponse:
     scope = review_scope(m)
     target = action_for_review(m, action, scope)
     errors: dict[str, str] = {}
@@ -244,7 +247,7 @@ def review_action(request: HttpRequest, m: Membership, action: int) -> HttpRespo
 
 @org_view(REVIEWERS)
 @require_POST
-def review_confirm(request: HttpRequest, m: Membership) -> HttpResponse:
+def review_confirm(request: AuthenticatedHttpRequest, m: Membership) -> HttpResponse:
     """Bulk agree: first a confirmation page listing the selected actions, then the save."""
     raw = request.POST.getlist("action")
     error = ""

@@ -52,7 +52,7 @@ def _org_context(request: HttpRequest, m: Membership) -> dict[str, Any]:
     if cycle is None:
         return context
     instrument = instrument_for(cycle.instrument.version)
-    raw = dict(request.GET.items())
+    raw = request.GET.dict()
     if ":" in raw.get("filter", ""):  # the dashboard's one "Show only" select: "role:pm"
         param, value = raw.pop("filter").split(":", 1)
         raw = {param: value, **raw}

@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from orgs import audit
 from orgs.access import (
     ANY_ROLE,
+    AuthenticatedHttpRequest,
     can_see_team,
     cycle_in_org,
     org_view,
@@ -46,7 +48,7 @@ def report_list(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @org_view(ANY_ROLE)
 @require_POST
-def report_request(request: HttpRequest, m: Membership) -> HttpResponse:
+def report_request(request: AuthenticatedHttpRequest, m: Membership) -> HttpResponse:
     """Queue a team report (with `team`) or a leadership report; answers at once."""
     try:
         cycle = cycle_in_org(m, request.POST.get("cycle", "")[:60])
@@ -78,7 +80,7 @@ def report_request(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @org_view(policy="team:see")  # object-level: the report's team (or leadership)
 @require_GET
-def report_detail(request: HttpRequest, m: Membership, report: int) -> HttpResponse:
+def report_detail(request: AuthenticatedHttpRequest, m: Membership, report: int) -> HttpResponse:
     obj = report_for(m, report)
     services.recover_stale([obj])
     template = "reports/_report_status.html" if request.htmx else "reports/report_detail.html"
@@ -87,7 +89,9 @@ def report_detail(request: HttpRequest, m: Membership, report: int) -> HttpRespo
 
 @org_view(policy="team:see")  # object-level: the report's team (or leadership)
 @require_GET
-def report_download(request: HttpRequest, m: Membership, report: int) -> HttpResponse:
+def report_download(
+    request: AuthenticatedHttpRequest, m: Membership, report: int
+) -> HttpResponseBase:
     obj = report_for(m, report)
     if obj.status != Report.Status.READY or not obj.file:
         messages.error(request, "This report is not ready yet.")
