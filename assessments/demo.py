@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from orgs.demo import DEMO_SLUG, seed_people
 from orgs.models import Membership, Organization, Role, Team
 
 from .instrument import Answers, Instrument, Item, visible_item_keys
@@ -288,3 +289,17 @@ def _seed_responses(cycle: Cycle, instrument: Instrument, teams: list[Team], dri
                 store_submission(response, instrument, answers)
             made += 1
     return made
+
+
+def seed_organization() -> str:
+    """The whole demo: organisation, teams and people (orgs/demo.py), then cycles and
+    responses. Lives here, not in orgs, because it spans both apps."""
+    org, _ = Organization.objects.get_or_create(slug=DEMO_SLUG, defaults={"name": "Demo Corp"})
+    teams = seed_people(org)
+    people = Membership.objects.filter(organization=org).count()
+    counts = seed_cycles(org, list(teams.values()))
+    return (
+        f"{len(teams)} teams, {people} people, {counts['cycles']} cycles, "
+        f"{counts['responses']} new responses, "
+        f"{counts['reviewed']} actions reviewed ({counts['overridden']} overriding the classifier)"
+    )

@@ -222,7 +222,7 @@ class ReopenRequest(models.Model):
     """A respondent's request to change their submitted response, decided by the team's lead
     (or an org admin) without seeing the answers or who asked.
 
-    Deciders load requests only through `orgs.access.reopen_request_to_decide`; pages show
+    Deciders load requests only through `assessments.access.reopen_request_to_decide`; pages show
     the team, the date and the respondent's own reason, never the respondent or response id.
     """
 

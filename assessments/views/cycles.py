@@ -18,10 +18,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from orgs.access import ADMIN_ONLY, ANY_ROLE, AuthenticatedHttpRequest, cycle_in_org, org_view
+from orgs.access import ADMIN_ONLY, ANY_ROLE, AuthenticatedHttpRequest, org_view
 from orgs.models import Membership, Role
 
 from .. import queries, services
+from ..access import cycle_in_org
 from ..forms import CycleForm, NewCycleForm
 from ..instrument import InstrumentError
 from ..models import Cycle, Response

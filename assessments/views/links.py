@@ -15,10 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from sesame import settings as sesame_settings
 from sesame.utils import get_user
 
-from orgs.access import cycle_in_org, membership_for, public_view
+from orgs.access import membership_for, public_view
 from orgs.models import Membership
 
 from .. import services
+from ..access import cycle_in_org
 from ..mailings import membership_id_from_unsubscribe_token
 
 

@@ -14,17 +14,12 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orgs.access import (
-    AuthenticatedHttpRequest,
-    cycle_in_org,
-    org_view,
-    own_response,
-    respondent_team,
-)
+from orgs.access import AuthenticatedHttpRequest, org_view
 from orgs.csv_export import csv_response
 from orgs.models import Membership
 
 from .. import services
+from ..access import cycle_in_org, own_response, respondent_team
 from ..answers import AnswerError, parse_answer
 from ..instrument import TEXT_TYPES, Answers, Instrument, Item, Section, visible_item_keys
 from ..models import Answer, Cycle, Response

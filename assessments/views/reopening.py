@@ -11,16 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from orgs.access import (
-    REVIEWERS,
-    AuthenticatedHttpRequest,
-    cycle_in_org,
-    org_view,
-    reopen_request_to_decide,
-)
+from orgs.access import REVIEWERS, AuthenticatedHttpRequest, org_view
 from orgs.models import Membership
 
 from .. import queries, services
+from ..access import cycle_in_org, reopen_request_to_decide
 
 DECISIONS = {"approve": True, "decline": False}
 

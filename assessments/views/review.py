@@ -1,6 +1,6 @@
 """The review queue for classified free-text actions (team leads and org admins).
 
-Anonymity (orgs.access.review_scope): no page names an author or a response; a team's
+Anonymity (assessments.access.review_scope): no page names an author or a response; a team's
 actions appear only in cycles where it has at least k submitted respondents; smaller teams'
 actions go to org admins only, pooled and without the team's name.
 """
@@ -19,20 +19,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orgs.access import (
-    ADMIN_ONLY,
-    REVIEWERS,
-    AuthenticatedHttpRequest,
-    ReviewScope,
-    action_for_review,
-    org_view,
-    review_scope,
-    reviewable_actions,
-)
+from orgs.access import ADMIN_ONLY, REVIEWERS, AuthenticatedHttpRequest, org_view
 from orgs.csv_export import csv_response
 from orgs.models import Membership
 
 from .. import services
+from ..access import ReviewScope, action_for_review, review_scope, reviewable_actions
 from ..instrument import Instrument
 from ..models import ClassifiedAction, Cycle
 

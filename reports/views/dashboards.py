@@ -16,10 +16,11 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
+from assessments.access import cycle_in_org
 from assessments.instrument import CONSTRUCTS
 from assessments.models import Cycle
 from assessments.services import instrument_for
-from orgs.access import ADMIN_ONLY, LEADERSHIP, cycle_in_org, org_view, team_for
+from orgs.access import ADMIN_ONLY, LEADERSHIP, org_view, team_for
 from orgs.csv_export import csv_response
 from orgs.models import Membership, Team
 

@@ -9,20 +9,13 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from assessments.access import cycle_in_org
 from orgs import audit
-from orgs.access import (
-    ANY_ROLE,
-    AuthenticatedHttpRequest,
-    can_see_team,
-    cycle_in_org,
-    org_view,
-    report_for,
-    team_in_org,
-    visible_reports,
-)
+from orgs.access import ANY_ROLE, AuthenticatedHttpRequest, can_see_team, org_view, team_in_org
 from orgs.models import AuditEvent, Membership
 
 from .. import selectors, services
+from ..access import report_for, visible_reports
 from ..models import Report
 
 PAGE_SIZE = 20

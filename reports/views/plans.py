@@ -14,11 +14,13 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
+from assessments.access import cycle_in_org
 from assessments.instrument import CONSTRUCTS
-from orgs.access import LEADERSHIP, AuthenticatedHttpRequest, cycle_in_org, org_view, plan_for
+from orgs.access import LEADERSHIP, AuthenticatedHttpRequest, org_view
 from orgs.models import Membership
 
 from .. import plan_services
+from ..access import plan_for
 from ..forms import ActionPlanForm
 from ..models import ActionPlan
 

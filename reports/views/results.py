@@ -8,9 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from assessments.access import cycle_in_org, own_response, respondent_team
 from assessments.scoring import ResponseScore
 from assessments.services import instrument_for, rules_for
-from orgs.access import cycle_in_org, org_view, own_response, respondent_team
+from orgs.access import org_view
 from orgs.models import Membership
 
 from .. import dashboards, selectors
