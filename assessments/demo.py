@@ -193,7 +193,8 @@ def seed_demo_review(org: Organization, cycle_slug: str = "2026-q2") -> dict[str
 
 def _respondents(team: Team) -> list[Membership]:
     return list(
-        Membership.objects.filter(team=team, role__in=[Role.MEMBER, Role.TEAM_LEAD])
+        Membership.objects.counted_in_team()
+        .filter(team=team)
         .select_related("user")
         .order_by("user__email")
     )

@@ -16,6 +16,7 @@ TEXT_SECONDS = (60, 120)
 
 
 def is_answered(value: object) -> bool:
+    """The one test of whether an answer counts as given: progress, submission, review."""
     return value not in (None, "", [])
 
 

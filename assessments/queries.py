@@ -15,7 +15,7 @@ from datetime import date, datetime
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from orgs.models import Membership, Organization, Role, Team
+from orgs.models import Membership, Organization, Team
 
 from . import progress as progress_rules
 from .instrument import Answers, Instrument
@@ -23,7 +23,6 @@ from .models import Answer, Cycle, ReopenRequest, Response
 
 # People who answer for a team: its members and its lead (org admins and leaders may have
 # a team too, but they count only once they start a response for it).
-RESPONDENT_ROLES = (Role.MEMBER, Role.TEAM_LEAD)
 
 
 def _count(queryset: QuerySet) -> Coalesce:
@@ -154,8 +153,8 @@ def participation(
                 row.in_progress_names.append(_person(name, email))
         started.add((team_id, user_id))
     members = (
-        Membership.objects.active()
-        .filter(team_id__in=by_team, role__in=RESPONDENT_ROLES)
+        Membership.objects.counted_in_team()
+        .filter(team_id__in=by_team)
         .values_list("team_id", "user_id", "user__name", "user__email")
     )
     for team_id, user_id, name, email in members:

@@ -28,6 +28,7 @@ from .instrument import (
     visible_item_keys,
 )
 from .models import Answer, ClassifiedAction, Cycle, InstrumentVersion, ReopenRequest, Response
+from .progress import is_answered
 from .recommend import DEFAULT_RULES_PATH, Rule, load_rules
 
 A = AuditEvent.Action
@@ -272,7 +273,7 @@ def missing_required(instrument: Instrument, answers: Answers) -> list[str]:
     return [
         i.key
         for i in instrument.items
-        if i.required and i.key in visible and answers.get(i.key) in (None, "", [])
+        if i.required and i.key in visible and not is_answered(answers.get(i.key))
     ]
 
 

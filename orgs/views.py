@@ -11,7 +11,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,7 +34,7 @@ from .forms import (
     SignUpForm,
     TeamForm,
 )
-from .models import Invitation, Membership, RosterUpload, User
+from .models import Invitation, Membership, RosterUpload, User, team_size
 from .roster_pages import roster_list_length, roster_rows
 
 PAGE_SIZE = 25
@@ -231,7 +230,7 @@ def admin_teams(request: AuthenticatedHttpRequest, m: Membership) -> HttpRespons
         joined = f" It takes part in {', '.join(c.name for c in cycles)}." if cycles else ""
         messages.success(request, f"Team “{team.name}” created.{joined}")
         return redirect("admin_teams", org=org.slug)
-    teams = org.teams.annotate(member_count=Count("memberships")).order_by("archived_at", "name")
+    teams = org.teams.annotate(member_count=team_size()).order_by("archived_at", "name")
     return render(
         request,
         "orgs/admin/teams.html",

@@ -14,14 +14,13 @@ from django.db.models.functions import Cast
 from assessments.instrument import Instrument
 from assessments.models import Answer, ClassifiedAction, Cycle, Response
 from assessments.scoring import ResponseScore
-from orgs.models import Organization, Role, Team
+from orgs.models import Organization, Team, team_size
 
 from .dashboards import FILTERS, Entry, TeamInfo, Text
 from .disclosure import Row
 from .models import Release, ReleasePage, ResponseSnapshot
 
 TEXT_TYPES = ("free_text", "action")
-COUNTED_ROLES = (Role.MEMBER, Role.TEAM_LEAD)
 
 
 # --- what a release is built from --------------------------------------------------------
@@ -184,15 +183,7 @@ def encode_row(row: Row) -> list[list[Any]]:
 def cycle_teams(cycle: Cycle) -> dict[int, TeamInfo]:
     """The cycle's teams with their current size (one query)."""
     return {
-        t.pk: TeamInfo(t.pk, t.name, t.slug, t.size)
-        for t in cycle.teams.annotate(
-            size=Count(
-                "memberships",
-                filter=Q(
-                    memberships__role__in=COUNTED_ROLES, memberships__deactivated_at__isnull=True
-                ),
-            )
-        )
+        t.pk: TeamInfo(t.pk, t.name, t.slug, t.size) for t in cycle.teams.annotate(size=team_size())
     }
 
 

@@ -59,6 +59,12 @@ def build_release_task(cycle_id: int, reason: str = "submissions") -> str:
     return f"release {release.number}" if release else "unchanged"
 
 
+@shared_task(time_limit=TIME_LIMIT, soft_time_limit=TIME_LIMIT - 10)
+def recover_stale_reports_task() -> int:
+    """The periodic pass (Celery beat): requeue or fail reports whose render stalled."""
+    return services.recover_stale_reports()
+
+
 @shared_task(time_limit=TIME_LIMIT * 4, soft_time_limit=TIME_LIMIT * 4 - 10)
 def refresh_releases_task() -> int:
     """The periodic pass (Celery beat): release every cycle whose submissions changed or that

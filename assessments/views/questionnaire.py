@@ -23,7 +23,7 @@ from ..access import cycle_in_org, own_response, respondent_team
 from ..answers import AnswerError, parse_answer
 from ..instrument import TEXT_TYPES, Answers, Instrument, Item, Section, visible_item_keys
 from ..models import Answer, Cycle, Response
-from ..progress import answer_time, progress, section_complete
+from ..progress import answer_time, is_answered, progress, section_complete
 
 RESPONDENT = "respondent"
 MISSING_LISTED = 10
@@ -363,7 +363,7 @@ def _review_rows(instrument: Instrument, rows: dict[str, Answer]) -> list[dict[s
                     "text": item.text,
                     "answer": _answer_label(item, answer.value) if answer else "",
                     "evidence": answer.evidence if answer else "",
-                    "missing": item.required and not answer,
+                    "missing": item.required and not is_answered(answer.value if answer else None),
                     "quotable": item.type in TEXT_TYPES and bool(answer),
                     "may_quote": bool(answer and answer.may_quote),
                 }

@@ -29,7 +29,6 @@ def _bad_request(request: HttpRequest, m: Membership, message: str) -> HttpRespo
 def _list_context(request: HttpRequest, m: Membership) -> dict[str, object]:
     reports = visible_reports(m).select_related("team", "cycle", "requested_by")
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
-    services.recover_stale([r for r in page.object_list if not r.is_finished()])
     return {"m": m, "page": page}
 
 
@@ -75,7 +74,6 @@ def report_request(request: AuthenticatedHttpRequest, m: Membership) -> HttpResp
 @require_GET
 def report_detail(request: AuthenticatedHttpRequest, m: Membership, report: int) -> HttpResponse:
     obj = report_for(m, report)
-    services.recover_stale([obj])
     template = "reports/_report_status.html" if request.htmx else "reports/report_detail.html"
     return render(request, template, {"m": m, "report": obj})
 
