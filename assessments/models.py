@@ -201,9 +201,6 @@ class ClassifiedAction(models.Model):
     def is_reviewed(self) -> bool:
         return self.reviewed_at is not None
 
-    def is_pending_review(self) -> bool:
-        return self.needs_review and not self.is_reviewed()
-
     def final_kind(self) -> str | None:
         """The label used everywhere: a reviewer's decision wins; a pending one has none yet."""
         if self.is_reviewed():

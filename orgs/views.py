@@ -241,9 +241,11 @@ def admin_teams(request: AuthenticatedHttpRequest, m: Membership) -> HttpRespons
 
 @org_view(ADMIN_ONLY)
 @require_http_methods(["GET", "POST"])
-def admin_team_edit(request: AuthenticatedHttpRequest, m: Membership, team: str) -> HttpResponse:
+def admin_team_edit(
+    request: AuthenticatedHttpRequest, m: Membership, team_slug: str
+) -> HttpResponse:
     org = m.organization
-    team_obj = get_object_or_404(org.teams, slug=team)
+    team_obj = get_object_or_404(org.teams, slug=team_slug)
     form = TeamForm(
         request.POST or None, organization=org, team=team_obj, initial={"name": team_obj.name}
     )

@@ -86,7 +86,7 @@ def objects_for(world) -> dict[str, object]:
         "provider_id": world.acme.slug,
         "organization_slug": world.acme.slug,
         "plan": plan.pk,
-        "team": world.alpha.slug,
+        "team_slug": world.alpha.slug,
         "member": world.membership(world.max).pk,
         "invitation": invitation.pk,
         "token": token,
@@ -99,7 +99,7 @@ def objects_for(world) -> dict[str, object]:
         "reopen_request": ReopenRequest.objects.create(
             response=response, cycle=cycle, team=world.alpha, reason="Typo"
         ).pk,
-        "report": Report.objects.create(
+        "report_id": Report.objects.create(
             organization=world.acme,
             cycle=cycle,
             team=world.alpha,

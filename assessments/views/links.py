@@ -50,7 +50,7 @@ def cycle_start(request: HttpRequest, org: str, cycle: str) -> HttpResponse:
     if membership.team is None or not cycle_obj.teams.filter(pk=membership.team.pk).exists():
         messages.info(request, f"Your team does not take part in “{cycle_obj.name}”.")
         return redirect("cycles", org=org)
-    return redirect("response_start", org=org, cycle=cycle_obj.slug, team=membership.team.slug)
+    return redirect("response_start", org=org, cycle=cycle_obj.slug, team_slug=membership.team.slug)
 
 
 @public_view

@@ -30,12 +30,12 @@ MISSING_LISTED = 10
 
 
 def _load(
-    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team: str
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str
 ) -> tuple[Cycle, Response, Instrument]:
-    response = own_response(m, cycle, team)
+    response = own_response(m, cycle, team_slug)
     if response is None:
         cycle_obj = cycle_in_org(m, cycle)
-        team_obj = respondent_team(m, cycle_obj, team)
+        team_obj = respondent_team(m, cycle_obj, team_slug)
         response = services.response_for(cycle_obj, team_obj, request.user)
     cycle_obj = response.cycle
     return cycle_obj, response, services.instrument_for(cycle_obj.instrument.version)
@@ -119,29 +119,29 @@ def _resume_section(instrument: Instrument, answers: Answers) -> Section | None:
 @org_view(policy=RESPONDENT)
 @require_GET
 def response_start(
-    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team: str
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str
 ) -> HttpResponse:
     """The questionnaire's entry: the first screen before any answer; afterwards straight
     back to the first section with something left (or to review when nothing is)."""
-    cycle_obj, response, instrument = _load(request, m, cycle, team)
+    cycle_obj, response, instrument = _load(request, m, cycle, team_slug)
     if response.is_locked():
-        return redirect("response_review", m.organization.slug, cycle, team)
+        return redirect("response_review", m.organization.slug, cycle, team_slug)
     answers = services.answers_of(response)
     if not answers:
         return _intro(request, m, cycle_obj, response, instrument, answers)
     section = _resume_section(instrument, answers)
     if section is None:
-        return redirect("response_review", m.organization.slug, cycle, team)
-    return redirect("response_section", m.organization.slug, cycle, team, section.key)
+        return redirect("response_review", m.organization.slug, cycle, team_slug)
+    return redirect("response_section", m.organization.slug, cycle, team_slug, section.key)
 
 
 @org_view(policy=RESPONDENT)
 @require_GET
 def response_intro(
-    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team: str
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str
 ) -> HttpResponse:
     """The first screen again, on demand: time, deadline, who sees what."""
-    cycle_obj, response, instrument = _load(request, m, cycle, team)
+    cycle_obj, response, instrument = _load(request, m, cycle, team_slug)
     return _intro(request, m, cycle_obj, response, instrument, services.answers_of(response))
 
 
@@ -179,9 +179,9 @@ def _intro(
 @org_view(policy=RESPONDENT)
 @require_http_methods(["GET", "POST"])
 def response_section(
-    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team: str, section: str
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str, section: str
 ) -> HttpResponse:
-    cycle_obj, response, instrument = _load(request, m, cycle, team)
+    cycle_obj, response, instrument = _load(request, m, cycle, team_slug)
     sec = _section(instrument, section)
     if sec is None:
         return render(request, "404.html", status=404)
@@ -192,11 +192,11 @@ def response_section(
     if request.method == "POST":
         if notice:
             messages.error(request, "This response can no longer be changed.")
-            return redirect("response_section", m.organization.slug, cycle, team, section)
+            return redirect("response_section", m.organization.slug, cycle, team_slug, section)
         typed, errors = _save_section(response, sec, request.POST, rows)
         if not errors:
             target = request.POST.get("go", "next")
-            return redirect(_neighbour_url(m, cycle, team, instrument, sec, target))
+            return redirect(_neighbour_url(m, cycle, team_slug, instrument, sec, target))
         rows = _answer_rows(response)
     answers = {k: a.value for k, a in rows.items()}
     visible = visible_item_keys(instrument, answers)
@@ -230,7 +230,7 @@ def response_section(
         "progress": _progress(instrument, answers),
         "notice": notice,
         "readonly": bool(notice),
-        "autosave_url": reverse("response_answer", args=[m.organization.slug, cycle, team]),
+        "autosave_url": reverse("response_answer", args=[m.organization.slug, cycle, team_slug]),
         "quote_rule": _quote_rule(m),
         "reopen": _reopen_state(response),
     }
@@ -284,10 +284,10 @@ def _save_section(
 
 
 def _neighbour_url(
-    m: Membership, cycle: str, team: str, instrument: Instrument, sec: Section, go: str
+    m: Membership, cycle: str, team_slug: str, instrument: Instrument, sec: Section, go: str
 ) -> str:
     index = instrument.sections.index(sec)
-    args = [m.organization.slug, cycle, team]
+    args = [m.organization.slug, cycle, team_slug]
     if go == "previous" and index > 0:
         return reverse("response_section", args=[*args, instrument.sections[index - 1].key])
     if go == "next" and index + 1 < len(instrument.sections):
@@ -300,10 +300,10 @@ def _neighbour_url(
 @org_view(policy=RESPONDENT)
 @require_POST
 def response_answer(
-    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team: str
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str
 ) -> JsonResponse:
     """Autosave one answer, answering JSON: saved, conflict (409), invalid (400), locked (409)."""
-    _, response, instrument = _load(request, m, cycle, team)
+    _, response, instrument = _load(request, m, cycle, team_slug)
     key = request.POST.get("item", "")[:80]
     try:
         base = int(request.POST.get("base_version", ""))
@@ -382,9 +382,9 @@ def _answer_label(item: Item, value: Any) -> str:
 @org_view(policy=RESPONDENT)
 @require_http_methods(["GET", "POST"])
 def response_review(
-    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team: str
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str
 ) -> HttpResponse:
-    cycle_obj, response, instrument = _load(request, m, cycle, team)
+    cycle_obj, response, instrument = _load(request, m, cycle, team_slug)
     status = 200
     if request.method == "POST":
         try:
@@ -401,7 +401,7 @@ def response_review(
             messages.success(
                 request, "Thank you: your answers are sent. You can still read them here."
             )
-            return redirect("response_review", m.organization.slug, cycle, team)
+            return redirect("response_review", m.organization.slug, cycle, team_slug)
         response.refresh_from_db()
     rows = _answer_rows(response)
     sections = _review_rows(instrument, rows)
@@ -433,12 +433,12 @@ def response_review(
 @org_view(policy=RESPONDENT)
 @require_GET
 def response_export(
-    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team: str, fmt: str
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str, fmt: str
 ) -> HttpResponse:
     """The respondent's own answers, as JSON or CSV."""
     if fmt not in {"json", "csv"}:
         return render(request, "404.html", status=404)
-    cycle_obj, response, instrument = _load(request, m, cycle, team)
+    cycle_obj, response, instrument = _load(request, m, cycle, team_slug)
     rows = _answer_rows(response)
     records = [
         {
@@ -498,10 +498,10 @@ def _reopen_state(response: Response) -> dict[str, Any]:
 @org_view(policy=RESPONDENT)
 @require_http_methods(["GET", "POST"])
 def response_reopen_request(
-    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team: str
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str
 ) -> HttpResponse:
     """The respondent asks their team lead to reopen their submitted response."""
-    cycle_obj, response, _ = _load(request, m, cycle, team)
+    cycle_obj, response, _ = _load(request, m, cycle, team_slug)
     reason = request.POST.get("reason", "")
     error, status = None, 200
     if request.method == "POST":
@@ -518,7 +518,7 @@ def response_reopen_request(
                 f"{response.team.name} asks to be reopened, and your reason; "
                 "not your name or your answers.",
             )
-            return redirect("response_review", m.organization.slug, cycle, team)
+            return redirect("response_review", m.organization.slug, cycle, team_slug)
     return render(
         request,
         "assessments/questionnaire/reopen_request.html",

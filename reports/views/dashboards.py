@@ -289,8 +289,8 @@ def _team_context(request: HttpRequest, m: Membership, team: Team) -> dict[str, 
 @chart_csp
 @org_view(policy="team:see")
 @require_GET
-def team_dashboard(request: HttpRequest, m: Membership, team: str) -> HttpResponse:
-    team_obj = team_for(m, team)
+def team_dashboard(request: HttpRequest, m: Membership, team_slug: str) -> HttpResponse:
+    team_obj = team_for(m, team_slug)
     context = _team_context(request, m, team_obj)
     context["team_plans"] = plan_services.team_plans(team_obj)
     cycle = context["cycle"]
@@ -317,8 +317,8 @@ TEAM_TABLES = ("constructs", "practices", "items", "recommendations", "actions")
 
 @org_view(policy="team:see")
 @require_GET
-def team_dashboard_export(request: HttpRequest, m: Membership, team: str) -> HttpResponse:
-    team_obj = team_for(m, team)
+def team_dashboard_export(request: HttpRequest, m: Membership, team_slug: str) -> HttpResponse:
+    team_obj = team_for(m, team_slug)
     table = request.GET.get("table", "")
     if table not in TEAM_TABLES:
         return HttpResponse(f"Unknown table. Choose one of: {', '.join(TEAM_TABLES)}.", status=400)

@@ -72,8 +72,8 @@ def report_request(request: AuthenticatedHttpRequest, m: Membership) -> HttpResp
 
 @org_view(policy="team:see")  # object-level: the report's team (or leadership)
 @require_GET
-def report_detail(request: AuthenticatedHttpRequest, m: Membership, report: int) -> HttpResponse:
-    obj = report_for(m, report)
+def report_detail(request: AuthenticatedHttpRequest, m: Membership, report_id: int) -> HttpResponse:
+    obj = report_for(m, report_id)
     template = "reports/_report_status.html" if request.htmx else "reports/report_detail.html"
     return render(request, template, {"m": m, "report": obj})
 
@@ -81,9 +81,9 @@ def report_detail(request: AuthenticatedHttpRequest, m: Membership, report: int)
 @org_view(policy="team:see")  # object-level: the report's team (or leadership)
 @require_GET
 def report_download(
-    request: AuthenticatedHttpRequest, m: Membership, report: int
+    request: AuthenticatedHttpRequest, m: Membership, report_id: int
 ) -> HttpResponseBase:
-    obj = report_for(m, report)
+    obj = report_for(m, report_id)
     if obj.status != Report.Status.READY or not obj.file:
         messages.error(request, "This report is not ready yet.")
         return redirect("report_detail", m.organization.slug, obj.pk)
@@ -100,8 +100,8 @@ def report_download(
 
 @org_view(policy="team:see")  # object-level: the report's team (or leadership)
 @require_POST
-def report_retry(request: HttpRequest, m: Membership, report: int) -> HttpResponse:
-    obj = report_for(m, report)
+def report_retry(request: HttpRequest, m: Membership, report_id: int) -> HttpResponse:
+    obj = report_for(m, report_id)
     if obj.status != Report.Status.FAILED:
         messages.error(request, "Only a failed report can be retried.")
         return redirect("report_detail", m.organization.slug, obj.pk)
