@@ -13,7 +13,7 @@ from assessments.scoring import score_response
 from assessments.services import instrument_for
 from orgs.models import Invitation, Membership, Role, RosterUpload
 from reports.models import ActionPlan, Report
-from tests.conftest import make_open_cycle, make_user
+from tests.builders import make_open_cycle, make_user
 
 
 @lru_cache(maxsize=1)

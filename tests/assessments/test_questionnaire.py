@@ -129,7 +129,7 @@ def test_first_save_from_two_tabs_conflicts_instead_of_overwriting(world, cycle,
 
 
 @pytest.mark.parametrize(
-    "item,values,message",
+    ("item", "values", "message"),
     [
         ("ctx_role", ["astronaut"], "not one of the options"),
         ("ctx_role", ["engineering", "design"], "Choose one option"),

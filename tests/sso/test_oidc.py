@@ -7,7 +7,7 @@ import pytest
 from allauth.socialaccount.models import SocialAccount
 
 from orgs.models import AuditEvent, Invitation, Membership, Role, User
-from tests.conftest import make_user
+from tests.builders import make_user
 
 from .conftest import configure_oidc, sign_in_through_provider, text_of
 
