@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from assessments.demo import Climate, demo_answers
+from assessments.demo import RECOUPLED, Climate, demo_answers
 from assessments.models import Answer, Cycle, Response
 from assessments.services import instrument_for, publish_instrument, store_submission
 from orgs.models import Membership, Organization, Role, Team, User
@@ -78,3 +78,16 @@ def submit(
 def release(cycle: Cycle) -> Release | None:
     """Release the cycle's results now (the periodic task does this in production)."""
     return releases.build(cycle.pk, Release.Reason.REQUESTED)
+
+
+def fill_everything(world: World, cycle: Cycle) -> Response:
+    """Max's draft for Alpha with every question answered (a recoupled team's answers)."""
+    instrument = instrument_for("1")
+    response = Response.objects.get_or_create(cycle=cycle, team=world.alpha, respondent=world.max)[
+        0
+    ]
+    answers = demo_answers(instrument, RECOUPLED, random.Random(1))
+    Answer.objects.bulk_create(
+        Answer(response=response, item_key=k, value=v) for k, v in answers.items()
+    )
+    return response

@@ -7,6 +7,7 @@ Each count includes the session, the user and the membership that every page und
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +22,9 @@ TEAMS = 6
 ORG_EXPORT = 6
 TEAM_EXPORT = 7
 REVIEW_EXPORT = 5
+# A dashboard read from a release with an empty cache (the cached page is cheaper still).
+ORG_DASHBOARD = 10
+TEAM_DASHBOARD = 9
 
 
 def _reports(world, cycle, n: int) -> None:
@@ -119,4 +123,32 @@ def test_review_export_reads_in_a_fixed_number_of_queries(
     for user in add_people(world.acme, world.alpha, 4, start=10):
         submit(released, world.alpha, user, GUARDRAILS)
     with django_assert_num_queries(REVIEW_EXPORT):
+        assert client.get(url).status_code == 200
+
+
+def _more_teams(world, cycle, start: int, n: int) -> None:
+    for t in range(start, start + n):
+        team = Team.objects.create(organization=world.acme, name=f"T{t:02d}", slug=f"t{t:02d}")
+        cycle.teams.add(team)
+        for user in add_people(world.acme, team, 3):
+            submit(cycle, team, user, GUARDRAILS)
+    release(cycle)
+
+
+@pytest.mark.parametrize(("page", "pinned"), [("org", ORG_DASHBOARD), ("team", TEAM_DASHBOARD)])
+def test_dashboards_read_in_an_exact_number_of_queries(
+    world, released, login, django_assert_num_queries, page, pinned
+):
+    client = login(world.alice if page == "org" else world.max)
+    if page == "org":
+        url = reverse("org_dashboard", args=["acme"])
+    else:
+        url = reverse("team_dashboard", args=["acme", "alpha"])
+    _more_teams(world, released, 0, 2)
+    cache.clear()
+    with django_assert_num_queries(pinned):
+        assert client.get(url).status_code == 200
+    _more_teams(world, released, 2, 6)
+    cache.clear()
+    with django_assert_num_queries(pinned):
         assert client.get(url).status_code == 200
