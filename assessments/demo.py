@@ -12,9 +12,10 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from orgs.demo import DEMO_SLUG, seed_people
 from orgs.models import Membership, Organization, Role, Team
 
-from .instrument import Instrument, Item, visible_item_keys
+from .instrument import Answers, Instrument, Item, visible_item_keys
 from .models import Answer, ClassifiedAction, Cycle, Response
 from .services import instrument_for, publish_instrument, review_action, store_submission
 
@@ -90,7 +91,7 @@ def _pick_option(item: Item, level: float, rng: random.Random) -> str:
     return min(scored, key=lambda o: abs((o.score or 0) - target)).value
 
 
-def _context_answers(instrument: Instrument, rng: random.Random) -> dict[str, object]:
+def _context_answers(instrument: Instrument, rng: random.Random) -> Answers:
     role = rng.choices(
         ["product_management", "engineering", "design", "risk_legal", "operations", "leadership"],
         weights=[40, 30, 10, 8, 7, 5],
@@ -135,7 +136,7 @@ def _item_level(item: Item, climate: Climate, self_view: object) -> float:
     return level
 
 
-def demo_answers(instrument: Instrument, climate: Climate, rng: random.Random) -> dict[str, object]:
+def demo_answers(instrument: Instrument, climate: Climate, rng: random.Random) -> Answers:
     """A plausible complete set of answers for someone in a team with this climate."""
     answers = _context_answers(instrument, rng)
     # Only instruments with governance layers (v2 on) tell the v2 story; v1 answers are
@@ -192,7 +193,8 @@ def seed_demo_review(org: Organization, cycle_slug: str = "2026-q2") -> dict[str
 
 def _respondents(team: Team) -> list[Membership]:
     return list(
-        Membership.objects.filter(team=team, role__in=[Role.MEMBER, Role.TEAM_LEAD])
+        Membership.objects.counted_in_team()
+        .filter(team=team)
         .select_related("user")
         .order_by("user__email")
     )
@@ -288,3 +290,17 @@ def _seed_responses(cycle: Cycle, instrument: Instrument, teams: list[Team], dri
                 store_submission(response, instrument, answers)
             made += 1
     return made
+
+
+def seed_organization() -> str:
+    """The whole demo: organisation, teams and people (orgs/demo.py), then cycles and
+    responses. Lives here, not in orgs, because it spans both apps."""
+    org, _ = Organization.objects.get_or_create(slug=DEMO_SLUG, defaults={"name": "Demo Corp"})
+    teams = seed_people(org)
+    people = Membership.objects.filter(organization=org).count()
+    counts = seed_cycles(org, list(teams.values()))
+    return (
+        f"{len(teams)} teams, {people} people, {counts['cycles']} cycles, "
+        f"{counts['responses']} new responses, "
+        f"{counts['reviewed']} actions reviewed ({counts['overridden']} overriding the classifier)"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Q
@@ -47,7 +47,7 @@ class TeamChoices(forms.ModelMultipleChoiceField):
                 raise forms.ValidationError(
                     "Choose the teams from the list.", code="invalid_choice"
                 )
-        return super()._check_values(value)
+        return super()._check_values(value)  # type: ignore[misc]  # Django API, not in stubs
 
 
 class ReminderDaysField(forms.CharField):
@@ -104,9 +104,8 @@ class CycleForm(forms.Form):
         if cycle is not None:
             # An archived team that already takes part stays listed, so saving keeps it.
             active |= Q(cycles=cycle)
-        self.fields["teams"].queryset = (
-            organization.teams.filter(active).distinct().order_by("name")
-        )
+        self.team_choices = organization.teams.filter(active).distinct().order_by("name")
+        cast(forms.ModelMultipleChoiceField, self.fields["teams"]).queryset = self.team_choices
 
     def _check_limit(self, name: str) -> date | None:
         value: date | None = self.cleaned_data.get(name)
@@ -166,7 +165,7 @@ class NewCycleForm(CycleForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = instrument_choices()
-        self.fields["instrument"].choices = choices
+        cast(forms.ChoiceField, self.fields["instrument"]).choices = choices
         # New cycles default to the newest instrument; cycles already created keep theirs.
         if choices and not self.is_bound:
             self.fields["instrument"].initial = choices[0][0]

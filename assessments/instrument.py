@@ -57,7 +57,6 @@ CONSTRUCTS: dict[str, dict[str, str]] = {
 }
 PRACTICE_CONSTRUCTS = ("individual_practice", "collective_practice")
 ENABLERS = ("leadership", "principles")
-CONSTRAINERS = ("uncertainty", "diffusion")
 
 ItemType = Literal[
     "agreement",  # 5-point, options come from the file's `scales.agreement`
@@ -103,7 +102,10 @@ ROADMAP_ELEMENTS = (
 )
 REAL_TEST_PARTS = ("explain", "prove", "prevent")
 # Where a "don't know" can count: a constrainer, or "none" (counted apart only).
-DONT_KNOW_TARGETS = (*CONSTRAINERS, "none")
+DONT_KNOW_TARGETS = (
+    *(key for key, c in CONSTRUCTS.items() if c["family"] == "constrainer"),
+    "none",
+)
 
 # An answer as stored and as the pure modules see it: an option value, a list of option
 # values (multiple choice) or text (free text / action).
@@ -124,7 +126,7 @@ class Option:
 
 
 @dataclass(frozen=True)
-class Condition:
+class ShowIf:
     """Show an item only when an earlier answer is one of `values`.
 
     For a multiple-choice source the condition holds when any selected value is listed.
@@ -152,7 +154,7 @@ class Item:
     category: str | None = None  # practice items only: one of PRACTICE_CATEGORIES
     options: tuple[Option, ...] = ()
     max_length: int | None = None  # text items only
-    show_if: Condition | None = None
+    show_if: ShowIf | None = None
     # A context item used to segment results (role, lifecycle stage...): its key names
     # the segment, e.g. "respondent_role".
     segment: str | None = None
@@ -468,7 +470,7 @@ def _parse_thresholds(raw: object, errors: _Errors) -> Thresholds:
     return Thresholds(**values)
 
 
-def _parse_condition(raw: object, where: str, errors: _Errors) -> Condition | None:
+def _parse_condition(raw: object, where: str, errors: _Errors) -> ShowIf | None:
     if not isinstance(raw, dict):
         errors.add(where, "'show_if' must be a mapping {item: KEY, in: [...]} or {item, not_in}")
         return None
@@ -485,7 +487,7 @@ def _parse_condition(raw: object, where: str, errors: _Errors) -> Condition | No
     if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
         errors.add(where, f"'show_if' values must be a non-empty list of strings (got {values!r})")
         return None
-    return Condition(item=source, values=tuple(values), negate=negate)
+    return ShowIf(item=source, values=tuple(values), negate=negate)
 
 
 def _item_construct(raw: dict[str, Any], item_type: str, where: str, errors: _Errors) -> str | None:
@@ -974,7 +976,7 @@ def available_versions(directory: Path = INSTRUMENTS_DIR) -> list[str]:
 # --- Questions over an instrument ----------------------------------------------------------
 
 
-def _condition_holds(condition: Condition, answer: AnswerValue | None) -> bool:
+def _condition_holds(condition: ShowIf, answer: AnswerValue | None) -> bool:
     selected = [answer] if isinstance(answer, str) else list(answer or [])
     selected = [v for v in selected if v]
     if not selected:

@@ -154,14 +154,6 @@ class LiftCell:
     withheld: str | None  # why the cell is not compared, or None
     adjusted_low: float | None
 
-    @property
-    def rate_with(self) -> float | None:
-        return self.with_k / self.with_n if self.with_n else None
-
-    @property
-    def rate_without(self) -> float | None:
-        return self.without_k / self.without_n if self.without_n else None
-
     def to_json(self) -> dict[str, Any]:
         """The `manage.py enabler_lift --json` object: `shown` is whether the pages show the
         cell as a finding; an infinite ratio or bound is null (only in cells not withheld)."""

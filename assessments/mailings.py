@@ -26,7 +26,6 @@ from orgs.models import Membership, Team
 
 from . import reminders
 from .models import Cycle, CycleEmail, Response
-from .queries import RESPONDENT_ROLES
 
 log = logging.getLogger(__name__)
 SEND_BATCH = 200
@@ -45,12 +44,8 @@ class PassResult:
 def respondents(cycle: Cycle) -> QuerySet[Membership]:
     """The people a cycle writes to: active members and leads of its teams."""
     return (
-        Membership.objects.active()
-        .filter(
-            organization_id=cycle.organization_id,
-            team__in=cycle.teams.all(),
-            role__in=RESPONDENT_ROLES,
-        )
+        Membership.objects.counted_in_team()
+        .filter(organization_id=cycle.organization_id, team__in=cycle.teams.all())
         .select_related("user", "team", "organization")
         .order_by("pk")
     )
@@ -273,8 +268,8 @@ def reminder_summary(
         "respondent_id"
     )
     waiting = (
-        Membership.objects.active()
-        .filter(team_id__in=team_ids, role__in=RESPONDENT_ROLES, reminders_opted_out_at=None)
+        Membership.objects.counted_in_team()
+        .filter(team_id__in=team_ids, reminders_opted_out_at=None)
         .exclude(user_id__in=submitted)
     )
     if reminders.current_slot(today, cycle.closes_on, days) == today:

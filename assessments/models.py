@@ -201,9 +201,6 @@ class ClassifiedAction(models.Model):
     def is_reviewed(self) -> bool:
         return self.reviewed_at is not None
 
-    def is_pending_review(self) -> bool:
-        return self.needs_review and not self.is_reviewed()
-
     def final_kind(self) -> str | None:
         """The label used everywhere: a reviewer's decision wins; a pending one has none yet."""
         if self.is_reviewed():
@@ -222,7 +219,7 @@ class ReopenRequest(models.Model):
     """A respondent's request to change their submitted response, decided by the team's lead
     (or an org admin) without seeing the answers or who asked.
 
-    Deciders load requests only through `orgs.access.reopen_request_to_decide`; pages show
+    Deciders load requests only through `assessments.access.reopen_request_to_decide`; pages show
     the team, the date and the respondent's own reason, never the respondent or response id.
     """
 

@@ -5,10 +5,9 @@ The time estimate is computed from the instrument, so a longer version says so i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .instrument import TEXT_TYPES, Instrument, Section, visible_item_keys
+from .instrument import TEXT_TYPES, Answers, Instrument, Section, visible_item_keys
 
 # Seconds a respondent typically spends on one question: reading it and its help, then
 # choosing (choice items) or writing a sentence or two (text items). Low and high ends.
@@ -17,6 +16,7 @@ TEXT_SECONDS = (60, 120)
 
 
 def is_answered(value: object) -> bool:
+    """The one test of whether an answer counts as given: progress, submission, review."""
     return value not in (None, "", [])
 
 
@@ -33,14 +33,14 @@ class Progress:
         return {"answered": self.answered, "total": self.total, "percent": self.percent}
 
 
-def progress(instrument: Instrument, answers: Mapping[str, object]) -> Progress:
+def progress(instrument: Instrument, answers: Answers) -> Progress:
     """Answered questions among those the respondent sees (branching applied)."""
-    visible = visible_item_keys(instrument, dict(answers))
+    visible = visible_item_keys(instrument, answers)
     shown = [i for i in instrument.items if i.key in visible]
     return Progress(sum(1 for i in shown if is_answered(answers.get(i.key))), len(shown))
 
 
-def section_complete(section: Section, answers: Mapping[str, object], visible: set[str]) -> bool:
+def section_complete(section: Section, answers: Answers, visible: set[str]) -> bool:
     """Every required question the respondent sees here is answered, and the section has
     been worked on (one answer at least, for a section of optional questions only)."""
     shown = [i for i in section.items if i.key in visible]

@@ -8,22 +8,21 @@ those who have, and it never reads an answer or a score.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from orgs.models import Membership, Organization, Role, Team
+from orgs.models import Membership, Organization, Team
 
 from . import progress as progress_rules
-from .instrument import Instrument
+from .instrument import Answers, Instrument
 from .models import Answer, Cycle, ReopenRequest, Response
 
 # People who answer for a team: its members and its lead (org admins and leaders may have
 # a team too, but they count only once they start a response for it).
-RESPONDENT_ROLES = (Role.MEMBER, Role.TEAM_LEAD)
 
 
 def _count(queryset: QuerySet) -> Coalesce:
@@ -60,11 +59,15 @@ def member_cycle_list(membership: Membership) -> QuerySet[Cycle]:
         cycles = cycles.exclude(state=Cycle.State.DRAFT)
     if not membership.is_leadership():
         cycles = cycles.filter(teams=membership.team) if membership.team_id else cycles.none()
-    in_cycle = Cycle.teams.through.objects.filter(cycle=OuterRef("pk"), team_id=membership.team_id)
-    return cycles.annotate(team_takes_part=Exists(in_cycle)).order_by("-opens_on", "-id")
+    team_takes_part: Exists | Value = Value(False)
+    if membership.team_id is not None:
+        team_takes_part = Exists(
+            Cycle.teams.through.objects.filter(cycle=OuterRef("pk"), team_id=membership.team_id)
+        )
+    return cycles.annotate(team_takes_part=team_takes_part).order_by("-opens_on", "-id")
 
 
-def own_response_statuses(membership: Membership, cycles: Sequence[Cycle]) -> dict[int, str]:
+def own_response_statuses(membership: Membership, cycles: Iterable[Cycle]) -> dict[int, str]:
     """The member's response status for their team in each cycle: {cycle id: status}."""
     if not membership.team_id or not cycles:
         return {}
@@ -130,6 +133,7 @@ def participation(
         return []
     responses = Response.objects.filter(cycle=cycle, team_id__in=by_team)
     started: set[tuple[int, int | None]] = set()
+    rows: Iterable[tuple[int, int, str, str | None, str | None]]
     if with_names:
         rows = responses.values_list(
             "team_id", "respondent_id", "status", "respondent__name", "respondent__email"
@@ -149,8 +153,8 @@ def participation(
                 row.in_progress_names.append(_person(name, email))
         started.add((team_id, user_id))
     members = (
-        Membership.objects.active()
-        .filter(team_id__in=by_team, role__in=RESPONDENT_ROLES)
+        Membership.objects.counted_in_team()
+        .filter(team_id__in=by_team)
         .values_list("team_id", "user_id", "user__name", "user__email")
     )
     for team_id, user_id, name, email in members:
@@ -270,7 +274,7 @@ def cycles_to_answer(
             cycle__in=cycles, team_id=membership.team_id, respondent_id=membership.user_id
         )
     }
-    answers: dict[int, dict[str, object]] = defaultdict(dict)
+    answers: dict[int, Answers] = defaultdict(dict)
     for response_id, key, value in Answer.objects.filter(
         response__in=list(responses.values())
     ).values_list("response_id", "item_key", "value"):

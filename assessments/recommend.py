@@ -694,7 +694,7 @@ def evaluate(
         values = [v for v, _ in results]
         decisive = isinstance(condition, AnyOf)  # the child value that settles it
         if decisive in values:
-            value: bool | None = decisive
+            value = decisive
         elif None in values:
             value = None
         else:

@@ -19,8 +19,16 @@ from orgs.services import unique_slug
 from . import scoring, tasks
 from .answers import AnswerError, parse_answer, parse_evidence
 from .classify import classify, load_lexicon
-from .instrument import TEXT_TYPES, Instrument, InstrumentError, load_version, visible_item_keys
+from .instrument import (
+    TEXT_TYPES,
+    Answers,
+    Instrument,
+    InstrumentError,
+    load_version,
+    visible_item_keys,
+)
 from .models import Answer, ClassifiedAction, Cycle, InstrumentVersion, ReopenRequest, Response
+from .progress import is_answered
 from .recommend import DEFAULT_RULES_PATH, Rule, load_rules
 
 A = AuditEvent.Action
@@ -130,7 +138,7 @@ def update_cycle(
     if reminder_days is None:  # a state change alone leaves the reminder days as they are
         reminder_days = cycle.reminder_days
     launches = cycle.state == Cycle.State.DRAFT and state == Cycle.State.OPEN
-    changes = {
+    changes: dict[str, list[str | int]] = {
         field: [str(getattr(cycle, field)), str(value)]
         for field, value in (
             ("name", name),
@@ -164,7 +172,7 @@ def response_for(cycle: Cycle, team: Team, user: User) -> Response:
     return response
 
 
-def answers_of(response: Response) -> dict[str, object]:
+def answers_of(response: Response) -> Answers:
     # Plain rows, not model instances: every autosave reads them all back for progress.
     return dict(Answer.objects.filter(response=response).values_list("item_key", "value"))
 
@@ -259,13 +267,13 @@ def save_answer(
     )
 
 
-def missing_required(instrument: Instrument, answers: dict[str, object]) -> list[str]:
+def missing_required(instrument: Instrument, answers: Answers) -> list[str]:
     """Keys of required, visible items without an answer: what blocks submission."""
     visible = visible_item_keys(instrument, answers)
     return [
         i.key
         for i in instrument.items
-        if i.required and i.key in visible and answers.get(i.key) in (None, "", [])
+        if i.required and i.key in visible and not is_answered(answers.get(i.key))
     ]
 
 
@@ -290,9 +298,7 @@ def submit_response(response: Response) -> None:
     store_submission(response, instrument, answers)
 
 
-def store_submission(
-    response: Response, instrument: Instrument, answers: dict[str, object]
-) -> None:
+def store_submission(response: Response, instrument: Instrument, answers: Answers) -> None:
     """Score the answers, copy out the segments used for filtering, and lock the response."""
     visible = visible_item_keys(instrument, answers)
     response.scores = scoring.score_response(instrument, answers, visible).to_dict()
@@ -313,7 +319,7 @@ def store_submission(
 def classify_actions(
     response: Response,
     instrument: Instrument,
-    answers: dict[str, object],
+    answers: Answers,
     quotable: frozenset[str] = frozenset(),
 ) -> list[ClassifiedAction]:
     """Label the response's free-text actions (individual, collective, or none: no action

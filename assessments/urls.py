@@ -17,37 +17,37 @@ org_patterns = [
     ),
     # The respondent's own questionnaire for one team in one cycle.
     path(
-        "cycles/<slug:cycle>/teams/<slug:team>/response/",
+        "cycles/<slug:cycle>/teams/<slug:team_slug>/response/",
         questionnaire.response_start,
         name="response_start",
     ),
     path(
-        "cycles/<slug:cycle>/teams/<slug:team>/response/intro/",
+        "cycles/<slug:cycle>/teams/<slug:team_slug>/response/intro/",
         questionnaire.response_intro,
         name="response_intro",
     ),
     path(
-        "cycles/<slug:cycle>/teams/<slug:team>/response/reopen/",
+        "cycles/<slug:cycle>/teams/<slug:team_slug>/response/reopen/",
         questionnaire.response_reopen_request,
         name="response_reopen_request",
     ),
     path(
-        "cycles/<slug:cycle>/teams/<slug:team>/response/s/<slug:section>/",
+        "cycles/<slug:cycle>/teams/<slug:team_slug>/response/s/<slug:section>/",
         questionnaire.response_section,
         name="response_section",
     ),
     path(
-        "cycles/<slug:cycle>/teams/<slug:team>/response/answer/",
+        "cycles/<slug:cycle>/teams/<slug:team_slug>/response/answer/",
         questionnaire.response_answer,
         name="response_answer",
     ),
     path(
-        "cycles/<slug:cycle>/teams/<slug:team>/response/review/",
+        "cycles/<slug:cycle>/teams/<slug:team_slug>/response/review/",
         questionnaire.response_review,
         name="response_review",
     ),
     path(
-        "cycles/<slug:cycle>/teams/<slug:team>/response/export.<str:fmt>",
+        "cycles/<slug:cycle>/teams/<slug:team_slug>/response/export.<str:fmt>",
         questionnaire.response_export,
         name="response_export",
     ),

@@ -19,6 +19,12 @@ app.conf.beat_schedule = {
         "task": "reports.tasks.refresh_releases_task",
         "schedule": float(os.environ.get("RECOUPLE_RELEASE_INTERVAL", "60")),
     },
+    # A render whose worker died is queued again (or failed after three attempts) here,
+    # not by the pages that show reports: a GET never writes.
+    "recover-stale-reports": {
+        "task": "reports.tasks.recover_stale_reports_task",
+        "schedule": float(os.environ.get("RECOUPLE_STALE_REPORT_INTERVAL", "300")),
+    },
     "daily-cycle-emails": {
         "task": "assessments.tasks.daily_cycle_emails_task",
         "schedule": crontab(hour=int(os.environ.get("RECOUPLE_REMINDER_HOUR", "9")), minute=0),

@@ -9,6 +9,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.celery import app
 from orgs.access import public_view
 
 log = logging.getLogger(__name__)
@@ -22,8 +23,6 @@ def _check_database() -> str:
 
 
 def _check_broker() -> str:
-    from config.celery import app
-
     # One quick retry, no sleep: a load balancer waits only a few seconds for an answer.
     with app.connection_for_write(connect_timeout=2) as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)

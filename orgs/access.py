@@ -1,50 +1,55 @@
 """Access rules: the one module every view and download goes through.
 
 An outsider (not a member of the organisation) gets 404 for anything in it, so that
-existence does not leak; a member without the right role gets 403.
+existence does not leak; a member without the right role gets 403. This module holds the
+rules (membership, roles, which teams a member sees or leads) and the view decorators; the
+loaders of other apps' objects live next to their models and use these rules
+(assessments/access.py, reports/access.py), so imports run orgs <- assessments <- reports.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import resolve_url
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, resolve_url
+from django_htmx.middleware import HtmxDetails
 
-from .models import Membership, Organization, Role, Team
-
-if TYPE_CHECKING:
-    from assessments.models import ClassifiedAction, Cycle, ReopenRequest, Response
-    from reports.models import ActionPlan, Report
+from .models import Membership, Role, Team, User
 
 ADMIN_ONLY = (Role.ORG_ADMIN,)
 LEADERSHIP = (Role.ORG_ADMIN, Role.LEADER)
 ANY_ROLE = tuple(Role)
 REVIEWERS = (Role.ORG_ADMIN, Role.TEAM_LEAD)
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request a view behind `org_view` or `signed_in_view` gets: the decorator has
+    checked sign-in, so `user` is a real user (healthchecks' idea); `htmx` comes from
+    django-htmx's middleware. For type checking only: no request is of this class."""
+
+    user: User
+    htmx: HtmxDetails
 
 
 def membership_for(user: Any, org_slug: str) -> Membership:
     """The signed-in user's membership of the organisation, or 404."""
     if not user.is_authenticated:
         raise Http404
-    membership = (
-        Membership.objects.active()  # someone who left (roster import) is an outsider now
-        .select_related("organization", "team", "user")
-        .filter(user=user, organization__slug=org_slug)
-        .first()
+    return get_object_or_404(
+        # someone who left (roster import) is an outsider now
+        Membership.objects.active().select_related("organization", "team", "user"),
+        user=user,
+        organization__slug=org_slug,
     )
-    if membership is None:
-        raise Http404("No such organisation.")
-    return membership
 
 
 def require_role(membership: Membership, roles: Collection[str]) -> None:
@@ -54,10 +59,7 @@ def require_role(membership: Membership, roles: Collection[str]) -> None:
 
 def team_in_org(membership: Membership, team_slug: str) -> Team:
     """A team of the member's organisation, or 404."""
-    team = Team.objects.filter(organization=membership.organization, slug=team_slug).first()
-    if team is None:
-        raise Http404("No such team.")
-    return team
+    return get_object_or_404(Team, organization=membership.organization, slug=team_slug)
 
 
 def can_see_team(membership: Membership, team: Team) -> bool:
@@ -93,278 +95,6 @@ def _signed_out(request: HttpRequest) -> HttpResponse:
     return redirect_to_login(request.get_full_path())
 
 
-def cycle_in_org(membership: Membership, cycle_slug: str) -> Cycle:
-    """A cycle of the member's organisation, or 404."""
-    from assessments.models import Cycle
-
-    cycle = (
-        Cycle.objects.select_related("instrument", "organization")
-        .filter(organization=membership.organization, slug=cycle_slug)
-        .first()
-    )
-    if cycle is None:
-        raise Http404("No such cycle.")
-    return cycle
-
-
-def respondent_team(membership: Membership, cycle: Cycle, team_slug: str) -> Team:
-    """The team the member answers for in `cycle`: 404 if it is not in the cycle, 403 if it
-    is not the member's own team (nobody answers for another team)."""
-    team = team_in_org(membership, team_slug)
-    if not cycle.teams.filter(pk=team.pk).exists():
-        raise Http404("This team does not take part in this cycle.")
-    if membership.team_id != team.pk:
-        raise PermissionDenied("You can only answer for your own team.")
-    return team
-
-
-def own_response(membership: Membership, cycle_slug: str, team_slug: str) -> Response | None:
-    """The member's existing response for their own team in a cycle of their organisation,
-    in one query; None when there is none yet (or the rules would refuse it), so callers
-    fall back to `cycle_in_org` and `respondent_team`, which say why. The hot path of
-    autosave: every rule of those two is part of the filter."""
-    from assessments.models import Response
-
-    if membership.team_id is None:
-        return None
-    return (
-        Response.objects.select_related("cycle__instrument", "cycle__organization", "team")
-        .filter(
-            cycle__organization=membership.organization,
-            cycle__slug=cycle_slug,
-            team_id=membership.team_id,
-            team__slug=team_slug,  # the member's team is in their organisation already
-            cycle__teams=F("team_id"),  # the team still takes part in the cycle
-            respondent_id=membership.user_id,
-        )
-        .first()
-    )
-
-
-def reopen_request_to_decide(
-    membership: Membership, cycle: Cycle, request_id: int
-) -> ReopenRequest:
-    """A reopen request the member may decide: their team's (team lead) or any (org admin).
-
-    Any other id is 404, whether it exists in another team or not at all, so walking ids
-    tells nothing; the request carries no respondent for the page to show.
-    """
-    from assessments.models import ReopenRequest
-
-    request = (
-        ReopenRequest.objects.select_related("team", "cycle")
-        .filter(cycle=cycle, pk=request_id)
-        .first()
-    )
-    if request is None or not can_lead_team(membership, request.team):
-        raise Http404("No such request.")
-    return request
-
-
-@dataclass(frozen=True)
-class ReviewScope:
-    """Which cycles' and teams' classified actions a reviewer sees, and how.
-
-    Read from the latest release of each cycle, never from live submissions: an action
-    enters the queue only when a release includes its text, so it arrives together with at
-    least k changed people (the release's rule), never alone at the moment its author
-    submits. ``named``: (cycle id, team id) pairs of teams released with at least k
-    included responses; their actions are shown with the team's name. ``pooled``: pairs of
-    the teams in the release's pool of small teams (released only with at least k people
-    together), shown to org admins only, without the team's name, so that no action can be
-    narrowed down to fewer than k people. ``actions``: the ids of the actions in scope
-    whose text is the one the release holds.
-    """
-
-    named: frozenset[tuple[int, int]]
-    pooled: frozenset[tuple[int, int]]
-    actions: frozenset[int] = frozenset()
-
-    def actions_filter(self) -> Q:
-        """A filter on ClassifiedAction for the actions in scope (matches none when empty)."""
-        return Q(pk__in=sorted(self.actions))
-
-    def names_team(self, cycle_id: int, team_id: int) -> bool:
-        """Whether the reviewer may see which team an action of this cycle and team is from."""
-        return (cycle_id, team_id) in self.named
-
-
-def review_scope(membership: Membership) -> ReviewScope:
-    """The review queue's anonymity rule, over the latest release of each cycle (four
-    queries, whatever the number of teams and cycles).
-
-    Team leads see their own team's released actions only in cycles whose latest release
-    shows the team with at least k included responses (k: the higher of the release's and
-    the organisation's threshold), never below. Org admins see every such team's actions by
-    name, and those of the release's pooled small teams unnamed. Others see none.
-    """
-    from assessments.models import ClassifiedAction
-
-    org = membership.organization
-    if membership.is_org_admin():
-        team_ids = None
-    elif membership.role == Role.TEAM_LEAD and membership.team_id is not None:
-        team_ids = {membership.team_id}
-    else:
-        return ReviewScope(frozenset(), frozenset())
-    thresholds, included, texts = _released_responses(org, team_ids)
-    shown, pool_shown = _released_units(list(thresholds))
-    named: set[tuple[int, int]] = set()
-    pooled: set[tuple[int, int]] = set()
-    for cycle_id, threshold in thresholds.values():
-        k = max(org.anonymity_threshold, threshold)
-        teams = {t: n for (c, t), n in included.items() if c == cycle_id}
-        named |= {(cycle_id, t) for t, n in teams.items() if n >= k and (cycle_id, t) in shown}
-        # The release's pool: its teams below the release's threshold, shown together.
-        small = {t: n for t, n in teams.items() if n < threshold}
-        if team_ids is None and cycle_id in pool_shown and sum(small.values()) >= k:
-            pooled |= {(cycle_id, t) for t in small}
-    wanted = {t for pair in named | pooled for t in texts.get(pair, ())}
-    actions = frozenset(
-        pk
-        for pk, rid, key, text in ClassifiedAction.objects.filter(
-            cycle__organization=org, response_id__in=sorted({rid for rid, _, _ in wanted})
-        ).values_list("pk", "response_id", "item_key", "text")
-        if (rid, key, text) in wanted
-    )
-    return ReviewScope(frozenset(named), frozenset(pooled), actions)
-
-
-def _released_responses(
-    org: Organization, team_ids: set[int] | None
-) -> tuple[
-    dict[int, tuple[int, int]],
-    dict[tuple[int, int], int],
-    dict[tuple[int, int], set[tuple[int, str, str]]],
-]:
-    """The latest release of each of the organisation's cycles (two queries): release id ->
-    (cycle id, threshold); per (cycle, team) its included responses and the texts it holds
-    of them, as (response id, item key, text)."""
-    from reports.models import Release, ResponseSnapshot
-
-    newest = Release.objects.filter(cycle=OuterRef("cycle")).order_by("-number").values("pk")[:1]
-    releases = list(
-        Release.objects.filter(cycle__organization=org, pk=Subquery(newest)).values_list(
-            "pk", "cycle_id", "threshold", "people"
-        )
-    )
-    snapshots = ResponseSnapshot.objects.filter(
-        pk__in=[pk for *_, people in releases for pk in people.values()]
-    )
-    if team_ids is not None:
-        snapshots = snapshots.filter(team_id__in=sorted(team_ids))
-    included: dict[tuple[int, int], int] = {}
-    texts: dict[tuple[int, int], set[tuple[int, str, str]]] = {}
-    for cycle_id, rid, team_id, held in snapshots.values_list(
-        "cycle_id", "response_key", "team_id", "texts"
-    ):
-        included[(cycle_id, team_id)] = included.get((cycle_id, team_id), 0) + 1
-        texts.setdefault((cycle_id, team_id), set()).update(
-            (rid, t["item_key"], t["text"]) for t in held
-        )
-    thresholds = {pk: (cycle_id, threshold) for pk, cycle_id, threshold, _ in releases}
-    return thresholds, included, texts
-
-
-def _released_units(release_ids: list[int]) -> tuple[set[tuple[int, int]], set[int]]:
-    """(cycle, team) pairs the releases show as teams, and the cycles whose release shows
-    the pool of small teams (one query)."""
-    from reports.models import ReleasePage
-
-    teams: set[tuple[int, int]] = set()
-    pools: set[int] = set()
-    for cycle_id, team_id, pooled_names in ReleasePage.objects.filter(
-        Q(team__isnull=False) | Q(key="org"), release_id__in=release_ids
-    ).values_list("release__cycle_id", "team_id", "data__pooled_teams"):
-        if team_id is not None:
-            teams.add((cycle_id, team_id))
-        elif pooled_names:
-            pools.add(cycle_id)
-    return teams, pools
-
-
-def reviewable_actions(membership: Membership, scope: ReviewScope) -> QuerySet[ClassifiedAction]:
-    """The classified actions in a reviewer's scope (see review_scope)."""
-    from assessments.models import ClassifiedAction
-
-    return ClassifiedAction.objects.filter(
-        scope.actions_filter(), cycle__organization=membership.organization
-    )
-
-
-def action_for_review(
-    membership: Membership, action_id: int, scope: ReviewScope | None = None
-) -> ClassifiedAction:
-    """A classified action the member may review: 404 outside the organisation or outside
-    the review scope (a team below the anonymity threshold, a response not submitted);
-    403 for a team lead of another team."""
-    from assessments.models import ClassifiedAction
-
-    action = (
-        ClassifiedAction.objects.select_related("team", "cycle__instrument", "reviewed_by")
-        .filter(cycle__organization=membership.organization, pk=action_id)
-        .first()
-    )
-    if action is None:
-        raise Http404("No such action.")
-    if not can_lead_team(membership, action.team):
-        # 404, not 403: another team's action must look like a missing one, or walking ids
-        # would count other teams' actions and see new ones arrive.
-        if membership.role in REVIEWERS:
-            raise Http404("No such action in your review queue.")
-        raise PermissionDenied("Only the team's lead or an org admin reviews its actions.")
-    scope = scope or review_scope(membership)
-    if not reviewable_actions(membership, scope).filter(pk=action.pk).exists():
-        raise Http404("No such action in your review queue.")
-    return action
-
-
-def report_for(membership: Membership, report_id: int) -> Report:
-    """A report the member may see: 404 outside the organisation; a team report needs the
-    team's results to be visible to them (their team, or leadership); a leadership report
-    needs a leadership role (403)."""
-    from reports.models import Report
-
-    report = (
-        Report.objects.select_related("team", "cycle", "organization", "requested_by")
-        .filter(organization=membership.organization, pk=report_id)
-        .first()
-    )
-    if report is None:
-        raise Http404("No such report.")
-    allowed = can_see_team(membership, report.team) if report.team else membership.is_leadership()
-    if not allowed:
-        raise PermissionDenied("This report is not yours to see.")
-    return report
-
-
-def visible_reports(membership: Membership) -> QuerySet[Report]:
-    """Reports of the organisation the member may see."""
-    from reports.models import Report
-
-    reports = Report.objects.filter(organization=membership.organization)
-    if membership.is_leadership():
-        return reports
-    return reports.filter(team_id=membership.team_id) if membership.team_id else reports.none()
-
-
-def plan_for(membership: Membership, plan_id: int) -> ActionPlan:
-    """An action plan of the member's organisation: 404 outside it; recording and changing
-    decisions is for leadership (403 for anyone else)."""
-    from reports.models import ActionPlan
-
-    plan = (
-        ActionPlan.objects.select_related("cycle", "owner__user", "created_by")
-        .filter(organization=membership.organization, pk=plan_id)
-        .first()
-    )
-    if plan is None:
-        raise Http404("No such action plan.")
-    if not membership.is_leadership():
-        raise PermissionDenied("Only leaders and org admins record and change decisions.")
-    return plan
-
-
 def org_view(
     roles: Collection[str] = ANY_ROLE, *, policy: str | None = None
 ) -> Callable[[View], View]:
@@ -376,7 +106,7 @@ def org_view(
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, org: str, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, org: str, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return _signed_out(request)
             membership = membership_for(request.user, org)
@@ -399,7 +129,7 @@ def signed_in_view(view: View) -> View:
     """A view for any signed-in user, not scoped to an organisation."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return _signed_out(request)
         return view(request, *args, **kwargs)

@@ -67,7 +67,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["created_at", "organization", "actor_email", "action", "target_repr"]
     list_filter = ["action", "organization"]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False  # the audit log is append-only
 
 

@@ -7,4 +7,4 @@ class OrgsConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the tasks with Celery in every process (web processes queue them by name).
-        from . import tasks  # noqa: F401
+        from . import tasks  # noqa: F401, PLC0415

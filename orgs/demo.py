@@ -91,17 +91,3 @@ def seed_people(org: Organization) -> dict[str, Team]:
                 org, _user(f"{slug}-{i + 1}@demo.example", f"{name} person {i + 1}"), role, team
             )
     return teams
-
-
-def seed_organization() -> str:
-    org, _ = Organization.objects.get_or_create(slug=DEMO_SLUG, defaults={"name": "Demo Corp"})
-    teams = seed_people(org)
-    people = Membership.objects.filter(organization=org).count()
-    from assessments.demo import seed_cycles  # the demo spans apps; orgs stays importable alone
-
-    counts = seed_cycles(org, list(teams.values()))
-    return (
-        f"{len(teams)} teams, {people} people, {counts['cycles']} cycles, "
-        f"{counts['responses']} new responses, "
-        f"{counts['reviewed']} actions reviewed ({counts['overridden']} overriding the classifier)"
-    )

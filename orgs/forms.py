@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -145,7 +145,7 @@ class NewTeamForm(TeamForm):
         super().__init__(*args, organization=organization, **kwargs)
         # Through the reverse relation: orgs does not import assessments.
         self.joinable_cycles = list(
-            organization.cycles.filter(  # type: ignore[attr-defined]
+            organization.cycles.filter(
                 state__in=JOINABLE_CYCLE_STATES, closes_on__gte=timezone.localdate()
             ).order_by("opens_on", "name")
         )
@@ -168,7 +168,9 @@ class _RoleTeamForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = organization.teams.filter(archived_at__isnull=True)
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = organization.teams.filter(
+            archived_at__isnull=True
+        )
         self.fields["team"].help_text = "Needed for team leads and members."
 
     def clean(self) -> dict[str, Any]:
@@ -200,10 +202,13 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["actor"].queryset = User.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["actor"]).queryset = User.objects.filter(
             pk__in=Membership.objects.filter(organization=organization).values("user")
         ) | User.objects.filter(pk__in=organization.audit_events.values("actor"))
-        self.fields["action"].choices = [("", "Any action"), *AuditEvent.Action.choices]
+        cast(forms.ChoiceField, self.fields["action"]).choices = [
+            ("", "Any action"),
+            *AuditEvent.Action.choices,
+        ]
 
 
 class RosterUploadForm(forms.Form):

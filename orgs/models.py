@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -47,7 +48,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         ordering = ["email"]
@@ -118,10 +119,29 @@ TEAM_ROLES = frozenset({Role.TEAM_LEAD, Role.MEMBER})
 ORG_WIDE_ROLES = frozenset({Role.ORG_ADMIN, Role.LEADER})
 
 
+def counted_in_team(through: str = "") -> models.Q:
+    """Who counts in a team, the one rule: its active members and lead. Org admins and
+    leaders who also answer for a team, and people who left, do not. An input to the
+    anonymity rule, participation, mailings and the team sizes pages show. `through` reaches
+    memberships through a relation: `counted_in_team("memberships__")` on teams."""
+    return models.Q(
+        **{f"{through}role__in": sorted(TEAM_ROLES), f"{through}deactivated_at__isnull": True}
+    )
+
+
 class MembershipQuerySet(models.QuerySet["Membership"]):
     def active(self) -> MembershipQuerySet:
         """People who belong now: not deactivated (by a roster import, say)."""
         return self.filter(deactivated_at__isnull=True)
+
+    def counted_in_team(self) -> MembershipQuerySet:
+        """The memberships that count in their team (`counted_in_team`)."""
+        return self.filter(counted_in_team())
+
+
+def team_size() -> models.Count:
+    """A team's size as an annotation on teams: the people who count in it."""
+    return models.Count("memberships", filter=counted_in_team("memberships__"))
 
 
 class Membership(models.Model):

@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from django.db import IntegrityError, transaction
+from django.db.models import Field
 
 from . import audit, services
 from .models import (
@@ -190,7 +191,7 @@ def save_identity_provider(
     created = provider is None
     provider = provider or IdentityProvider(organization=org)
     values = {
-        f: settings.get(f, IdentityProvider._meta.get_field(f).get_default())
+        f: settings.get(f, cast(Field, IdentityProvider._meta.get_field(f)).get_default())
         for f in SETTING_FIELDS
     }
     changed = [f for f, value in values.items() if getattr(provider, f) != value]

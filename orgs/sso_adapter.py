@@ -130,7 +130,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         self, request: HttpRequest | None, provider: str | None = None, client_id: str | None = None
     ) -> list[SocialApp]:
         rows = IdentityProvider.objects.filter(enabled=True).select_related("organization")
-        if provider in PROTOCOL_TO_ALLAUTH.values():
+        if provider is not None and provider in PROTOCOL_TO_ALLAUTH.values():
             protocol = {v: k for k, v in PROTOCOL_TO_ALLAUTH.items()}[provider]
             rows = rows.filter(protocol=protocol)
         elif provider:

@@ -4,26 +4,26 @@ account, sign-up and connections pages are deliberately not mounted."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from allauth.socialaccount.providers.openid_connect import views as oidc
 from allauth.socialaccount.providers.saml import views as saml
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import path
 from requests import RequestException
 
-from .access import public_view
+from .access import View, public_view
 
 
-def _public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def _public(view: View) -> View:
     """A wrapper that declares allauth's view open to anonymous visitors (orgs/access.py):
     the protocol itself authenticates, and pre_social_login decides who gets in."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except RequestException:

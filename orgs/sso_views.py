@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,7 +19,7 @@ from onelogin.saml2.errors import OneLogin_Saml2_Error
 from requests import RequestException
 
 from . import sso
-from .access import ADMIN_ONLY, org_view, public_view
+from .access import ADMIN_ONLY, AuthenticatedHttpRequest, org_view, public_view
 from .forms import SignInForm
 from .models import IdentityProvider, Membership
 from .sso_forms import EmailStepForm, IdentityProviderForm
@@ -58,7 +59,7 @@ def to_identity_provider(request: HttpRequest, provider: IdentityProvider) -> Ht
 @public_view
 @never_cache  # a sign-in page is never cached (as Django's own LoginView)
 @require_http_methods(["GET", "POST"])
-def sign_in(request: HttpRequest) -> HttpResponse:
+def sign_in(request: HttpRequest) -> HttpResponseBase:
     """Email first: a company domain goes to its identity provider, anyone else gets the
     password step. A post with a password is Django's sign-in (django-axes counts it),
     unless the person must use single sign-on: then the password is not even checked."""
@@ -94,7 +95,7 @@ def _password_step(request: HttpRequest, email: str) -> HttpResponse:
 
 @org_view(ADMIN_ONLY)
 @require_http_methods(["GET", "POST"])
-def admin_sso(request: HttpRequest, m: Membership) -> HttpResponse:
+def admin_sso(request: AuthenticatedHttpRequest, m: Membership) -> HttpResponse:
     org = m.organization
     existing = IdentityProvider.objects.filter(organization=org).first()
     initial: dict[str, object] = {"protocol": IdentityProvider.Protocol.OIDC, "enabled": True}

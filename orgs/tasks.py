@@ -25,7 +25,7 @@ TIME_LIMIT = settings.RECOUPLE_ROSTER_TIME_LIMIT
     retry_backoff=True,
     max_retries=services.ROSTER_MAX_ATTEMPTS,
 )
-def apply_roster_upload_task(self, upload_id: int) -> str:  # type: ignore[no-untyped-def]
+def apply_roster_upload_task(self, upload_id: int) -> str:
     """Apply one confirmed roster upload. Safe to run twice: the apply is one transaction
     that also marks the upload applied, and a second run finds it applied and skips."""
     if services.start_roster_apply(upload_id) is None:

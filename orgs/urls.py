@@ -6,7 +6,7 @@ from . import sso_views, views
 org_patterns = [
     path("", views.org_home, name="org_home"),
     path("admin/teams/", views.admin_teams, name="admin_teams"),
-    path("admin/teams/<slug:team>/", views.admin_team_edit, name="admin_team_edit"),
+    path("admin/teams/<slug:team_slug>/", views.admin_team_edit, name="admin_team_edit"),
     path("admin/members/", views.admin_members, name="admin_members"),
     path("admin/members/<int:member>/role/", views.admin_member_role, name="admin_member_role"),
     path(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -10,7 +11,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +19,7 @@ from django_ratelimit.core import get_usage
 from django_ratelimit.decorators import ratelimit
 
 from . import services
-from .access import ADMIN_ONLY, org_view, public_view, signed_in_view
+from .access import ADMIN_ONLY, AuthenticatedHttpRequest, org_view, public_view, signed_in_view
 from .forms import (
     AcceptInvitationForm,
     AuditFilterForm,
@@ -34,7 +34,7 @@ from .forms import (
     SignUpForm,
     TeamForm,
 )
-from .models import Invitation, Membership, RosterUpload, User
+from .models import Invitation, Membership, RosterUpload, User, team_size
 from .roster_pages import roster_list_length, roster_rows
 
 PAGE_SIZE = 25
@@ -103,7 +103,7 @@ def _query_without_page(request: HttpRequest) -> str:
     return params.urlencode()
 
 
-def _accept_url(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _accept_url(request: HttpRequest) -> Callable[[str], str]:
     return lambda token: request.build_absolute_uri(reverse("invitation_accept", args=[token]))
 
 
@@ -200,7 +200,7 @@ def _signup_link_used(request: HttpRequest) -> HttpResponse:
 
 @signed_in_view
 @require_http_methods(["GET", "POST"])
-def org_new(request: HttpRequest) -> HttpResponse:
+def org_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         org = services.create_organization(request.user, form.cleaned_data["name"])
@@ -221,7 +221,7 @@ def org_home(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @org_view(ADMIN_ONLY)
 @require_http_methods(["GET", "POST"])
-def admin_teams(request: HttpRequest, m: Membership) -> HttpResponse:
+def admin_teams(request: AuthenticatedHttpRequest, m: Membership) -> HttpResponse:
     org = m.organization
     form = NewTeamForm(request.POST or None, organization=org)
     if request.method == "POST" and form.is_valid():
@@ -230,7 +230,7 @@ def admin_teams(request: HttpRequest, m: Membership) -> HttpResponse:
         joined = f" It takes part in {', '.join(c.name for c in cycles)}." if cycles else ""
         messages.success(request, f"Team “{team.name}” created.{joined}")
         return redirect("admin_teams", org=org.slug)
-    teams = org.teams.annotate(member_count=Count("memberships")).order_by("archived_at", "name")
+    teams = org.teams.annotate(member_count=team_size()).order_by("archived_at", "name")
     return render(
         request,
         "orgs/admin/teams.html",
@@ -241,9 +241,11 @@ def admin_teams(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @org_view(ADMIN_ONLY)
 @require_http_methods(["GET", "POST"])
-def admin_team_edit(request: HttpRequest, m: Membership, team: str) -> HttpResponse:
+def admin_team_edit(
+    request: AuthenticatedHttpRequest, m: Membership, team_slug: str
+) -> HttpResponse:
     org = m.organization
-    team_obj = get_object_or_404(org.teams, slug=team)
+    team_obj = get_object_or_404(org.teams, slug=team_slug)
     form = TeamForm(
         request.POST or None, organization=org, team=team_obj, initial={"name": team_obj.name}
     )
@@ -294,7 +296,9 @@ def admin_members(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @org_view(ADMIN_ONLY)
 @require_http_methods(["GET", "POST"])
-def admin_member_role(request: HttpRequest, m: Membership, member: int) -> HttpResponse:
+def admin_member_role(
+    request: AuthenticatedHttpRequest, m: Membership, member: int
+) -> HttpResponse:
     org = m.organization
     target = get_object_or_404(org.memberships.select_related("user", "team"), pk=member)
     form = RoleForm(
@@ -322,7 +326,9 @@ def admin_member_role(request: HttpRequest, m: Membership, member: int) -> HttpR
 
 @org_view(ADMIN_ONLY)
 @require_http_methods(["GET", "POST"])
-def admin_member_remove(request: HttpRequest, m: Membership, member: int) -> HttpResponse:
+def admin_member_remove(
+    request: AuthenticatedHttpRequest, m: Membership, member: int
+) -> HttpResponse:
     org = m.organization
     target = get_object_or_404(org.memberships.select_related("user", "team"), pk=member)
     if request.method == "POST":
@@ -343,7 +349,7 @@ def admin_member_remove(request: HttpRequest, m: Membership, member: int) -> Htt
 
 @org_view(ADMIN_ONLY)
 @require_http_methods(["GET", "POST"])
-def admin_invitations(request: HttpRequest, m: Membership) -> HttpResponse:
+def admin_invitations(request: AuthenticatedHttpRequest, m: Membership) -> HttpResponse:
     org = m.organization
     form = InvitationForm(request.POST or None, organization=org)
     if request.method == "POST" and form.is_valid():
@@ -375,7 +381,9 @@ def admin_invitations(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @org_view(ADMIN_ONLY)
 @require_POST
-def admin_invitation_revoke(request: HttpRequest, m: Membership, invitation: int) -> HttpResponse:
+def admin_invitation_revoke(
+    request: AuthenticatedHttpRequest, m: Membership, invitation: int
+) -> HttpResponse:
     inv = get_object_or_404(m.organization.invitations, pk=invitation)
     try:
         services.revoke_invitation(request.user, inv)
@@ -387,7 +395,9 @@ def admin_invitation_revoke(request: HttpRequest, m: Membership, invitation: int
 
 @org_view(ADMIN_ONLY)
 @require_POST
-def admin_invitation_resend(request: HttpRequest, m: Membership, invitation: int) -> HttpResponse:
+def admin_invitation_resend(
+    request: AuthenticatedHttpRequest, m: Membership, invitation: int
+) -> HttpResponse:
     inv = get_object_or_404(m.organization.invitations, pk=invitation)
     try:
         services.resend_invitation(request.user, inv, _accept_url(request))
@@ -404,7 +414,7 @@ def admin_invitation_resend(request: HttpRequest, m: Membership, invitation: int
 
 @org_view(ADMIN_ONLY)
 @require_http_methods(["GET", "POST"])
-def admin_settings(request: HttpRequest, m: Membership) -> HttpResponse:
+def admin_settings(request: AuthenticatedHttpRequest, m: Membership) -> HttpResponse:
     org = m.organization
     form = SettingsForm(request.POST or None, instance=org)
     if request.method == "POST" and form.is_valid():
@@ -534,7 +544,7 @@ ROSTER_LISTS = ("errors", "created", "moved", "updated", "deactivated", "unchang
 
 @org_view(ADMIN_ONLY)
 @require_http_methods(["GET", "POST"])
-def admin_roster(request: HttpRequest, m: Membership) -> HttpResponse:
+def admin_roster(request: AuthenticatedHttpRequest, m: Membership) -> HttpResponse:
     org = m.organization
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -609,7 +619,9 @@ def admin_roster_preview(request: HttpRequest, m: Membership, upload: int) -> Ht
 
 @org_view(ADMIN_ONLY)
 @require_POST
-def admin_roster_apply(request: HttpRequest, m: Membership, upload: int) -> HttpResponse:
+def admin_roster_apply(
+    request: AuthenticatedHttpRequest, m: Membership, upload: int
+) -> HttpResponse:
     """Queue the apply (a Celery task) and show its progress; the request never waits for it."""
     target = _roster_upload(m, upload)
     form = RosterApplyForm(request.POST)
@@ -633,7 +645,9 @@ def admin_roster_apply(request: HttpRequest, m: Membership, upload: int) -> Http
 
 @org_view(ADMIN_ONLY)
 @require_GET
-def admin_roster_progress(request: HttpRequest, m: Membership, upload: int) -> HttpResponse:
+def admin_roster_progress(
+    request: AuthenticatedHttpRequest, m: Membership, upload: int
+) -> HttpResponse:
     """Where an apply stands; htmx polls the status block until it is applied or failed."""
     target = _roster_upload(m, upload)
     if target.status == RosterUpload.Status.PREVIEW:

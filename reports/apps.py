@@ -7,4 +7,5 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the tasks with Celery in every process (web processes queue them by name).
-        from . import tasks  # noqa: F401
+        # ready() is Django's place for this import: the app registry is loaded by now.
+        from . import tasks  # noqa: F401, PLC0415

@@ -488,7 +488,7 @@ def free_text_view(instrument: Instrument, members: Sequence[Entry]) -> dict[str
     }
 
 
-def team_view(
+def build_team_page(
     instrument: Instrument,
     rules: Sequence[Rule],
     team: TeamInfo,
@@ -647,7 +647,7 @@ class Unit:
     members: tuple[Entry, ...]
 
 
-def org_view(
+def build_org_page(
     instrument: Instrument,
     rules: Sequence[Rule],
     units: Sequence[Unit],

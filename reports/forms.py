@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -60,7 +60,7 @@ class ActionPlanForm(forms.Form):
     ):
         super().__init__(*args, **kwargs)
         self.rule_construct, self.plan = rule_construct, plan
-        self.fields["owner"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = (
             Membership.objects.filter(organization=organization)
             .select_related("user")
             .order_by("user__name", "user__email")
@@ -73,7 +73,7 @@ class ActionPlanForm(forms.Form):
                     *plan.teams.values_list("pk", flat=True),
                 ]
             )
-        self.fields["teams"].queryset = teams.order_by("name")
+        cast(forms.ModelMultipleChoiceField, self.fields["teams"]).queryset = teams.order_by("name")
 
     def clean_title(self) -> str:
         return self.cleaned_data["title"].strip()

@@ -215,7 +215,7 @@ def plan_movements(org: Organization, items: Sequence[ActionPlan]) -> list[PlanM
     )
     latest_of = {c.pk: c.latest for c in released}
     wanted = {latest_of.get(p.cycle_id) for p in items} | {c.latest for c in released[:1]}
-    pages = dict(
+    pages: dict[int | None, Any] = dict(
         ReleasePage.objects.filter(
             release_id__in=[r for r in wanted if r], key=ORG_PAGE
         ).values_list("release_id", "data")

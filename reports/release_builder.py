@@ -139,7 +139,7 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
         team_id = int(u.key.split(":")[1])
         previous = data.team_previous_pages.get(team_id)
         pages[u.key] = to_plain(
-            dashboards.team_view(
+            dashboards.build_team_page(
                 data.instrument,
                 data.rules,
                 data.teams[team_id],
@@ -161,7 +161,7 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
     pooled = [data.teams[t].name for t in plan.pool_teams if t in data.teams]
     hidden = 0 if plan.pool is not None else len(plan.pool_teams)
     pages[ORG_PAGE] = to_plain(
-        dashboards.org_view(
+        dashboards.build_org_page(
             data.instrument,
             data.rules,
             units,
@@ -187,7 +187,7 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
                 key=lambda u: (u.key == POOL, u.name.lower()),
             )
             pages[org_page_key({dim: value})] = to_plain(
-                dashboards.org_view(
+                dashboards.build_org_page(
                     data.instrument,
                     data.rules,
                     filtered_units,

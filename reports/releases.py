@@ -204,7 +204,7 @@ def _store(
 def cycles_to_refresh() -> list[tuple[int, str]]:
     """Cycles whose submissions changed since their latest release, or that closed since:
     what the periodic task builds (a few queries per open cycle)."""
-    due = []
+    due: list[tuple[int, str]] = []
     today = timezone.localdate()
     for cycle in Cycle.objects.exclude(state=Cycle.State.DRAFT).select_related("organization"):
         latest = (

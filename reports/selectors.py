@@ -14,14 +14,13 @@ from django.db.models.functions import Cast
 from assessments.instrument import Instrument
 from assessments.models import Answer, ClassifiedAction, Cycle, Response
 from assessments.scoring import ResponseScore
-from orgs.models import Organization, Role, Team
+from orgs.models import Organization, Team, team_size
 
 from .dashboards import FILTERS, Entry, TeamInfo, Text
 from .disclosure import Row
 from .models import Release, ReleasePage, ResponseSnapshot
 
 TEXT_TYPES = ("free_text", "action")
-COUNTED_ROLES = (Role.MEMBER, Role.TEAM_LEAD)
 
 
 # --- what a release is built from --------------------------------------------------------
@@ -115,8 +114,16 @@ def current_entries(cycle: Cycle, instrument: Instrument) -> dict[int, Entry]:
 # A stored item contribution is a row in this order (`ItemContribution.to_dict` without the
 # question text, which the instrument has): a release stores every included response, and
 # keys repeated in every item were most of what it wrote.
-ITEM_FIELDS = ("item_key", "answer", "option_label", "raw_score", "score", "weight", "reverse")
-ITEM_FIELDS += ("status",)
+ITEM_FIELDS: tuple[str, ...] = (
+    "item_key",
+    "answer",
+    "option_label",
+    "raw_score",
+    "score",
+    "weight",
+    "reverse",
+    "status",
+)
 _ITEM_KEYS = frozenset((*ITEM_FIELDS, "text"))
 
 
@@ -234,15 +241,7 @@ def decode_named_rows(data: Mapping[str, Any]) -> dict[str, Row]:
 def cycle_teams(cycle: Cycle) -> dict[int, TeamInfo]:
     """The cycle's teams with their current size (one query)."""
     return {
-        t.pk: TeamInfo(t.pk, t.name, t.slug, t.size)
-        for t in cycle.teams.annotate(
-            size=Count(
-                "memberships",
-                filter=Q(
-                    memberships__role__in=COUNTED_ROLES, memberships__deactivated_at__isnull=True
-                ),
-            )
-        )
+        t.pk: TeamInfo(t.pk, t.name, t.slug, t.size) for t in cycle.teams.annotate(size=team_size())
     }
 
 

@@ -5,8 +5,10 @@ that import it; rendering itself lives in reports/rendering.py, which only worke
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from celery import current_app
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -91,6 +93,21 @@ def recover_stale(reports: list[Report]) -> None:
             log.warning("report %s was stale; queued again", report.pk)
             retry_report(report)
         report.refresh_from_db()
+
+
+def recover_stale_reports(now: datetime | None = None) -> int:
+    """The periodic pass (Celery beat): every report whose render stalled (`is_stale`) is
+    queued again or failed, so pages only read reports and never write them. Returns how
+    many it recovered."""
+    now = now or timezone.now()
+    # A stale report was created before the limit at least (it started no earlier).
+    limit = timedelta(seconds=settings.RECOUPLE_REPORT_TIME_LIMIT * 2)
+    unfinished = Report.objects.exclude(
+        status__in=[Report.Status.READY, Report.Status.FAILED]
+    ).filter(created_at__lt=now - limit)
+    stale = [report for report in unfinished if report.is_stale(now)]
+    recover_stale(stale)
+    return len(stale)
 
 
 def request_release(cycle_id: int) -> None:

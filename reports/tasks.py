@@ -24,7 +24,7 @@ TIME_LIMIT = settings.RECOUPLE_REPORT_TIME_LIMIT
     retry_backoff=True,
     max_retries=services.MAX_ATTEMPTS,
 )
-def render_report_task(self, report_id: int) -> str:  # type: ignore[no-untyped-def]
+def render_report_task(self, report_id: int) -> str:
     """Render one report. Safe to run twice: a second run re-renders and replaces the file."""
     report = services.start_render(report_id)
     if report is None:
@@ -57,6 +57,12 @@ def build_release_task(cycle_id: int, reason: str = "submissions") -> str:
     second run finds nothing new."""
     release = releases.build(cycle_id, reason)
     return f"release {release.number}" if release else "unchanged"
+
+
+@shared_task(time_limit=TIME_LIMIT, soft_time_limit=TIME_LIMIT - 10)
+def recover_stale_reports_task() -> int:
+    """The periodic pass (Celery beat): requeue or fail reports whose render stalled."""
+    return services.recover_stale_reports()
 
 
 @shared_task(time_limit=TIME_LIMIT * 4, soft_time_limit=TIME_LIMIT * 4 - 10)

@@ -1,15 +1,44 @@
-"""Builders shared by the tests: people, submitted responses, releases."""
+"""Builders shared by the tests: people, cycles, submitted responses, releases."""
 
 from __future__ import annotations
 
 import random
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from assessments.demo import Climate, demo_answers
+from django.utils import timezone
+
+from assessments.demo import RECOUPLED, Climate, demo_answers
 from assessments.models import Answer, Cycle, Response
-from assessments.services import instrument_for, store_submission
+from assessments.services import instrument_for, publish_instrument, store_submission
 from orgs.models import Membership, Organization, Role, Team, User
 from reports import releases
 from reports.models import Release
+
+if TYPE_CHECKING:
+    from tests.conftest import World
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(email: str, name: str = "") -> User:
+    return User.objects.create_user(email, PASSWORD, name=name or email.split("@")[0].title())
+
+
+def make_open_cycle(world: World) -> Cycle:
+    """An open cycle of acme on instrument v1 in which Alpha and Beta take part."""
+    today = timezone.localdate()
+    cycle = Cycle.objects.create(
+        organization=world.acme,
+        name="2026 Q4",
+        slug="2026-q4",
+        instrument=publish_instrument("1"),
+        opens_on=today - timedelta(days=1),
+        closes_on=today + timedelta(days=30),
+        state=Cycle.State.OPEN,
+    )
+    cycle.teams.set([world.alpha, world.beta])
+    return cycle
 
 
 def add_people(org: Organization, team: Team, n: int, start: int = 0) -> list[User]:
@@ -49,3 +78,16 @@ def submit(
 def release(cycle: Cycle) -> Release | None:
     """Release the cycle's results now (the periodic task does this in production)."""
     return releases.build(cycle.pk, Release.Reason.REQUESTED)
+
+
+def fill_everything(world: World, cycle: Cycle) -> Response:
+    """Max's draft for Alpha with every question answered (a recoupled team's answers)."""
+    instrument = instrument_for("1")
+    response = Response.objects.get_or_create(cycle=cycle, team=world.alpha, respondent=world.max)[
+        0
+    ]
+    answers = demo_answers(instrument, RECOUPLED, random.Random(1))
+    Answer.objects.bulk_create(
+        Answer(response=response, item_key=k, value=v) for k, v in answers.items()
+    )
+    return response

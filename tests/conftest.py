@@ -9,18 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from orgs.models import Membership, Organization, Role, Team, User
-
-PASSWORD = "correct horse battery staple"
+from tests.builders import make_open_cycle, make_user
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits and cached dashboards live in the cache: no test sees another's."""
-    from django.core.cache import cache
-
     cache.clear()
     yield
     cache.clear()
@@ -42,10 +40,6 @@ class World:
 
     def membership(self, user: User) -> Membership:
         return Membership.objects.get(user=user)
-
-
-def make_user(email: str, name: str = "") -> User:
-    return User.objects.create_user(email, PASSWORD, name=name or email.split("@")[0].title())
 
 
 @pytest.fixture
@@ -81,29 +75,6 @@ def login(client: Client):
         return client
 
     return _login
-
-
-def make_open_cycle(world: World):
-    """An open cycle of acme on instrument v1 in which Alpha and Beta take part."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from assessments.models import Cycle
-    from assessments.services import publish_instrument
-
-    today = timezone.localdate()
-    cycle = Cycle.objects.create(
-        organization=world.acme,
-        name="2026 Q4",
-        slug="2026-q4",
-        instrument=publish_instrument("1"),
-        opens_on=today - timedelta(days=1),
-        closes_on=today + timedelta(days=30),
-        state=Cycle.State.OPEN,
-    )
-    cycle.teams.set([world.alpha, world.beta])
-    return cycle
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ from assessments.scoring import score_response
 from assessments.services import instrument_for
 from orgs.models import Invitation, Membership, Role, RosterUpload
 from reports.models import ActionPlan, Report
-from tests.builders import release
-from tests.conftest import make_open_cycle, make_user
+from tests.builders import make_open_cycle, make_user, release
 
 
 @lru_cache(maxsize=1)
@@ -90,7 +89,7 @@ def objects_for(world) -> dict[str, object]:
         "provider_id": world.acme.slug,
         "organization_slug": world.acme.slug,
         "plan": plan.pk,
-        "team": world.alpha.slug,
+        "team_slug": world.alpha.slug,
         "member": world.membership(world.max).pk,
         "invitation": invitation.pk,
         "token": token,
@@ -103,7 +102,7 @@ def objects_for(world) -> dict[str, object]:
         "reopen_request": ReopenRequest.objects.create(
             response=response, cycle=cycle, team=world.alpha, reason="Typo"
         ).pk,
-        "report": Report.objects.create(
+        "report_id": Report.objects.create(
             organization=world.acme,
             cycle=cycle,
             team=world.alpha,

@@ -94,7 +94,7 @@ def _url(world, route: str, pattern) -> str:
     return reverse(pattern.name, kwargs={n: values[n] for n in names})
 
 
-@pytest.mark.parametrize("route,pattern", POST_ROUTES, ids=[r or "/" for r, _ in POST_ROUTES])
+@pytest.mark.parametrize(("route", "pattern"), POST_ROUTES, ids=[r or "/" for r, _ in POST_ROUTES])
 def test_generated_posts_never_500_and_strangers_change_nothing(route, pattern, world, login):
     url = _url(world, route, pattern)
     other_before = snapshot(world.other)
@@ -184,7 +184,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("route,pattern,kind", CASES, ids=[f"{r or '/'}-{k}" for r, _, k in CASES])
+@pytest.mark.parametrize(
+    ("route", "pattern", "kind"), CASES, ids=[f"{r or '/'}-{k}" for r, _, k in CASES]
+)
 def test_unstorable_and_huge_values_anywhere_never_500(route, pattern, kind, world, login):
     values = objects_for(world)
     value = BAD_VALUES[kind]
@@ -210,7 +212,7 @@ def test_unstorable_and_huge_values_anywhere_never_500(route, pattern, kind, wor
 
 
 @pytest.mark.parametrize(
-    "method,name,data",
+    ("method", "name", "data"),
     [
         ("get", "admin_members", {"q": "a\x00b"}),
         ("post", "report_request", {"cycle": "\x00"}),

@@ -74,7 +74,9 @@ def expected(policy: str, actor: str, world) -> str:
 
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("actor", ACTORS)
-@pytest.mark.parametrize("route,pattern", ALL_PATTERNS, ids=[p[0] or "/" for p in ALL_PATTERNS])
+@pytest.mark.parametrize(
+    ("route", "pattern"), ALL_PATTERNS, ids=[p[0] or "/" for p in ALL_PATTERNS]
+)
 def test_permission_matrix(route, pattern, actor, method, world, login):
     policy = getattr(pattern.callback, "access_policy", None)
     assert policy, (

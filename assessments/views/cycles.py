@@ -18,10 +18,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from orgs.access import ADMIN_ONLY, ANY_ROLE, cycle_in_org, org_view
+from orgs.access import ADMIN_ONLY, ANY_ROLE, AuthenticatedHttpRequest, org_view
 from orgs.models import Membership, Role
 
 from .. import queries, services
+from ..access import cycle_in_org
 from ..forms import CycleForm, NewCycleForm
 from ..instrument import InstrumentError
 from ..models import Cycle, Response
@@ -50,7 +51,7 @@ def admin_cycles(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @org_view(ADMIN_ONLY)
 @require_http_methods(["GET", "POST"])
-def admin_cycle_new(request: HttpRequest, m: Membership) -> HttpResponse:
+def admin_cycle_new(request: AuthenticatedHttpRequest, m: Membership) -> HttpResponse:
     org = m.organization
     today = timezone.localdate()
     form = NewCycleForm(
@@ -59,7 +60,7 @@ def admin_cycle_new(request: HttpRequest, m: Membership) -> HttpResponse:
         initial={"opens_on": today, "closes_on": today + DEFAULT_LENGTH},
     )
     if not form.is_bound:
-        form.initial["teams"] = list(form.fields["teams"].queryset)
+        form.initial["teams"] = list(form.team_choices)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -95,7 +96,7 @@ def admin_cycle_new(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @org_view(ADMIN_ONLY)
 @require_http_methods(["GET", "POST"])
-def admin_cycle_edit(request: HttpRequest, m: Membership, cycle: str) -> HttpResponse:
+def admin_cycle_edit(request: AuthenticatedHttpRequest, m: Membership, cycle: str) -> HttpResponse:
     org = m.organization
     cycle_obj = cycle_in_org(m, cycle)
     teams = list(cycle_obj.teams.all())
@@ -242,7 +243,7 @@ def _transitions(cycle: Cycle, team_count: int) -> list[dict[str, str]]:
 
 # --- Members ------------------------------------------------------------------------------
 
-STATUS_LABELS = {
+STATUS_LABELS: dict[str | None, str] = {
     None: "Not started",
     Response.Status.DRAFT: "In progress",
     Response.Status.SUBMITTED: "Submitted",

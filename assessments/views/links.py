@@ -15,10 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from sesame import settings as sesame_settings
 from sesame.utils import get_user
 
-from orgs.access import cycle_in_org, membership_for, public_view
+from orgs.access import membership_for, public_view
 from orgs.models import Membership
 
 from .. import services
+from ..access import cycle_in_org
 from ..mailings import membership_id_from_unsubscribe_token
 
 
@@ -46,10 +47,10 @@ def cycle_start(request: HttpRequest, org: str, cycle: str) -> HttpResponse:
         return redirect_to_login(request.path)
     membership = membership_for(request.user, org)
     cycle_obj = cycle_in_org(membership, cycle)
-    if membership.team is None or not cycle_obj.teams.filter(pk=membership.team_id).exists():
+    if membership.team is None or not cycle_obj.teams.filter(pk=membership.team.pk).exists():
         messages.info(request, f"Your team does not take part in “{cycle_obj.name}”.")
         return redirect("cycles", org=org)
-    return redirect("response_start", org=org, cycle=cycle_obj.slug, team=membership.team.slug)
+    return redirect("response_start", org=org, cycle=cycle_obj.slug, team_slug=membership.team.slug)
 
 
 @public_view

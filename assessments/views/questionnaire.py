@@ -14,27 +14,28 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orgs.access import cycle_in_org, org_view, own_response, respondent_team
+from orgs.access import AuthenticatedHttpRequest, org_view
 from orgs.csv_export import csv_response
 from orgs.models import Membership
 
 from .. import services
+from ..access import cycle_in_org, own_response, respondent_team
 from ..answers import AnswerError, parse_answer
-from ..instrument import TEXT_TYPES, Instrument, Item, Section, visible_item_keys
+from ..instrument import TEXT_TYPES, Answers, Instrument, Item, Section, visible_item_keys
 from ..models import Answer, Cycle, Response
-from ..progress import answer_time, progress, section_complete
+from ..progress import answer_time, is_answered, progress, section_complete
 
 RESPONDENT = "respondent"
 MISSING_LISTED = 10
 
 
 def _load(
-    request: HttpRequest, m: Membership, cycle: str, team: str
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str
 ) -> tuple[Cycle, Response, Instrument]:
-    response = own_response(m, cycle, team)
+    response = own_response(m, cycle, team_slug)
     if response is None:
         cycle_obj = cycle_in_org(m, cycle)
-        team_obj = respondent_team(m, cycle_obj, team)
+        team_obj = respondent_team(m, cycle_obj, team_slug)
         response = services.response_for(cycle_obj, team_obj, request.user)
     cycle_obj = response.cycle
     return cycle_obj, response, services.instrument_for(cycle_obj.instrument.version)
@@ -48,7 +49,7 @@ def _answer_rows(response: Response) -> dict[str, Answer]:
     return {a.item_key: a for a in response.answers.all()}
 
 
-def _progress(instrument: Instrument, answers: dict[str, Any]) -> dict[str, int]:
+def _progress(instrument: Instrument, answers: Answers) -> dict[str, int]:
     return progress(instrument, answers).to_dict()
 
 
@@ -109,7 +110,7 @@ def _state_notice(cycle: Cycle, response: Response) -> str | None:
     return None
 
 
-def _resume_section(instrument: Instrument, answers: dict[str, Any]) -> Section | None:
+def _resume_section(instrument: Instrument, answers: Answers) -> Section | None:
     """The first section with a required question left, or None when none is left."""
     missing = set(services.missing_required(instrument, answers))
     return next((s for s in instrument.sections if any(i.key in missing for i in s.items)), None)
@@ -117,26 +118,30 @@ def _resume_section(instrument: Instrument, answers: dict[str, Any]) -> Section 
 
 @org_view(policy=RESPONDENT)
 @require_GET
-def response_start(request: HttpRequest, m: Membership, cycle: str, team: str) -> HttpResponse:
+def response_start(
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str
+) -> HttpResponse:
     """The questionnaire's entry: the first screen before any answer; afterwards straight
     back to the first section with something left (or to review when nothing is)."""
-    cycle_obj, response, instrument = _load(request, m, cycle, team)
+    cycle_obj, response, instrument = _load(request, m, cycle, team_slug)
     if response.is_locked():
-        return redirect("response_review", m.organization.slug, cycle, team)
+        return redirect("response_review", m.organization.slug, cycle, team_slug)
     answers = services.answers_of(response)
     if not answers:
         return _intro(request, m, cycle_obj, response, instrument, answers)
     section = _resume_section(instrument, answers)
     if section is None:
-        return redirect("response_review", m.organization.slug, cycle, team)
-    return redirect("response_section", m.organization.slug, cycle, team, section.key)
+        return redirect("response_review", m.organization.slug, cycle, team_slug)
+    return redirect("response_section", m.organization.slug, cycle, team_slug, section.key)
 
 
 @org_view(policy=RESPONDENT)
 @require_GET
-def response_intro(request: HttpRequest, m: Membership, cycle: str, team: str) -> HttpResponse:
+def response_intro(
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str
+) -> HttpResponse:
     """The first screen again, on demand: time, deadline, who sees what."""
-    cycle_obj, response, instrument = _load(request, m, cycle, team)
+    cycle_obj, response, instrument = _load(request, m, cycle, team_slug)
     return _intro(request, m, cycle_obj, response, instrument, services.answers_of(response))
 
 
@@ -146,7 +151,7 @@ def _intro(
     cycle: Cycle,
     response: Response,
     instrument: Instrument,
-    answers: dict[str, Any],
+    answers: Answers,
 ) -> HttpResponse:
     args = [m.organization.slug, cycle.slug, response.team.slug]
     resume = _resume_section(instrument, answers) if answers else instrument.sections[0]
@@ -174,9 +179,9 @@ def _intro(
 @org_view(policy=RESPONDENT)
 @require_http_methods(["GET", "POST"])
 def response_section(
-    request: HttpRequest, m: Membership, cycle: str, team: str, section: str
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str, section: str
 ) -> HttpResponse:
-    cycle_obj, response, instrument = _load(request, m, cycle, team)
+    cycle_obj, response, instrument = _load(request, m, cycle, team_slug)
     sec = _section(instrument, section)
     if sec is None:
         return render(request, "404.html", status=404)
@@ -187,11 +192,11 @@ def response_section(
     if request.method == "POST":
         if notice:
             messages.error(request, "This response can no longer be changed.")
-            return redirect("response_section", m.organization.slug, cycle, team, section)
+            return redirect("response_section", m.organization.slug, cycle, team_slug, section)
         typed, errors = _save_section(response, sec, request.POST, rows)
         if not errors:
             target = request.POST.get("go", "next")
-            return redirect(_neighbour_url(m, cycle, team, instrument, sec, target))
+            return redirect(_neighbour_url(m, cycle, team_slug, instrument, sec, target))
         rows = _answer_rows(response)
     answers = {k: a.value for k, a in rows.items()}
     visible = visible_item_keys(instrument, answers)
@@ -225,7 +230,7 @@ def response_section(
         "progress": _progress(instrument, answers),
         "notice": notice,
         "readonly": bool(notice),
-        "autosave_url": reverse("response_answer", args=[m.organization.slug, cycle, team]),
+        "autosave_url": reverse("response_answer", args=[m.organization.slug, cycle, team_slug]),
         "quote_rule": _quote_rule(m),
         "reopen": _reopen_state(response),
     }
@@ -279,10 +284,10 @@ def _save_section(
 
 
 def _neighbour_url(
-    m: Membership, cycle: str, team: str, instrument: Instrument, sec: Section, go: str
+    m: Membership, cycle: str, team_slug: str, instrument: Instrument, sec: Section, go: str
 ) -> str:
     index = instrument.sections.index(sec)
-    args = [m.organization.slug, cycle, team]
+    args = [m.organization.slug, cycle, team_slug]
     if go == "previous" and index > 0:
         return reverse("response_section", args=[*args, instrument.sections[index - 1].key])
     if go == "next" and index + 1 < len(instrument.sections):
@@ -294,9 +299,11 @@ def _neighbour_url(
 
 @org_view(policy=RESPONDENT)
 @require_POST
-def response_answer(request: HttpRequest, m: Membership, cycle: str, team: str) -> JsonResponse:
+def response_answer(
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str
+) -> JsonResponse:
     """Autosave one answer, answering JSON: saved, conflict (409), invalid (400), locked (409)."""
-    _, response, instrument = _load(request, m, cycle, team)
+    _, response, instrument = _load(request, m, cycle, team_slug)
     key = request.POST.get("item", "")[:80]
     try:
         base = int(request.POST.get("base_version", ""))
@@ -356,7 +363,7 @@ def _review_rows(instrument: Instrument, rows: dict[str, Answer]) -> list[dict[s
                     "text": item.text,
                     "answer": _answer_label(item, answer.value) if answer else "",
                     "evidence": answer.evidence if answer else "",
-                    "missing": item.required and not answer,
+                    "missing": item.required and not is_answered(answer.value if answer else None),
                     "quotable": item.type in TEXT_TYPES and bool(answer),
                     "may_quote": bool(answer and answer.may_quote),
                 }
@@ -374,8 +381,10 @@ def _answer_label(item: Item, value: Any) -> str:
 
 @org_view(policy=RESPONDENT)
 @require_http_methods(["GET", "POST"])
-def response_review(request: HttpRequest, m: Membership, cycle: str, team: str) -> HttpResponse:
-    cycle_obj, response, instrument = _load(request, m, cycle, team)
+def response_review(
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str
+) -> HttpResponse:
+    cycle_obj, response, instrument = _load(request, m, cycle, team_slug)
     status = 200
     if request.method == "POST":
         try:
@@ -392,7 +401,7 @@ def response_review(request: HttpRequest, m: Membership, cycle: str, team: str) 
             messages.success(
                 request, "Thank you: your answers are sent. You can still read them here."
             )
-            return redirect("response_review", m.organization.slug, cycle, team)
+            return redirect("response_review", m.organization.slug, cycle, team_slug)
         response.refresh_from_db()
     rows = _answer_rows(response)
     sections = _review_rows(instrument, rows)
@@ -424,12 +433,12 @@ def response_review(request: HttpRequest, m: Membership, cycle: str, team: str) 
 @org_view(policy=RESPONDENT)
 @require_GET
 def response_export(
-    request: HttpRequest, m: Membership, cycle: str, team: str, fmt: str
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str, fmt: str
 ) -> HttpResponse:
     """The respondent's own answers, as JSON or CSV."""
     if fmt not in {"json", "csv"}:
         return render(request, "404.html", status=404)
-    cycle_obj, response, instrument = _load(request, m, cycle, team)
+    cycle_obj, response, instrument = _load(request, m, cycle, team_slug)
     rows = _answer_rows(response)
     records = [
         {
@@ -489,10 +498,10 @@ def _reopen_state(response: Response) -> dict[str, Any]:
 @org_view(policy=RESPONDENT)
 @require_http_methods(["GET", "POST"])
 def response_reopen_request(
-    request: HttpRequest, m: Membership, cycle: str, team: str
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str
 ) -> HttpResponse:
     """The respondent asks their team lead to reopen their submitted response."""
-    cycle_obj, response, _ = _load(request, m, cycle, team)
+    cycle_obj, response, _ = _load(request, m, cycle, team_slug)
     reason = request.POST.get("reason", "")
     error, status = None, 200
     if request.method == "POST":
@@ -509,7 +518,7 @@ def response_reopen_request(
                 f"{response.team.name} asks to be reopened, and your reason; "
                 "not your name or your answers.",
             )
-            return redirect("response_review", m.organization.slug, cycle, team)
+            return redirect("response_review", m.organization.slug, cycle, team_slug)
     return render(
         request,
         "assessments/questionnaire/reopen_request.html",

@@ -11,10 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from orgs.access import REVIEWERS, cycle_in_org, org_view, reopen_request_to_decide
+from orgs.access import REVIEWERS, AuthenticatedHttpRequest, org_view
 from orgs.models import Membership
 
 from .. import queries, services
+from ..access import cycle_in_org, reopen_request_to_decide
 
 DECISIONS = {"approve": True, "decline": False}
 
@@ -39,7 +40,7 @@ def reopen_requests(request: HttpRequest, m: Membership, cycle: str) -> HttpResp
 @org_view(REVIEWERS)
 @require_POST
 def reopen_request_decide(
-    request: HttpRequest, m: Membership, cycle: str, reopen_request: int
+    request: AuthenticatedHttpRequest, m: Membership, cycle: str, reopen_request: int
 ) -> HttpResponse:
     cycle_obj = cycle_in_org(m, cycle)
     target = reopen_request_to_decide(m, cycle_obj, reopen_request)

@@ -1,6 +1,6 @@
 """The review queue for classified free-text actions (team leads and org admins).
 
-Anonymity (orgs.access.review_scope): no page names an author or a response; a team's
+Anonymity (assessments.access.review_scope): no page names an author or a response; a team's
 actions appear only in cycles where it has at least k submitted respondents; smaller teams'
 actions go to org admins only, pooled and without the team's name.
 """
@@ -19,19 +19,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orgs.access import (
-    ADMIN_ONLY,
-    REVIEWERS,
-    ReviewScope,
-    action_for_review,
-    org_view,
-    review_scope,
-    reviewable_actions,
-)
+from orgs.access import ADMIN_ONLY, REVIEWERS, AuthenticatedHttpRequest, org_view
 from orgs.csv_export import csv_response
 from orgs.models import Membership
 
 from .. import services
+from ..access import ReviewScope, action_for_review, review_scope, reviewable_actions
 from ..instrument import Instrument
 from ..models import ClassifiedAction, Cycle
 
@@ -91,7 +84,9 @@ class ReviewRow:
 
 
 KIND_CHOICES = tuple(
-    KindChoice(value, SHORT_LABELS[ClassifiedAction.Kind(value)], KIND_HELP[value])
+    KindChoice(
+        value, SHORT_LABELS[ClassifiedAction.Kind(value)], KIND_HELP[ClassifiedAction.Kind(value)]
+    )
     for value in ClassifiedAction.Kind.values
 )
 
@@ -210,7 +205,7 @@ def review_queue(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @org_view(policy="team:lead")
 @require_http_methods(["GET", "POST"])
-def review_action(request: HttpRequest, m: Membership, action: int) -> HttpResponse:
+def review_action(request: AuthenticatedHttpRequest, m: Membership, action: int) -> HttpResponse:
     scope = review_scope(m)
     target = action_for_review(m, action, scope)
     errors: dict[str, str] = {}
@@ -244,7 +239,7 @@ def review_action(request: HttpRequest, m: Membership, action: int) -> HttpRespo
 
 @org_view(REVIEWERS)
 @require_POST
-def review_confirm(request: HttpRequest, m: Membership) -> HttpResponse:
+def review_confirm(request: AuthenticatedHttpRequest, m: Membership) -> HttpResponse:
     """Bulk agree: first a confirmation page listing the selected actions, then the save."""
     raw = request.POST.getlist("action")
     error = ""

@@ -17,10 +17,11 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
+from assessments.access import cycle_in_org
 from assessments.instrument import CONSTRUCTS
 from assessments.models import Cycle
 from assessments.services import instrument_for
-from orgs.access import ADMIN_ONLY, LEADERSHIP, cycle_in_org, org_view, team_for
+from orgs.access import ADMIN_ONLY, LEADERSHIP, org_view, team_for
 from orgs.csv_export import csv_response
 from orgs.models import Membership, Team
 
@@ -53,7 +54,7 @@ def _org_context(request: HttpRequest, m: Membership) -> dict[str, Any]:
     if cycle is None:
         return context
     instrument = instrument_for(cycle.instrument.version)
-    raw = dict(request.GET.items())
+    raw = request.GET.dict()
     if ":" in raw.get("filter", ""):  # the dashboard's one "Show only" select: "role:pm"
         param, value = raw.pop("filter").split(":", 1)
         raw = {param: value, **raw}
@@ -298,8 +299,8 @@ def _team_context(request: HttpRequest, m: Membership, team: Team) -> dict[str, 
 @chart_csp
 @org_view(policy="team:see")
 @require_GET
-def team_dashboard(request: HttpRequest, m: Membership, team: str) -> HttpResponse:
-    team_obj = team_for(m, team)
+def team_dashboard(request: HttpRequest, m: Membership, team_slug: str) -> HttpResponse:
+    team_obj = team_for(m, team_slug)
     context = _team_context(request, m, team_obj)
     context["team_plans"] = plan_services.team_plans(team_obj)
     cycle = context["cycle"]
@@ -326,8 +327,8 @@ TEAM_TABLES = ("constructs", "practices", "items", "recommendations", "actions")
 
 @org_view(policy="team:see")
 @require_GET
-def team_dashboard_export(request: HttpRequest, m: Membership, team: str) -> HttpResponse:
-    team_obj = team_for(m, team)
+def team_dashboard_export(request: HttpRequest, m: Membership, team_slug: str) -> HttpResponse:
+    team_obj = team_for(m, team_slug)
     table = request.GET.get("table", "")
     if table not in TEAM_TABLES:
         return HttpResponse(f"Unknown table. Choose one of: {', '.join(TEAM_TABLES)}.", status=400)

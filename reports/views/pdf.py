@@ -5,22 +5,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from assessments.access import cycle_in_org
 from orgs import audit
-from orgs.access import (
-    ANY_ROLE,
-    can_see_team,
-    cycle_in_org,
-    org_view,
-    report_for,
-    team_in_org,
-    visible_reports,
-)
+from orgs.access import ANY_ROLE, AuthenticatedHttpRequest, can_see_team, org_view, team_in_org
 from orgs.models import AuditEvent, Membership
 
 from .. import selectors, services
+from ..access import report_for, visible_reports
 from ..models import Report
 
 PAGE_SIZE = 20
@@ -34,7 +29,6 @@ def _bad_request(request: HttpRequest, m: Membership, message: str) -> HttpRespo
 def _list_context(request: HttpRequest, m: Membership) -> dict[str, object]:
     reports = visible_reports(m).select_related("team", "cycle", "requested_by")
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
-    services.recover_stale([r for r in page.object_list if not r.is_finished()])
     return {"m": m, "page": page}
 
 
@@ -46,7 +40,7 @@ def report_list(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @org_view(ANY_ROLE)
 @require_POST
-def report_request(request: HttpRequest, m: Membership) -> HttpResponse:
+def report_request(request: AuthenticatedHttpRequest, m: Membership) -> HttpResponse:
     """Queue a team report (with `team`) or a leadership report; answers at once."""
     try:
         cycle = cycle_in_org(m, request.POST.get("cycle", "")[:60])
@@ -78,17 +72,18 @@ def report_request(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @org_view(policy="team:see")  # object-level: the report's team (or leadership)
 @require_GET
-def report_detail(request: HttpRequest, m: Membership, report: int) -> HttpResponse:
-    obj = report_for(m, report)
-    services.recover_stale([obj])
+def report_detail(request: AuthenticatedHttpRequest, m: Membership, report_id: int) -> HttpResponse:
+    obj = report_for(m, report_id)
     template = "reports/_report_status.html" if request.htmx else "reports/report_detail.html"
     return render(request, template, {"m": m, "report": obj})
 
 
 @org_view(policy="team:see")  # object-level: the report's team (or leadership)
 @require_GET
-def report_download(request: HttpRequest, m: Membership, report: int) -> HttpResponse:
-    obj = report_for(m, report)
+def report_download(
+    request: AuthenticatedHttpRequest, m: Membership, report_id: int
+) -> HttpResponseBase:
+    obj = report_for(m, report_id)
     if obj.status != Report.Status.READY or not obj.file:
         messages.error(request, "This report is not ready yet.")
         return redirect("report_detail", m.organization.slug, obj.pk)
@@ -105,8 +100,8 @@ def report_download(request: HttpRequest, m: Membership, report: int) -> HttpRes
 
 @org_view(policy="team:see")  # object-level: the report's team (or leadership)
 @require_POST
-def report_retry(request: HttpRequest, m: Membership, report: int) -> HttpResponse:
-    obj = report_for(m, report)
+def report_retry(request: HttpRequest, m: Membership, report_id: int) -> HttpResponse:
+    obj = report_for(m, report_id)
     if obj.status != Report.Status.FAILED:
         messages.error(request, "Only a failed report can be retried.")
         return redirect("report_detail", m.organization.slug, obj.pk)

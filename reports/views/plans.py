@@ -14,11 +14,13 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
+from assessments.access import cycle_in_org
 from assessments.instrument import CONSTRUCTS
-from orgs.access import LEADERSHIP, cycle_in_org, org_view, plan_for
+from orgs.access import LEADERSHIP, AuthenticatedHttpRequest, org_view
 from orgs.models import Membership
 
 from .. import plan_services
+from ..access import plan_for
 from ..forms import ActionPlanForm
 from ..models import ActionPlan
 
@@ -53,7 +55,7 @@ def _form_values(form: ActionPlanForm) -> dict[str, Any]:
 
 @org_view(LEADERSHIP)
 @require_http_methods(["GET", "POST"])
-def plan_new(request: HttpRequest, m: Membership) -> HttpResponse:
+def plan_new(request: AuthenticatedHttpRequest, m: Membership) -> HttpResponse:
     """Record a decision answering one leadership recommendation of a released cycle."""
     cycle_slug, rule_id = request.GET.get("cycle", "")[:60], request.GET.get("rule", "")[:80]
     if not cycle_slug or not rule_id:
@@ -73,7 +75,7 @@ def plan_new(request: HttpRequest, m: Membership) -> HttpResponse:
             f"“{rule_id}”. Choose one on the organisation dashboard.",
         )
     org = m.organization
-    kwargs = {"organization": org, "rule_construct": rec.construct}
+    kwargs: dict[str, Any] = {"organization": org, "rule_construct": rec.construct}
     if request.method == "POST":
         form = ActionPlanForm(request.POST, **kwargs)
         if form.is_valid():
@@ -127,11 +129,15 @@ def plan_list(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @org_view(LEADERSHIP)
 @require_http_methods(["GET", "POST"])
-def plan_detail(request: HttpRequest, m: Membership, plan: int) -> HttpResponse:
+def plan_detail(request: AuthenticatedHttpRequest, m: Membership, plan: int) -> HttpResponse:
     """The decision, whether its constructs moved at the next cycle, and its edit form."""
     obj = plan_for(m, plan)
     rule_construct = obj.constructs[0] if obj.constructs else ""
-    kwargs = {"organization": m.organization, "rule_construct": rule_construct, "plan": obj}
+    kwargs: dict[str, Any] = {
+        "organization": m.organization,
+        "rule_construct": rule_construct,
+        "plan": obj,
+    }
     if request.method == "POST":
         form = ActionPlanForm(request.POST, **kwargs)
         if form.is_valid():
@@ -169,7 +175,7 @@ def plan_detail(request: HttpRequest, m: Membership, plan: int) -> HttpResponse:
 
 @org_view(LEADERSHIP)
 @require_http_methods(["GET", "POST"])
-def plan_status(request: HttpRequest, m: Membership, plan: int) -> HttpResponse:
+def plan_status(request: AuthenticatedHttpRequest, m: Membership, plan: int) -> HttpResponse:
     """Confirm (GET), then change (POST), a plan's status."""
     obj = plan_for(m, plan)
     to = request.POST.get("to") if request.method == "POST" else request.GET.get("to")

@@ -24,7 +24,7 @@ from assessments import mailings
 from assessments.models import Cycle, CycleEmail, Response
 from assessments.services import publish_instrument, update_cycle
 from orgs.models import AuditEvent, Membership, Role
-from tests.conftest import make_user
+from tests.builders import make_user
 
 LINK = re.compile(r"(http://testserver/o/acme/cycles/[\w-]+/start/\?sesame=[\w-]+)")
 UNSUBSCRIBE = re.compile(r"(http://testserver/o/acme/reminders/unsubscribe/[^/\s]+/)")

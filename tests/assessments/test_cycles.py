@@ -15,7 +15,7 @@ from assessments.instrument import load_version
 from assessments.models import Cycle, InstrumentVersion, Response
 from assessments.services import publish_instrument
 from orgs.models import AuditEvent, Membership, Role, Team
-from tests.conftest import make_user
+from tests.builders import make_user
 
 A = AuditEvent.Action
 
@@ -394,7 +394,7 @@ def test_member_sees_own_team_cycles_with_start_button(world, login, make_cycle)
 
 
 @pytest.mark.parametrize(
-    "status,label,button",
+    ("status", "label", "button"),
     [("draft", "In progress", "Continue"), ("submitted", "Submitted", "View answers")],
 )
 def test_member_sees_own_response_status(status, label, button, world, login, make_cycle):

@@ -22,12 +22,12 @@ from assessments.instrument import (
     PRACTICE_CATEGORIES,
     TEXT_TYPES,
     Answers,
-    Condition,
     Instrument,
     InstrumentError,
     Item,
     Option,
     Section,
+    ShowIf,
     Thresholds,
     available_versions,
     instrument_path,
@@ -87,7 +87,7 @@ def test_minimal_fixture_loads_with_defaults_filled_in() -> None:
     assert unsure.weight == 1.0 and unsure.reverse is False and unsure.required is True
     assert unsure.section == "practice"
     assert unsure.options == instrument.scales["agreement"]
-    assert review.show_if == Condition(item="ctx_stage", values=("monitor",), negate=False)
+    assert review.show_if == ShowIf(item="ctx_stage", values=("monitor",), negate=False)
     assert (review.resource, review.category) == ("individual", "review")
     assert action.required is False and action.max_length == 2000 and action.options == ()
     assert instrument.item("ctx_stage").segment == "lifecycle_stage"
@@ -514,7 +514,7 @@ def test_unknown_construct_is_reported_once_without_follow_on_errors() -> None:
 # --- Visibility ------------------------------------------------------------------------------
 
 
-def choice(key: str, values: tuple[str, ...], show_if: Condition | None = None) -> Item:
+def choice(key: str, values: tuple[str, ...], show_if: ShowIf | None = None) -> Item:
     return Item(
         key=key,
         text=key,
@@ -532,9 +532,9 @@ def instrument_of(*items: Item) -> Instrument:
 
 CHAIN = instrument_of(
     choice("a", ("x", "y")),
-    choice("b", ("p", "q"), Condition("a", ("x",))),
-    choice("c", ("m",), Condition("b", ("p",))),
-    choice("d", ("m",), Condition("a", ("x",), negate=True)),
+    choice("b", ("p", "q"), ShowIf("a", ("x",))),
+    choice("c", ("m",), ShowIf("b", ("p",))),
+    choice("d", ("m",), ShowIf("a", ("x",), negate=True)),
 )
 
 
@@ -563,8 +563,8 @@ def test_hidden_source_hides_its_dependents_despite_a_stale_matching_answer() ->
 def test_multiple_choice_source_matches_when_any_selected_value_is_listed() -> None:
     instrument = instrument_of(
         choice("multi", ("x", "y", "z")),
-        choice("shown_on_x", ("m",), Condition("multi", ("x",))),
-        choice("shown_unless_x", ("m",), Condition("multi", ("x",), negate=True)),
+        choice("shown_on_x", ("m",), ShowIf("multi", ("x",))),
+        choice("shown_unless_x", ("m",), ShowIf("multi", ("x",), negate=True)),
     )
 
     assert visible_item_keys(instrument, {"multi": ["y", "x"]}) == {"multi", "shown_on_x"}
@@ -574,8 +574,8 @@ def test_multiple_choice_source_matches_when_any_selected_value_is_listed() -> N
 
 def test_hand_built_cycle_hides_items_instead_of_recursing_forever() -> None:
     instrument = instrument_of(
-        choice("a", ("x",), Condition("b", ("x",))),
-        choice("b", ("x",), Condition("a", ("x",))),
+        choice("a", ("x",), ShowIf("b", ("x",))),
+        choice("b", ("x",), ShowIf("a", ("x",))),
         choice("c", ("x",)),
     )
 

@@ -50,8 +50,7 @@ from assessments.models import Response
 from assessments.scoring import ResponseScore, score_response
 from assessments.services import instrument_for, store_submission
 from tests.assessments.test_scoring import _practice_instrument
-from tests.builders import release
-from tests.conftest import make_user
+from tests.builders import make_user, release
 
 JSON_KEYS = [
     "enabler",
@@ -185,9 +184,9 @@ def test_zero_counts_give_open_ends_and_no_corrected_estimate() -> None:
 
 
 def test_risk_ratio_needs_both_groups_and_a_report() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs both groups"):
         risk_ratio_interval(0, 10, 0, 10)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs both groups"):
         risk_ratio_interval(3, 10, 0, 0)
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from assessments import queries
 from assessments.models import Answer, Cycle, Response
 from orgs.models import AuditEvent, Membership, Organization, Role, Team
-from tests.conftest import make_user
+from tests.builders import make_user
 
 SECRET_ANSWER = "zebra-crossing-4711"
 SECRET_EVIDENCE = "evidence-only-max-may-read"

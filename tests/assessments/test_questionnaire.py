@@ -7,17 +7,16 @@ import csv
 import dataclasses
 import io
 import json
-import random
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments.demo import RECOUPLED, demo_answers
 from assessments.models import Answer, ClassifiedAction, Cycle, Response
 from assessments.progress import answer_time
 from assessments.services import instrument_for, missing_required
+from tests.builders import fill_everything
 
 
 @pytest.fixture
@@ -50,18 +49,6 @@ def autosave(client, url, item, values, base=0, evidence=None, may_quote=None):
 
 def response_of(world, cycle):
     return Response.objects.get(cycle=cycle, team=world.alpha, respondent=world.max)
-
-
-def fill_everything(world, cycle):
-    instrument = instrument_for("1")
-    response = Response.objects.get_or_create(cycle=cycle, team=world.alpha, respondent=world.max)[
-        0
-    ]
-    answers = demo_answers(instrument, RECOUPLED, random.Random(1))
-    Answer.objects.bulk_create(
-        Answer(response=response, item_key=k, value=v) for k, v in answers.items()
-    )
-    return response
 
 
 def test_start_creates_a_draft_and_shows_the_first_screen(world, cycle, login, urls):
@@ -129,7 +116,7 @@ def test_first_save_from_two_tabs_conflicts_instead_of_overwriting(world, cycle,
 
 
 @pytest.mark.parametrize(
-    "item,values,message",
+    ("item", "values", "message"),
     [
         ("ctx_role", ["astronaut"], "not one of the options"),
         ("ctx_role", ["engineering", "design"], "Choose one option"),

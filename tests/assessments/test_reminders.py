@@ -41,7 +41,7 @@ def test_parse_reminder_days():
 
 
 @pytest.mark.parametrize(
-    "text,message",
+    ("text", "message"),
     [
         ("seven", "not a number"),
         ("-1", "not a number"),

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from assessments.models import Cycle, ReopenRequest, Response
 from orgs.models import AuditEvent
-from tests.assessments.test_questionnaire import fill_everything
+from tests.builders import fill_everything
 
 A = AuditEvent.Action
 SECRET_ANSWER_TEXT = "only-max-may-read-this"

@@ -21,8 +21,7 @@ from assessments.demo import GUARDRAILS, demo_answers
 from assessments.models import Answer, ClassifiedAction, Cycle, Response
 from assessments.services import instrument_for, submit_response
 from orgs.models import AuditEvent, Membership, Role, Team
-from tests.builders import release
-from tests.conftest import make_open_cycle, make_user
+from tests.builders import make_open_cycle, make_user, release
 
 CLEAR_COLLECTIVE = "We held the launch two weeks for an external bias audit paid by the company."
 VAGUE = "Made sure things were handled properly."

@@ -11,11 +11,11 @@ import pytest
 from assessments.instrument import (
     CONSTRUCTS,
     Answers,
-    Condition,
     Instrument,
     Item,
     Option,
     Section,
+    ShowIf,
     Thresholds,
     load_version,
 )
@@ -138,7 +138,7 @@ def test_unknown_option_value_counts_as_unanswered() -> None:
 
 def test_hidden_items_are_neither_scored_nor_counted() -> None:
     stage = item("stage", None, type="single_choice", options=(Option("live", "Live"),))
-    shown_if_live = Condition("stage", ("live",))
+    shown_if_live = ShowIf("stage", ("live",))
     inst = instrument(
         stage,
         item("i1", "individual_practice"),
@@ -371,9 +371,7 @@ def test_item_distribution_counts_options_and_multiple_choice_values() -> None:
 
 def test_item_distribution_ignores_answers_to_hidden_items() -> None:
     stage = item("stage", None, type="single_choice", options=(Option("live", "Live"),))
-    inst = instrument(
-        stage, item("i2", "individual_practice", show_if=Condition("stage", ("live",)))
-    )
+    inst = instrument(stage, item("i2", "individual_practice", show_if=ShowIf("stage", ("live",))))
     distribution = item_distribution(inst, [{"i2": "yes"}, {"stage": "live", "i2": "no"}])
     assert distribution["i2"] == {"yes": 0, "no": 1, "dk": 0, "na": 0}
 

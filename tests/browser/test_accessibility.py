@@ -6,8 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from reports.models import Report
-from tests.builders import add_people, release, submit
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD, add_people, release, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

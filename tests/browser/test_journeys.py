@@ -12,8 +12,7 @@ from assessments.models import Answer, ClassifiedAction
 from orgs.models import Membership
 from reports.models import Report
 from tests.browser.conftest import answer_visible_items, sign_in_page
-from tests.builders import add_people, release, submit
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD, add_people, release, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,7 +11,7 @@ def test_autosave_shows_failure_during_an_outage_and_saves_once_back(
     world, cycle, page, live_server, sign_in
 ):
     from assessments.models import Answer
-    from tests.conftest import PASSWORD
+    from tests.builders import PASSWORD
 
     sign_in(world.max.email, PASSWORD)
     page.goto(f"{live_server.url}/o/acme/cycles/{cycle.slug}/teams/alpha/response/s/about/")

@@ -6,7 +6,7 @@ import pytest
 
 from assessments.models import Answer, Response
 from tests.browser.conftest import answer_visible_items
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

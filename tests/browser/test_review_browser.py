@@ -10,8 +10,7 @@ import pytest
 
 from assessments.demo import GUARDRAILS
 from assessments.models import Answer, ClassifiedAction
-from tests.builders import add_people, release, submit
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD, add_people, release, submit
 
 pytestmark = pytest.mark.browser
 

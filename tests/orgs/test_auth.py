@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from orgs.models import AuditEvent, Membership, Organization, Role, User
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD
 
 from .conftest import events, messages_of
 
@@ -49,7 +49,7 @@ def test_sign_in_ignores_an_offsite_next_url(world, client):
 
 
 @pytest.mark.parametrize(
-    "email,password",
+    ("email", "password"),
     [("alice@example.com", "wrong password"), ("nobody@example.com", PASSWORD)],
     ids=["wrong-password", "unknown-email"],
 )
@@ -396,7 +396,7 @@ def test_signup_link_for_an_address_that_got_an_account_meanwhile_is_used_up(
 
 
 @pytest.mark.parametrize(
-    "field,error",
+    ("field", "error"),
     [
         ({"email": "not-an-email"}, "Enter a valid email address."),
         ({"organization": ""}, "This field is required."),
@@ -414,7 +414,7 @@ def test_signup_with_invalid_input_is_refused_and_sends_nothing(
 
 
 @pytest.mark.parametrize(
-    "passwords,error",
+    ("passwords", "error"),
     [
         (password_form(NEW_PASSWORD, NEW_PASSWORD + "x"), "The two passwords differ."),
         (password_form("short"), "This password is too short"),
@@ -522,7 +522,7 @@ def test_client_address_ignores_forwarded_for_without_a_trusted_proxy(rf, settin
 
 
 @pytest.mark.parametrize(
-    "count,forwarded,expected",
+    ("count", "forwarded", "expected"),
     [
         (1, "203.0.113.5", "203.0.113.5"),
         (1, "6.6.6.6, 203.0.113.5", "203.0.113.5"),  # the left entry is the client's own claim

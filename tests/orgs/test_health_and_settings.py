@@ -249,7 +249,7 @@ def test_seed_demo_on_a_fresh_checkout_migrates_first(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name,value",
+    ("name", "value"),
     [
         ("SECURE_SSL_REDIRECT", "Treu"),
         ("AXES_ENABLED", "ture"),
@@ -266,7 +266,7 @@ def test_settings_refuse_an_unrecognised_yes_no_value_naming_the_variable(tmp_pa
 
 
 @pytest.mark.parametrize(
-    "name,value",
+    ("name", "value"),
     [
         ("AXES_FAILURE_LIMIT", "five"),
         ("SECURE_HSTS_SECONDS", "1y"),

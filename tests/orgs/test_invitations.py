@@ -16,7 +16,7 @@ from assessments.services import instrument_for
 from orgs import services
 from orgs.forms import AcceptInvitationForm
 from orgs.models import AuditEvent, Invitation, Membership, Role, User
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD
 
 from .conftest import accept_path, events, messages_of, token_from_email
 
@@ -349,7 +349,7 @@ def test_tampered_or_unknown_token_is_not_found_with_clear_message(
 
 
 @pytest.mark.parametrize(
-    "form,error",
+    ("form", "error"),
     [
         (accept_form(password="short1"), "This password is too short"),
         (accept_form(password=NEW_PASSWORD, again=NEW_PASSWORD + "!"), "The two passwords differ."),

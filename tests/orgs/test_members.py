@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from orgs import services
 from orgs.models import AuditEvent, Membership, Role, Team
-from tests.conftest import make_user
+from tests.builders import make_user
 
 from .conftest import events, messages_of
 

@@ -43,7 +43,7 @@ def ready_report(world, cycle, settings, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name,args",
+    ("name", "args"),
     [
         ("org_dashboard", ["acme"]),
         ("team_dashboard", ["acme", "alpha"]),

@@ -206,7 +206,7 @@ def test_settings_saved_without_change_records_nothing(world, login):
 
 
 @pytest.mark.parametrize(
-    "value,error",
+    ("value", "error"),
     [
         ("1", "Ensure this value is greater than or equal to 2."),
         ("51", "Ensure this value is less than or equal to 50."),

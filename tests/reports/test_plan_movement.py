@@ -20,7 +20,7 @@ T_PPF = [
 ]
 
 
-@pytest.mark.parametrize("p,df,expected", T_PPF)
+@pytest.mark.parametrize(("p", "df", "expected"), T_PPF)
 def test_t_quantile_matches_scipy(p, df, expected):
     assert t_quantile(p, df) == pytest.approx(expected, abs=1e-8)
     assert t_quantile(1 - p, df) == pytest.approx(-expected, abs=1e-8)

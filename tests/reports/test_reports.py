@@ -194,6 +194,56 @@ def test_stale_render_is_retried_then_failed(
     assert report.status == Report.Status.FAILED and "several attempts" in report.error
 
 
+def _stalled(world, cycle, minutes: int, attempts: int = 1) -> Report:
+    report = Report.objects.create(
+        organization=world.acme,
+        cycle=cycle,
+        team=world.alpha,
+        kind="team",
+        status="rendering",
+        attempts=attempts,
+    )
+    then = timezone.now() - timedelta(minutes=minutes)
+    Report.objects.filter(pk=report.pk).update(created_at=then, started_at=then)
+    return report
+
+
+def test_periodic_pass_requeues_stalled_renders_and_leaves_the_rest(
+    world, alpha_results, django_capture_on_commit_callbacks, monkeypatch
+):
+    from reports import tasks
+
+    sent: list[int] = []
+    monkeypatch.setattr(services, "enqueue", sent.append)
+    stalled = _stalled(world, alpha_results, minutes=60)
+    exhausted = _stalled(world, alpha_results, minutes=60, attempts=services.MAX_ATTEMPTS)
+    running = _stalled(world, alpha_results, minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.recover_stale_reports_task() == 2
+    statuses = dict(Report.objects.values_list("pk", "status"))
+    assert statuses[stalled.pk] == Report.Status.QUEUED and sent == [stalled.pk]
+    assert statuses[exhausted.pk] == Report.Status.FAILED
+    assert statuses[running.pk] == Report.Status.RENDERING
+
+
+def test_report_pages_read_a_stalled_report_without_changing_it(world, alpha_results, login):
+    report = _stalled(world, alpha_results, minutes=60)
+    client = login(world.max)
+    assert client.get(reverse("report_detail", args=["acme", report.pk])).status_code == 200
+    assert client.get(reverse("report_list", args=["acme"])).status_code == 200
+    report.refresh_from_db()
+    assert report.status == Report.Status.RENDERING and report.attempts == 1
+
+
+def test_beat_schedule_runs_the_stale_report_pass():
+    from config.celery import app
+
+    tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert "reports.tasks.recover_stale_reports_task" in tasks
+    app.loader.import_default_modules()
+    assert "reports.tasks.recover_stale_reports_task" in app.tasks
+
+
 def test_render_report_command_writes_the_same_pdf(world, alpha_results, tmp_path):
     from django.core.management import CommandError, call_command
 

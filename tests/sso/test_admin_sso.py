@@ -45,7 +45,8 @@ def saml_form(**overrides: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    "actor,status", [("alice", 200), ("leo", 403), ("tess", 403), ("max", 403), ("charlie", 404)]
+    ("actor", "status"),
+    [("alice", 200), ("leo", 403), ("tess", 403), ("max", 403), ("charlie", 404)],
 )
 def test_only_the_org_admin_opens_the_page(world, login, actor, status):
     assert login(getattr(world, actor)).get(url()).status_code == status
@@ -119,7 +120,7 @@ def test_removing_a_domain_frees_it(world, login):
 
 
 @pytest.mark.parametrize(
-    "issuer,message",
+    ("issuer", "message"),
     [
         ("not a url", "Enter a valid URL."),
         ("ftp://login.acme.test", "must start with https://"),
@@ -165,7 +166,7 @@ def test_a_local_provider_is_allowed_when_development_allows_it(world, login, se
 
 
 @pytest.mark.parametrize(
-    "domains,message",
+    ("domains", "message"),
     [
         ("", "This field is required."),
         ("acme", "is not a domain name"),
@@ -205,7 +206,7 @@ def test_oidc_needs_a_client_id_and_a_secret_the_first_time(world, login):
 
 
 @pytest.mark.parametrize(
-    "overrides,message",
+    ("overrides", "message"),
     [
         ({"saml_certificate": "not a certificate"}, "This is not an X.509 certificate."),
         ({"saml_certificate": ""}, "Without a metadata URL, SAML needs the certificate."),

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from orgs import sso
 from orgs.models import AuditEvent, IdentityProvider, Membership, Role, User
-from tests.conftest import make_user
+from tests.builders import make_user
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from orgs.sso import DomainError, email_domain, parse_domains
 
 
 @pytest.mark.parametrize(
-    "text,domains",
+    ("text", "domains"),
     [
         ("example.com", ["example.com"]),
         ("Example.COM", ["example.com"]),

@@ -11,7 +11,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.core.management import call_command
 
 from orgs.models import AuditEvent, Invitation, Membership, Role, User
-from tests.conftest import make_user
+from tests.builders import make_user
 
 from .conftest import configure_oidc, sign_in_through_provider, text_of
 

@@ -21,7 +21,7 @@ from onelogin.saml2.utils import OneLogin_Saml2_Utils
 
 from orgs import sso
 from orgs.models import IdentityProvider, Membership, Role, User
-from tests.conftest import make_user
+from tests.builders import make_user
 
 IDP_ENTITY = "https://idp.acme.test/saml"
 IDP_SSO = "https://idp.acme.test/saml/sso"

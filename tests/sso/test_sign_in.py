@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from orgs import sso
 from orgs.models import IdentityProvider, Membership, Role
-from tests.conftest import PASSWORD, make_user
+from tests.builders import PASSWORD, make_user
 
 from .test_saml import IDP_SSO, key_and_certificate
 

@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from orgs.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_organization
+from assessments.demo import seed_organization
+from orgs.demo import DEMO_LOGINS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):
