@@ -31,17 +31,22 @@ def shown_rows(plan: Plan) -> list[frozenset]:
     return [r for r in rows if r]
 
 
-def exposed(rows: list[frozenset]) -> set:
+def row_space(rows: list[frozenset]) -> tuple[dict, np.ndarray]:
+    """The person-versions of `rows` (by column) and an orthonormal basis of their span."""
     versions = sorted({v for r in rows for v in r})
-    if not versions:
-        return set()
     index = {v: i for i, v in enumerate(versions)}
     a = np.zeros((len(rows), len(versions)))
     for i, row in enumerate(rows):
         for v in row:
             a[i, index[v]] = 1.0
     _, s, vt = np.linalg.svd(a, full_matrices=False)
-    basis = vt[: int(np.sum(s > 1e-9 * s[0]))]
+    return index, vt[: int(np.sum(s > 1e-9 * s[0]))]
+
+
+def exposed(rows: list[frozenset]) -> set:
+    if not any(rows):
+        return set()
+    index, basis = row_space(rows)
     leverage = np.sum(basis**2, axis=0)
     return {v for v, i in index.items() if leverage[i] > 1 - 1e-9}
 

@@ -24,7 +24,7 @@ from reports.disclosure import Person, Prior, exposed_classes, plan_regrouping, 
 from reports.models import Release
 from tests.builders import add_people, release, submit
 from tests.reports.test_attacks import audit
-from tests.reports.test_disclosure_audit import DIMS, exposed, scenario, shown_rows
+from tests.reports.test_disclosure_audit import DIMS, exposed, row_space, scenario, shown_rows
 
 UNSETTLED = "did not settle"
 
@@ -42,16 +42,10 @@ def newly_small(before: list[frozenset], after: list[frozenset], k: int) -> list
 def changes_exposed(rows: list[frozenset]) -> set:
     """Pairs of versions of one person whose difference (how that person changed their
     answers) the rows give: a check independent of reports/disclosure.py."""
-    versions = sorted({v for r in rows for v in r})
-    if not versions:
+    if not any(rows):
         return set()
-    index = {v: i for i, v in enumerate(versions)}
-    a = np.zeros((len(rows), len(versions)))
-    for i, row in enumerate(rows):
-        for v in row:
-            a[i, index[v]] = 1.0
-    _, s, vt = np.linalg.svd(a, full_matrices=False)
-    basis = vt[: int(np.sum(s > 1e-9 * s[0]))]
+    index, basis = row_space(rows)
+    versions = list(index)
     found = set()
     for v in versions:
         for w in versions:
