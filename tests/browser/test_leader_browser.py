@@ -14,8 +14,7 @@ from assessments.demo import DECOUPLED, GUARDRAILS
 from orgs.models import AuditEvent
 from reports.models import ActionPlan
 from tests.browser.conftest import sign_in_page
-from tests.builders import add_people, release, submit
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD, add_people, release, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(os.environ.get("RECOUPLE_SHOTS", "var/screenshots"))

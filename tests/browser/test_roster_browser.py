@@ -7,7 +7,7 @@ import pytest
 
 from orgs.models import Membership, RosterUpload
 from tests.browser.conftest import sign_in_page
-from tests.conftest import PASSWORD
+from tests.builders import PASSWORD
 from tests.integration import conftest as integration
 
 # The real Redis broker and worker of the integration tests, as fixtures of this module.
