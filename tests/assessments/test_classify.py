@@ -42,6 +42,7 @@ HARD_NONE = tuple(DATA / f"actions_dev_none{n}.csv" for n in (2, 3, 4))
 # Written after lexicon v3 was frozen, committed before it was first measured, and measured
 # once: longer, multi-clause texts in a style unlike the dev sets. Never tuned on.
 BLIND3 = DATA / "actions_blind3.csv"
+BLIND5 = DATA / "actions_blind5.csv"  # held out until v5 was frozen; measured once
 # Fresh phrasings written during the lexicon v4 work, each before the classifier was run
 # on it: _dev5 (106) before any v4 change, _dev6 (60), _dev7 (90), _dev8 (75), _dev9 (90)
 # and _dev10 (90) midway. Each was measured once as written (benchmarks/classifier_eval.py;
@@ -594,6 +595,9 @@ FLOORS = {
     FRESH[4]: TARGETS,
     FRESH[5]: TARGETS,
     FRESH_LAST: TARGETS,
+    # 93.5 %, 95.7 %, 6.0 %: v5 on phrasings nobody had tuned on (README); a floor, so
+    # tuning on it later cannot go backwards unseen
+    BLIND5: (0.93, 0.95, 0.10),
 }
 
 
