@@ -57,7 +57,9 @@ def test_demo_shows_every_v2_view_and_compares_v1_with_v2(db):
         if page is None or before is None:
             continue
         assert page["item_changes"]["from"] == earlier.name, team.slug
-        assert len(page["item_changes"]["rows"]) >= 40, team.slug
+        # Questions whose counts either cycle withholds to keep answers anonymous (people
+        # answered a construct's questions differently) have no change to show.
+        assert len(page["item_changes"]["rows"]) >= 30, team.slug
         compared += 1
     assert compared >= 10
     # And a leader reads the three findings at the top of the dashboard.

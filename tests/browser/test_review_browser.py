@@ -101,11 +101,11 @@ def test_the_queue_works_from_the_keyboard_alone(queued, page, live_server, sign
     page.focus(f"#select-{queued[0].pk}")
     page.keyboard.press("Space")
     page.focus("#bulk button[type=submit]")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.get_by_role("button", name="Agree with 1 suggestion").focus()
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():  # Enter submits; wait for the save, not just the idle page
+        page.keyboard.press("Enter")
     queued[0].refresh_from_db()
     assert queued[0].is_reviewed()
 
