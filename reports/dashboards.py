@@ -157,9 +157,12 @@ def families_outside(instrument: Instrument, score: ResponseScore) -> frozenset[
     )
 
 
-def construct_parts(instrument: Instrument) -> dict[str, tuple[list[str], list[str]]]:
-    """Each construct family's item families, and the items whose absence changes its
-    weights: its own, and those whose "don't know" counts towards it (instrument v2)."""
+def construct_parts(instrument: Instrument) -> dict[str, tuple[list[str], list[str], bool]]:
+    """Each construct family's item families; the items whose absence changes its weights
+    (its own, and those whose "don't know" counts towards it, instrument v2); and whether
+    its mean is kept before its items where one must go: the two practice means make a
+    team's recoupling profile, the other constructs' items make the drilldown, the
+    governance chain and the real test."""
     own: dict[str, list[str]] = {}
     for i in instrument.items:
         if i.construct:
@@ -172,7 +175,8 @@ def construct_parts(instrument: Instrument) -> dict[str, tuple[list[str], list[s
             if rule.counts_towards == key and source != key
             for f in own.get(source, [])
         ]
-        out[construct_family(key)] = (items, [*items, *feeding])
+        keep_whole = CONSTRUCTS[key]["family"] == "practice"
+        out[construct_family(key)] = (items, [*items, *feeding], keep_whole)
     return out
 
 

@@ -452,7 +452,7 @@ def plan_families(
     prior: Prior,
     missing: Mapping[Version, frozenset[str]],
     k: int,
-    parts: Mapping[str, tuple[Sequence[str], Sequence[str]]] | None = None,
+    parts: Mapping[str, tuple[Sequence[str], Sequence[str], bool]] | None = None,
 ) -> FamilyPlan:
     """Blank each family F wherever its rows (group minus the people outside F) would let
     an attacker, who is assumed to know who is outside F, isolate fewer than k people.
@@ -462,8 +462,9 @@ def plan_families(
     before, minus those over which F was blanked (`prior.hidden`), each restricted to F.
 
     `parts` maps a family that is a weighted mean of each person's own answers (a construct)
-    to the families it is made of (its items) and those whose absence changes its weights
-    (items whose "don't know" counts towards it). Where a group shows the whole and its
+    to the families it is made of (its items), those whose absence changes its weights
+    (items whose "don't know" counts towards it), and whether its own figure is kept before
+    its parts. Where a group shows the whole and its
     people did not all answer the same way, the whole minus its parts would single out those
     who answered differently: the parts some answered and others not are blanked there,
     and all of them when fewer than k people's means are made of more than the rest's."""
@@ -488,7 +489,7 @@ def plan_families(
         )
         for family in families
     }
-    for whole, (members, weighing) in (parts or {}).items():
+    for whole, (members, weighing, keep_whole) in (parts or {}).items():
         out = outside.get(whole, set())
         for key, row in display.items():
             if key in blanked.get(whole, ()):
@@ -505,10 +506,14 @@ def plan_families(
             common = frozenset.intersection(*made_of)
             unlike = sum(1 for q in made_of if q != common)
             # Parts not everyone answered are blanked. The whole minus the parts left then
-            # leaves only the people whose mean is made of more; fewer than k of them, and
-            # every part is blanked (blanking is always safe).
-            varying = own & (frozenset().union(*made_of) - common)
-            for m in members if unlike < k else sorted(varying):
+            # leaves only the people whose mean is made of more; when they are fewer than k,
+            # either the whole or every part is blanked (`keep_whole` says which matters
+            # more to the pages; blanking is always safe).
+            if unlike >= k:
+                drop = sorted(own & (frozenset().union(*made_of) - common))
+            else:
+                drop = list(members) if keep_whole else [whole]
+            for m in drop:
                 blanked.setdefault(m, set()).add(key)
     hidden_by_key: dict[str, set[str]] = {}
     hidden: dict[str, frozenset[int]] = {}

@@ -383,3 +383,43 @@ def test_attack_12_no_spread_over_fewer_than_2k_scored_people(world, cycle, logi
     assert rows["collective_practice"]["n"] == 3 and rows["collective_practice"]["mean"] is not None
     assert rows["collective_practice"]["sd"] is None
     assert rows["principles"]["sd"] is not None  # six scored people: 2k
+
+
+def test_attack_13_where_few_answered_more_a_construct_loses_its_mean_not_its_items(
+    world, cycle, login
+):
+    """Four people; two said "don't know" to one governance question. The mean minus the
+    other questions would leave the two who answered it, so the governance mean is not
+    shown there; its questions are (they make the drilldown and the real test)."""
+    team = Team.objects.create(organization=world.acme, name="Zeta", slug="zeta")
+    cycle.teams.add(team)
+    gov = [i.key for i in instrument_for("1").items if i.construct == "governance_design"]
+    dk_key = next(
+        i.key
+        for i in instrument_for("1").items
+        if i.construct == "governance_design" and any(o.dont_know for o in i.options)
+    )
+    answered = {
+        i.key: next(o.value for o in i.options if not o.dont_know)
+        for i in instrument_for("1").items
+        if i.construct == "governance_design" and i.options and not i.show_if
+    }
+    for i, user in enumerate(add_people(world.acme, team, 4)):
+        # Nobody is shown the agent-actions question (it follows what the product does).
+        extra = {"ctx_lifecycle_stage": "build", "ctx_genai_uses": ["content"], **answered}
+        if i < 2:
+            extra[dk_key] = "dont_know"
+        submit(cycle, team, user, GUARDRAILS, extra=extra)
+    release(cycle)
+    view = login(world.leo).get(reverse("team_dashboard", args=["acme", "zeta"])).context["view"]
+    row = next(c for c in view["constructs"] if c["key"] == "governance_design")
+    items = {
+        i["key"]: i
+        for i in next(c for c in view["drilldown"] if c["key"] == "governance_design")["items"]
+    }
+    assert row["mean"] is None
+    assert items[dk_key]["mean"] is None  # two answered it: fewer than k
+    shown = [k for k in gov if k != dk_key and items[k]["mean"] is not None]
+    assert shown  # the questions everyone answered stay
+    practice = next(c for c in view["constructs"] if c["key"] == "collective_practice")
+    assert practice["mean"] is not None
