@@ -1116,7 +1116,7 @@ def _number(
 ) -> float:
     if not is_number(value):
         raise LexiconError(f"{path}: {key}: expected a number, got {value!r}")
-    number = float(value)  # type: ignore[arg-type]
+    number = float(value)
     too_low = low is not None and (number <= low if exclusive_low else number < low)
     if too_low or (high is not None and number > high):
         raise LexiconError(f"{path}: {key}: {number} is out of range")

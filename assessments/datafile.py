@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeGuard
 
 import yaml
 
@@ -45,13 +45,13 @@ class Problems:
             raise self.error(self.lines)
 
 
-def is_number(value: object) -> bool:
+def is_number(value: object) -> TypeGuard[int | float]:
     """An int or float; `true` is an int to Python but a typo in a data file, not a number."""
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def as_float(value: object) -> float | None:
-    return float(value) if is_number(value) else None  # type: ignore[arg-type]
+    return float(value) if is_number(value) else None
 
 
 def read_yaml(path: str | Path, error: type[DataFileError] = DataFileError) -> tuple[bytes, object]:
