@@ -45,7 +45,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
-import yaml
+from assessments.datafile import DataFileError, is_number, read_yaml
 
 # What cues are evidence for; "none" (not an action taken) comes from no-action markers.
 CueKind = Literal["individual", "collective"]
@@ -112,7 +112,7 @@ _NEW_SUBJECT: Final[re.Pattern[str]] = re.compile(
 _NEGATION_LOOKBACK_CHARS: Final[int] = 160
 
 
-class LexiconError(ValueError):
+class LexiconError(DataFileError):
     """The classifier lexicon file is missing, malformed or inconsistent."""
 
 
@@ -785,13 +785,7 @@ def load_lexicon(path: str | Path = DEFAULT_LEXICON_PATH) -> Lexicon:
 
 @lru_cache(maxsize=8)
 def _load_lexicon_cached(path: str) -> Lexicon:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
-    except OSError as exc:
-        raise LexiconError(f"{path}: cannot read lexicon: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
+    _, raw = read_yaml(path, LexiconError)
     return _build_lexicon(path, raw)
 
 
@@ -1120,7 +1114,7 @@ def _number(
     *,
     exclusive_low: bool = False,
 ) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not is_number(value):
         raise LexiconError(f"{path}: {key}: expected a number, got {value!r}")
     number = float(value)
     too_low = low is not None and (number <= low if exclusive_low else number < low)

@@ -15,46 +15,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
+from assessments.datafile import DataFileError, Problems, is_number, read_yaml
+from assessments.vocabulary import VOCABULARY
 
-# The constructs of ../shared/domain.md; the keys are a stable interface.
-CONSTRUCTS: dict[str, dict[str, str]] = {
-    "uncertainty": {
-        "label": "Uncertainty about responsible AI",
-        "family": "constrainer",
-        "polarity": "lower_is_better",
-    },
-    "diffusion": {
-        "label": "Diffused responsibility",
-        "family": "constrainer",
-        "polarity": "lower_is_better",
-    },
-    "leadership": {
-        "label": "Leadership commitment",
-        "family": "enabler",
-        "polarity": "higher_is_better",
-    },
-    "principles": {
-        "label": "Organisational principles, known and used",
-        "family": "enabler",
-        "polarity": "higher_is_better",
-    },
-    "individual_practice": {
-        "label": "Low-resource individual recoupling actions",
-        "family": "practice",
-        "polarity": "higher_is_better",
-    },
-    "collective_practice": {
-        "label": "High-resource collective recoupling actions",
-        "family": "practice",
-        "polarity": "higher_is_better",
-    },
-    "governance_design": {
-        "label": "Governance designed into the AI product",
-        "family": "governance",
-        "polarity": "higher_is_better",
-    },
-}
+# The constructs of ../shared/domain.md, from the vocabulary file; the keys are a stable
+# interface.
+CONSTRUCTS: dict[str, dict[str, str]] = VOCABULARY.construct_table()
 PRACTICE_CONSTRUCTS = ("individual_practice", "collective_practice")
 ENABLERS = ("leadership", "principles")
 
@@ -78,18 +44,7 @@ ITEM_TYPES: tuple[str, ...] = (
 )
 TEXT_TYPES = ("free_text", "action")
 RESOURCE_LEVELS = ("individual", "collective")
-PRACTICE_CATEGORIES = (
-    "review",
-    "data_privacy",
-    "testing_evaluation",
-    "transparency",
-    "audit",
-    "launch_decision",
-    "escalation",
-    "monitoring",
-    "incident_response",
-    "training",
-)
+PRACTICE_CATEGORIES: tuple[str, ...] = tuple(VOCABULARY.practice_categories)
 # Governance design (../shared/domain.md, source 2): the three connected layers, the five
 # things a roadmap must hold, and the three parts of the real test.
 GOVERNANCE_LAYERS = ("policy", "controls", "operations")
@@ -248,13 +203,8 @@ class Instrument:
         return {i.key: i for i in self.items}
 
 
-class InstrumentError(ValueError):
-    """An instrument file is invalid; the message names the file, the key and the problem."""
-
-    def __init__(self, message: str, errors: list[str] | None = None) -> None:
-        super().__init__(message)
-        # One line per problem, each "file: where: problem"; the message joins them.
-        self.errors: list[str] = list(errors) if errors is not None else [message]
+class InstrumentError(DataFileError):
+    """An instrument file is invalid; one line a problem, each "file: where: problem"."""
 
 
 # --- Loading and validation ----------------------------------------------------------------
@@ -294,24 +244,9 @@ _KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 _VERSION_FILE = re.compile(r"^v(?P<version>[A-Za-z0-9._-]+)\.yaml$")
 
 
-class _Errors:
-    """Collects every problem in one file so the author fixes them in one pass."""
-
+class _Errors(Problems):
     def __init__(self, source: str) -> None:
-        self.source = source
-        self.lines: list[str] = []
-
-    def add(self, where: str, problem: str) -> None:
-        self.lines.append(f"{self.source}: {where}: {problem}")
-
-    def raise_if_any(self) -> None:
-        if self.lines:
-            raise InstrumentError("\n".join(self.lines), errors=self.lines)
-
-
-def _is_number(value: object) -> bool:
-    # bool is an int in Python, but `weight: true` is a typo, not a weight.
-    return isinstance(value, int | float) and not isinstance(value, bool)
+        super().__init__(source, InstrumentError)
 
 
 def _check_fields(
@@ -372,7 +307,7 @@ def _parse_option(raw: object, where: str, errors: _Errors) -> Option | None:
     label = _text(raw, "label", where, errors)
     score = raw.get("score")
     if score is not None:
-        if not _is_number(score):
+        if not is_number(score):
             errors.add(where, f"option '{value}': score must be a number (got {score!r})")
             # Stands in for the bad score so it is not also reported as missing; it never
             # leaves the loader, since the error above makes the load fail.
@@ -463,7 +398,7 @@ def _parse_thresholds(raw: object, errors: _Errors) -> Thresholds:
                 errors.add(where, f"must be a whole number of at least 1 (got {value!r})")
                 continue
             values[name] = value
-        elif not _is_number(value) or not 0 <= value <= 100:
+        elif not is_number(value) or not 0 <= value <= 100:
             errors.add(where, f"must be a number in 0-100 (got {value!r})")
         else:
             values[name] = float(value)
@@ -644,7 +579,7 @@ def _parse_item(
     # A misspelt construct is reported once; checks below trust the author's intent to score.
     meant_scored = raw.get("construct") is not None
     weight = raw.get("weight", 1)
-    if not _is_number(weight) or weight <= 0:
+    if not is_number(weight) or weight <= 0:
         errors.add(where, f"weight must be a number above 0 (got {weight!r})")
         weight = 1
     elif "weight" in raw and not meant_scored:
@@ -856,10 +791,10 @@ def _parse_dont_know(
             continue
         why = _text(spec, "why", where, errors)
         score, weight = spec.get("score", 100), spec.get("weight", 1)
-        if not _is_number(score) or not 0 <= score <= 100:
+        if not is_number(score) or not 0 <= score <= 100:
             errors.add(where, f"score must be a number in 0-100 (got {score!r})")
             score = 100
-        if not _is_number(weight) or weight <= 0:
+        if not is_number(weight) or weight <= 0:
             errors.add(where, f"weight must be a number above 0 (got {weight!r})")
             weight = 1
         if construct not in capable:
@@ -929,18 +864,7 @@ def load_instrument(path: str | Path) -> Instrument:
     A file named ``v<version>.yaml`` must declare that same version.
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InstrumentError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
-    try:
-        # libyaml's safe loader when present: the same safe subset, about ten times faster.
-        if yaml.__with_libyaml__:
-            data = yaml.load(raw, Loader=yaml.CSafeLoader)
-        else:
-            data = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise InstrumentError(f"{path}: invalid YAML: {exc}") from exc
+    raw, data = read_yaml(path, InstrumentError)
     match = _VERSION_FILE.match(path.name)
     return _parse(
         data,

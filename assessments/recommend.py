@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
+from assessments.datafile import DataFileError, Problems, as_float, is_number, read_yaml
 from assessments.instrument import (
     CONSTRUCTS,
     ENABLERS,
@@ -39,6 +38,7 @@ from assessments.scoring import (
     ResponseScore,
     item_counts,
 )
+from assessments.vocabulary import VOCABULARY
 
 DEFAULT_RULES_PATH = Path(__file__).parent / "rules" / "recommendations.yaml"
 
@@ -62,23 +62,11 @@ _INVERSE = {"gte": "lt", "lt": "gte", "lte": "gt", "gt": "lte"}
 
 # What a construct is called inside a plain sentence ("the team's score for ... is 38").
 # The instrument's labels are headings; these read in running text.
-PLAIN_NAMES = {
-    "uncertainty": "uncertainty about responsible AI",
-    "diffusion": "diffused responsibility",
-    "leadership": "leadership commitment",
-    "principles": "organisational principles",
-    "individual_practice": "individual practice",
-    "collective_practice": "collective practice",
-    "governance_design": "governance designed into the product",
-}
+PLAIN_NAMES: dict[str, str] = {key: c.plain for key, c in VOCABULARY.constructs.items()}
 
 
-class RuleError(ValueError):
+class RuleError(DataFileError):
     """The rule table is invalid; one line per problem, each naming the file and the rule."""
-
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("\n".join(errors))
-        self.errors = errors
 
 
 def _compare(actual: float, operator: str, threshold: float) -> bool:
@@ -232,14 +220,6 @@ def _statement(text: str) -> str:
     return f"“{text.rstrip().rstrip('.')}”"
 
 
-def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _as_float(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 # --- Checks: one leaf of a condition as evaluated ---------------------------------------------
 
 
@@ -314,7 +294,7 @@ class Check:
         a gap as firm as its clearest enabler and its clearest practice, of which the
         weaker counts. None when the numbers are unknown.
         """
-        actual, threshold = _as_float(self.actual), _as_float(self.threshold)
+        actual, threshold = as_float(self.actual), as_float(self.threshold)
         if self.kind in ("construct", "item"):
             if actual is None or threshold is None:
                 return None
@@ -355,7 +335,7 @@ class Check:
 
     def _plain_construct(self) -> str:
         name = plain_name(self.input)
-        actual, threshold = _as_float(self.actual), _as_float(self.threshold) or 0.0
+        actual, threshold = as_float(self.actual), as_float(self.threshold) or 0.0
         if actual is None:
             return f"{self._whose.has} no score for {name}."
         operator = self._stated_operator()
@@ -465,7 +445,7 @@ class Check:
         outcome = "unknown" if self.passed is None else str(self.passed).lower()
         neg = "not " if self.negated else ""
         if self.kind == "construct":
-            value = f"scored {self.actual:.1f}" if _number(self.actual) else "has no score"
+            value = f"scored {self.actual:.1f}" if is_number(self.actual) else "has no score"
             test = f"{neg}{self.operator} {self.threshold:g}"
             return f"construct {self.input} {value}; test: {test} → {outcome}"
         if self.kind == "item":
@@ -734,13 +714,12 @@ class Rule:
         return self.framing
 
 
-class _Errors:
+class _Errors(Problems):
     def __init__(self, source: str) -> None:
-        self.source = source
-        self.lines: list[str] = []
+        super().__init__(source, RuleError)
 
-    def add(self, rule: str, where: str, problem: str) -> None:
-        self.lines.append(f"{self.source}: {rule}: {where}: {problem}")
+    def in_rule(self, rule: str, where: str, problem: str) -> None:
+        self.add(f"{rule}: {where}", problem)
 
 
 class _ConditionParser:
@@ -752,7 +731,7 @@ class _ConditionParser:
         self.rule = rule
 
     def error(self, where: str, problem: str) -> None:
-        self.errors.add(self.rule, where, problem)
+        self.errors.in_rule(self.rule, where, problem)
 
     def parse(self, raw: object, where: str) -> Condition | None:
         if not isinstance(raw, dict) or not raw:
@@ -811,7 +790,7 @@ class _ConditionParser:
             return None
         operator = operators[0]
         value = raw[operator]
-        if not _number(value) or not low <= value <= high:
+        if not is_number(value) or not low <= value <= high:
             self.error(where, f"'{operator}' must be a number in {low:g}..{high:g} (got {value!r})")
             return None
         return operator, float(value)
@@ -896,20 +875,20 @@ def _rule(
 ) -> Rule | None:
     name = f"rule #{index}"
     if not isinstance(raw, dict):
-        errors.add(name, "top", f"must be a mapping (got {raw!r})")
+        errors.in_rule(name, "top", f"must be a mapping (got {raw!r})")
         return None
     rule_id = raw.get("id")
     if isinstance(rule_id, str) and _ID_PATTERN.match(rule_id):
         name = f"rule '{rule_id}'"
     else:
-        errors.add(name, "id", f"must be a snake_case string (got {rule_id!r})")
+        errors.in_rule(name, "id", f"must be a snake_case string (got {rule_id!r})")
     before = len(errors.lines)
 
     unknown = sorted(str(k) for k in raw if k not in (*_REQUIRED_FIELDS, *_OPTIONAL_FIELDS))
     if unknown:
-        errors.add(name, "fields", f"unknown field(s) {', '.join(unknown)}")
+        errors.in_rule(name, "fields", f"unknown field(s) {', '.join(unknown)}")
     if "why" in raw:
-        errors.add(
+        errors.in_rule(
             name,
             "why",
             "'why' is now 'framing': a text that claims nothing about the team; "
@@ -917,31 +896,31 @@ def _rule(
         )
     missing = [f for f in _REQUIRED_FIELDS if f not in raw]
     if missing:
-        errors.add(name, "fields", f"missing field(s) {', '.join(missing)}")
+        errors.in_rule(name, "fields", f"missing field(s) {', '.join(missing)}")
     if "audience" in raw and raw["audience"] not in AUDIENCES:
-        errors.add(name, "audience", f"must be one of {', '.join(AUDIENCES)}")
+        errors.in_rule(name, "audience", f"must be one of {', '.join(AUDIENCES)}")
     if "resource" in raw and raw["resource"] not in RESOURCES:
-        errors.add(name, "resource", f"must be one of {', '.join(RESOURCES)}")
+        errors.in_rule(name, "resource", f"must be one of {', '.join(RESOURCES)}")
     if "priority" in raw and (
         not isinstance(raw["priority"], int) or isinstance(raw["priority"], bool)
     ):
-        errors.add(name, "priority", f"must be a whole number (got {raw['priority']!r})")
+        errors.in_rule(name, "priority", f"must be a whole number (got {raw['priority']!r})")
     if "construct" in raw and raw["construct"] not in CONSTRUCTS:
-        errors.add(
+        errors.in_rule(
             name,
             "construct",
             f"unknown construct {raw['construct']!r} (expected one of {', '.join(CONSTRUCTS)})",
         )
     for text in ("title", "framing"):
         if text in raw and (not isinstance(raw[text], str) or not raw[text].strip()):
-            errors.add(name, text, "must be a non-empty string")
+            errors.in_rule(name, text, "must be a non-empty string")
     steps = raw.get("steps")
     if "steps" in raw and (
         not isinstance(steps, list)
         or not steps
         or not all(isinstance(s, str) and s.strip() for s in steps)
     ):
-        errors.add(name, "steps", "must be a non-empty list of non-empty strings")
+        errors.in_rule(name, "steps", "must be a non-empty list of non-empty strings")
     when = None
     if "when" in raw:
         when = _ConditionParser(instrument, errors, name).parse(raw["when"], "when")
@@ -988,7 +967,7 @@ def _applies_to(raw: object, version: str, index: int, errors: _Errors) -> bool:
         or not all(isinstance(v, str) and v for v in versions)
     ):
         name = f"rule '{raw.get('id')}'" if isinstance(raw.get("id"), str) else f"rule #{index}"
-        errors.add(
+        errors.in_rule(
             name, "instruments", f"must be a non-empty list of quoted versions (got {versions!r})"
         )
         return True  # validated as usual, so its other problems show too
@@ -1013,15 +992,14 @@ def parse_rules(data: object, source: str, instrument: Instrument) -> tuple[Rule
         rule_id = raw.get("id") if isinstance(raw, dict) else None
         if isinstance(rule_id, str):
             if rule_id in seen:
-                errors.add(f"rule '{rule_id}'", "id", "duplicate rule id")
+                errors.in_rule(f"rule '{rule_id}'", "id", "duplicate rule id")
             seen.add(rule_id)
         if not _applies_to(raw, instrument.version, index, errors):
             continue
         rule = _rule(raw, index, instrument, errors, version or "")
         if rule is not None:
             rules.append(rule)
-    if errors.lines:
-        raise RuleError(errors.lines)
+    errors.raise_if_any()
     return tuple(rules)
 
 
@@ -1033,12 +1011,7 @@ def load_rules(path: str | Path, instrument: Instrument) -> tuple[Rule, ...]:
     operator; duplicate id; bad audience or resource; missing fields.
     """
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RuleError([f"{path}: cannot read the file: {exc.strerror or exc}"]) from exc
-    except yaml.YAMLError as exc:
-        raise RuleError([f"{path}: invalid YAML: {exc}"]) from exc
+    _, data = read_yaml(path, RuleError)
     return parse_rules(data, str(path), instrument)
 
 

@@ -25,6 +25,7 @@ from assessments.instrument import (
     Thresholds,
     visible_item_keys,
 )
+from assessments.vocabulary import VOCABULARY
 
 # "dont_know_counted": a "don't know" to an item of another construct, counted here as the
 # instrument file's `dont_know` rules declare (instrument v2 on): it carries a score.
@@ -149,54 +150,8 @@ class ConstructScore:
         }
 
 
-# Each summary claims only what the profile checks: whether the individual and the collective
-# practice scores reach the "high" line. Which practices those are is in the item table.
-PROFILE_STATES: dict[str, dict[str, str]] = {
-    "decoupled": {
-        "label": "Decoupled",
-        "summary": (
-            "Both the individual and the collective practice scores are below the line for "
-            "“high”: on these answers, principles have not yet reached day-to-day work. The "
-            "first step is in the team's own hands: small, permission-free checks such as "
-            "reviewing outputs before release and writing concerns down."
-        ),
-    },
-    "guardrails_without_backing": {
-        "label": "Guardrails without backing",
-        "summary": (
-            "The individual practice score is high and the collective one is not: people act "
-            "responsibly within their own reach, with less of the practice that needs "
-            "organisational backing. This is the typical case in the research, where people "
-            "act as guardrails that steer and warn rather than gatekeepers; it does not scale "
-            "without leadership commitment and incentives."
-        ),
-    },
-    "top_down_only": {
-        "label": "Top-down only",
-        "summary": (
-            "The collective practice score is high and the individual one is not: the "
-            "organisation's structures are used more than the team's own habits. The next "
-            "step is small, regular checks inside the team, so that the structures have "
-            "something to work with."
-        ),
-    },
-    "recoupled": {
-        "label": "Recoupled",
-        "summary": (
-            "Both the individual and the collective practice scores are high: on these "
-            "answers, principle and practice meet. The work now is to keep it that way under "
-            "delivery pressure and to spread what works to other teams."
-        ),
-    },
-    "insufficient_data": {
-        "label": "Not enough data",
-        "summary": (
-            "There are not enough answers about individual or collective practice to place "
-            "this team on the recoupling profile. More responses, or answers to the practice "
-            "questions, are needed before this can be read."
-        ),
-    },
-}
+# The five profile states and their texts, from the vocabulary file.
+PROFILE_STATES: dict[str, dict[str, str]] = VOCABULARY.profile_table()
 
 
 @dataclass(frozen=True)

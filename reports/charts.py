@@ -19,6 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from typing import Any
 
+from assessments.vocabulary import VOCABULARY
+
 FONT_FAMILY = (
     'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans", '
     '"DejaVu Sans", Arial, sans-serif'
@@ -31,19 +33,14 @@ MISSING_FILL = "#eef1f4"
 # One calm palette shared with svg.py. Every colour has at least 3:1 contrast on white, and
 # the four families differ in lightness as well as hue, so they stay apart for the common
 # colour-vision deficiencies; the family is also written in each table row and legend.
-FAMILY_ORDER = ("constrainer", "enabler", "practice", "governance")
+FAMILY_ORDER: tuple[str, ...] = tuple(VOCABULARY.families)
 FAMILY_COLOURS = {
     "constrainer": "#b45a1e",  # burnt orange
     "enabler": "#1f5f8b",  # the app's primary blue
     "practice": "#2a8572",  # the app's accent teal
     "governance": "#7a5aa0",  # muted violet
 }
-FAMILY_LABELS = {
-    "constrainer": "Constrainer",
-    "enabler": "Enabler",
-    "practice": "Practice",
-    "governance": "Governance",
-}
+FAMILY_LABELS: dict[str, str] = dict(VOCABULARY.families)
 OTHER_COLOUR = "#6c7a89"
 
 RESOURCE_ORDER = ("individual", "collective")
@@ -631,15 +628,7 @@ def _practice_summary(rows: Sequence[Mapping[str, Any]]) -> str:
     return text.strip()
 
 
-SHORT_LABELS = {
-    "uncertainty": "Uncertainty",
-    "diffusion": "Diffused responsibility",
-    "leadership": "Leadership",
-    "principles": "Principles",
-    "individual_practice": "Individual practice",
-    "collective_practice": "Collective practice",
-    "governance_design": "Governance design",
-}
+SHORT_LABELS: dict[str, str] = {key: c.short for key, c in VOCABULARY.constructs.items()}
 
 
 def short_label(construct: Mapping[str, Any]) -> str:

@@ -40,19 +40,14 @@ from assessments.scoring import (
     item_distribution,
     recoupling_profile,
 )
+from assessments.vocabulary import VOCABULARY
 
 from . import charts
 
 POOL_LABEL = "Other teams (pooled)"
 # Filters offered on the organisation dashboard, one at a time: URL parameter -> segment.
-FILTERS = {
-    "role": "respondent_role",
-    "stage": "lifecycle_stage",
-    "pressure": "delivery_pressure",
-    "view": "self_view",
-}
-CATEGORY_LABELS = {c: c.replace("_", " ").capitalize() for c in PRACTICE_CATEGORIES}
-CATEGORY_LABELS |= {"testing_evaluation": "Testing and evaluation", "data_privacy": "Data privacy"}
+FILTERS: dict[str, str] = {param: f.segment for param, f in VOCABULARY.filters.items()}
+CATEGORY_LABELS: dict[str, str] = dict(VOCABULARY.practice_categories)
 # A respondent "reports" a constrainer or enabler when its score reaches this.
 PREVALENCE_MIN = 60.0
 REASONS_SHOWN = 12  # teams whose reasons a leadership action lists
@@ -223,6 +218,14 @@ def filter_options(instrument: Instrument) -> dict[str, list[tuple[str, str]]]:
         for param, segment in FILTERS.items()
         if segment in by_segment
     }
+
+
+def filter_groups(instrument: Instrument) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The "Show only" list: each offered filter's heading and its ("param:value", label)."""
+    return [
+        (VOCABULARY.filters[param].label, [(f"{param}:{value}", label) for value, label in options])
+        for param, options in filter_options(instrument).items()
+    ]
 
 
 def clean_filters(instrument: Instrument, raw: Mapping[str, str]) -> dict[str, str]:

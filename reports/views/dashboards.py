@@ -60,7 +60,8 @@ def _org_context(request: HttpRequest, m: Membership) -> dict[str, Any]:
         raw = {param: value, **raw}
     filters = dashboards.clean_filters(instrument, raw)
     context["filters"] = filters
-    context["filter_options"] = dashboards.filter_options(instrument)
+    context["filter_groups"] = dashboards.filter_groups(instrument)
+    context["selected_filter"] = "".join(f"{p}:{v}" for p, v in filters.items())
     context["export_query"] = urlencode({"cycle": cycle.slug, **filters})
     release, page = selectors.release_page(cycle, org_page_key(filters))
     context["release"] = release
