@@ -7,7 +7,7 @@ never reaches the network or the file system.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,18 @@ from assessments.services import instrument_for
 from orgs.models import Organization, Team
 
 from . import dashboards, selectors
-from .charts import Chart
+from .charts import (
+    GOODNESS_SCALE,
+    MISSING_FILL,
+    MUTED,
+    Chart,
+    colour_for_goodness,
+    format_score,
+    goodness,
+    is_lower_better,
+    short_label,
+    text_colour_on,
+)
 from .release_builder import ORG_PAGE
 from .svg import render_svg
 
@@ -101,34 +112,69 @@ def printed_recommendations(team: list[Any], leadership: list[Any]) -> dict[str,
     }
 
 
-HEATMAP_ROWS_PER_PART = 30  # about one A4 page of rows: a drawing cannot break across pages
+@dataclass(frozen=True)
+class HeatmapCell:
+    text: str
+    fill: str
+    ink: str
 
 
-def heatmap_parts(chart: Any) -> list[Chart]:
-    """The heatmap in slices of teams, each drawn as its own figure, so a large organisation's
-    heatmap flows over pages (one drawing several pages tall cannot)."""
+@dataclass(frozen=True)
+class HeatmapRow:
+    label: str
+    cells: tuple[HeatmapCell, ...]
+
+
+@dataclass(frozen=True)
+class HeatmapTable:
+    """The teams × constructs heatmap as a printed table: a table flows over pages with its
+    header repeated, and WeasyPrint lays out a cell's text far faster than SVG text (which it
+    shapes one letter at a time)."""
+
+    headers: tuple[str, ...]
+    rows: tuple[HeatmapRow, ...]
+    key: tuple[str, ...]  # the colour scale's stops, worse to better
+    summary: str
+
+
+def heatmap_table(chart: Any) -> HeatmapTable:
+    """The heatmap chart's cells, coloured and labelled as its SVG drawing colours them."""
     chart = as_chart(chart)
     data = chart.data
-    if len(data["teams"]) <= HEATMAP_ROWS_PER_PART:
-        return [chart]
-    return [
-        replace(
-            chart,
-            id=f"{chart.id}-part{start // HEATMAP_ROWS_PER_PART + 1}",  # ids stay unique
-            data=data
-            | {
-                key: data[key][start : start + HEATMAP_ROWS_PER_PART]
-                for key in ("teams", "ns", "values")
-            },
-        )
-        for start in range(0, len(data["teams"]), HEATMAP_ROWS_PER_PART)
-    ]
+    constructs = data["constructs"]
+    headers = tuple(
+        short_label(c) + (" ↓" if is_lower_better(c["polarity"]) else "") for c in constructs
+    )
+    rows = []
+    for team, n, values in zip(data["teams"], data["ns"], data["values"], strict=True):
+        cells = []
+        for c, v in zip(constructs, values, strict=True):
+            g = goodness(v, c["polarity"])
+            fill = colour_for_goodness(g) if g is not None else MISSING_FILL
+            ink = MUTED if g is None else text_colour_on(fill)
+            cells.append(HeatmapCell(format_score(v), fill, ink))
+        rows.append(HeatmapRow(f"{team} (n={n})", tuple(cells)))
+    key = tuple(colour for _, colour in GOODNESS_SCALE)
+    return HeatmapTable(headers, tuple(rows), key, chart.summary)
+
+
+PRESSURE_PAIRS_PER_ROW = 3  # team and count are short: three pairs fill the page's width
+
+
+def pressure_grid(by_group: dict[str, Any]) -> list[list[tuple[str, Any]]]:
+    """Delivery pressure beside each team, three teams to a printed row, in order: a
+    200-team organisation takes two pages instead of seven."""
+    shown = [(name, p) for name, p in by_group.items() if p]
+    per_row = PRESSURE_PAIRS_PER_ROW
+    return [shown[i : i + per_row] for i in range(0, len(shown), per_row)]
 
 
 def org_context(org: Organization, cycle: Cycle) -> dict[str, Any]:
     release, view = _released(cycle, ORG_PAGE, org.anonymity_threshold)
     if view.get("visible"):
-        view["heatmap_svgs"] = [svg(part, width=720) for part in heatmap_parts(view["heatmap"])]
+        view["heatmap_table"] = heatmap_table(view["heatmap"])
+        if view.get("pressure_by_group"):
+            view["pressure_grid"] = pressure_grid(view["pressure_by_group"])
         # These two sit side by side in the PDF: drawn at half width, their text stays legible.
         view["profile_svg"] = svg(view["profile_chart"], width=360)
         view["prevalence_svg"] = svg(view["prevalence_chart"], width=360)

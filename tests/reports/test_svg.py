@@ -119,19 +119,27 @@ def test_lift_draws_the_reference_line_and_uses_a_log_scale():
     assert dots[0] < one < dots[1]  # 0.8× left of the line, 3.1× right of it
 
 
-def test_a_large_heatmap_is_drawn_in_page_sized_parts_with_every_team_once():
-    """A drawing cannot break across PDF pages: 65 teams become three figures, in order."""
-    from reports.pdf import HEATMAP_ROWS_PER_PART, heatmap_parts
+def test_the_printed_heatmap_is_a_table_with_every_team_once_coloured_as_drawn():
+    """The PDF prints the heatmap as a table (it flows over pages): one row per team in
+    order, each cell the score as the drawing writes it, on the drawing's colour."""
+    from reports.pdf import heatmap_table
 
-    constructs = [{"key": "leadership", "label": "Leadership commitment", "polarity": "higher"}]
+    constructs = [
+        {"key": "leadership", "label": "Leadership commitment", "polarity": "higher"},
+        {"key": "uncertainty", "label": "Uncertainty", "polarity": "lower_is_better"},
+    ]
     teams = [f"Team {i:02d}" for i in range(65)]
-    chart = charts.heatmap_chart(
-        "heatmap", teams, constructs, [[float(i)] for i in range(65)], [3 + i for i in range(65)]
-    )
-    parts = heatmap_parts(chart)
-    assert [len(p.data["teams"]) for p in parts] == [HEATMAP_ROWS_PER_PART] * 2 + [5]
-    assert [t for p in parts for t in p.data["teams"]] == teams
-    assert [v for p in parts for v in p.data["values"]] == [[float(i)] for i in range(65)]
-    last = words(render_svg(parts[-1], width=720))
-    assert "Team 64 (n=67)" in last and "Team 00 (n=3)" not in last
-    assert heatmap_parts(every_chart()[2]) == [every_chart()[2]]  # small: one figure
+    values = [[float(i), None if i == 3 else 100.0 - i] for i in range(65)]
+    chart = charts.heatmap_chart("heatmap", teams, constructs, values, [3 + i for i in range(65)])
+    table = heatmap_table(chart)
+    assert table.headers == ("Leadership", "Uncertainty ↓")
+    assert [r.label for r in table.rows] == [f"Team {i:02d} (n={3 + i})" for i in range(65)]
+    assert [c.text for c in table.rows[64].cells] == ["64", "36"]
+    assert table.rows[3].cells[1].text == charts.format_score(None)
+    assert table.rows[3].cells[1].fill == charts.MISSING_FILL
+    # Lower is better: 36 on uncertainty is as good as 64 on leadership, so the same colour.
+    assert table.rows[64].cells[0].fill == table.rows[64].cells[1].fill
+    assert table.rows[64].cells[0].fill == charts.colour_for_goodness(64)
+    drawn = render_svg(chart, width=720)
+    assert all(cell.fill in drawn for row in table.rows for cell in row.cells)
+    assert table.summary == chart.summary
