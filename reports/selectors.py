@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.db.models import Count, F, Func, JSONField, Max, Q, QuerySet, TextField
+from django.db.models import Count, F, Func, JSONField, Max, Q, TextField
 from django.db.models.functions import Cast
 
 from assessments.instrument import Instrument
@@ -16,7 +16,7 @@ from assessments.models import Answer, ClassifiedAction, Cycle, Response
 from assessments.scoring import ResponseScore
 from orgs.models import Organization, Team, team_size
 
-from .dashboards import FILTERS, Entry, TeamInfo, Text
+from .dashboards import FILTERS, RULES_PAGE, Entry, TeamInfo, Text, with_rule_texts
 from .disclosure import Row
 from .models import Release, ReleasePage, ResponseSnapshot
 
@@ -343,13 +343,23 @@ def latest_release(cycle: Cycle) -> Release | None:
 
 
 def release_page(cycle: Cycle, key: str) -> tuple[Release | None, dict[str, Any] | None]:
-    """The latest release of the cycle and its page `key` (one query, two when the page is
-    absent: a group that is not released has no page)."""
-    page = _pages_of(cycle, key).only("release_id", "data").order_by("-release__number").first()
+    """The latest release of the cycle and its page `key` (two queries): a team page with
+    its recommendations' rule texts, stored once per release (dashboards.RULES_PAGE). A
+    group that is not released has no page."""
+    keys = [key, RULES_PAGE] if key.startswith("team:") else [key]
+    rows = list(
+        ReleasePage.objects.filter(release__cycle=cycle, key__in=keys)
+        .only("release_id", "key", "data")
+        .order_by("-release__number")[: len(keys)]
+    )
     latest = latest_release(cycle)
-    if page is None or latest is None or page.release_id != latest.pk:
-        return latest, None
-    return latest, page.data
+    if latest is None:
+        return None, None
+    found = {p.key: p.data for p in rows if p.release_id == latest.pk}
+    page = found.get(key)
+    if page is None or RULES_PAGE not in found:
+        return latest, page
+    return latest, with_rule_texts(page, found[RULES_PAGE])
 
 
 # What the organisation dashboard does not show of a stored organisation page: each group's
@@ -388,7 +398,7 @@ def org_dashboard_page(cycle: Cycle, key: str) -> tuple[Release | None, dict[str
     """`release_page` of an organisation page as the dashboard shows it (`OrgPageShown`),
     in as many queries."""
     page = (
-        _pages_of(cycle, key)
+        ReleasePage.objects.filter(release__cycle=cycle, key=key)
         .only("release_id")
         .annotate(shown=OrgPageShown())
         .order_by("-release__number")
@@ -398,10 +408,6 @@ def org_dashboard_page(cycle: Cycle, key: str) -> tuple[Release | None, dict[str
     if page is None or latest is None or page.release_id != latest.pk:
         return latest, None
     return latest, page.shown  # type: ignore[attr-defined]
-
-
-def _pages_of(cycle: Cycle, key: str) -> QuerySet[ReleasePage]:
-    return ReleasePage.objects.filter(release__cycle=cycle, key=key)
 
 
 def organisation_cycles(org: Organization) -> list[Cycle]:

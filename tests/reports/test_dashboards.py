@@ -13,8 +13,10 @@ from django.urls import reverse
 
 from assessments.demo import DECOUPLED, GUARDRAILS, RECOUPLED
 from assessments.models import Answer, Response
+from assessments.services import rules_for
 from orgs.models import Team
-from reports import selectors
+from reports import dashboards, selectors
+from reports.models import Release
 from tests.builders import add_people, release, submit
 
 
@@ -359,3 +361,28 @@ def test_org_dashboard_reads_only_what_it_shows_of_the_stored_page(world, result
         "n_groups": len(stored["groups"])
     } == view
     assert stored["groups"] and all(k in stored for k in left_out)
+
+
+def test_team_pages_keep_only_the_facts_and_the_release_stores_each_rules_texts_once(
+    world, results
+):
+    latest = Release.objects.filter(cycle=results).order_by("-number").first()
+    stored = latest.pages.get(key=f"team:{world.alpha.pk}").data
+    rule_texts = latest.pages.get(key=dashboards.RULES_PAGE).data
+    recs = stored["recs_team"] + stored["recs_leadership"]
+    assert recs and all("title" not in r and "why" not in r and "steps" not in r for r in recs)
+    _, page = selectors.release_page(results, f"team:{world.alpha.pk}")
+    shown = page["recs_team"] + page["recs_leadership"]
+    rules = {rule.id: rule for rule in rules_for(results.instrument.version)}
+    assert [r["rule_id"] for r in shown] == [r["rule_id"] for r in recs]
+    for kept, rec in zip(recs, shown, strict=True):
+        rule = rules[rec["rule_id"]]
+        assert rec["title"] == rule.title and rec["steps"] == list(rule.steps)
+        assert rec["why_sentences"] == [*kept["facts"], rule.framing]
+        assert rec["why"] == " ".join(rec["why_sentences"])
+        assert rec["audience"] == rule.audience and rec["resource"] == rule.resource
+    texts: dict = {}
+    assert [dashboards.stored_recommendation(r, texts) for r in shown] == recs
+    assert texts == {r["rule_id"]: rule_texts[r["rule_id"]] for r in recs}
+    # A page stored whole, before rule texts were stored apart, reads as it was.
+    assert dashboards.with_rule_texts({"recs_team": shown}, {})["recs_team"] == shown
