@@ -377,7 +377,7 @@ class OrgPageShown(Func):
     def __init__(self) -> None:
         super().__init__(F("data"))
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # SQLite
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         paths = ", ".join(f"'$.{k}'" for k in ORG_DASHBOARD_LEAVES_OUT)
         template = (
             f"json_set(json_remove(%(expressions)s, {paths}), '$.n_groups', "
@@ -407,7 +407,7 @@ def org_dashboard_page(cycle: Cycle, key: str) -> tuple[Release | None, dict[str
     latest = latest_release(cycle)
     if page is None or latest is None or page.release_id != latest.pk:
         return latest, None
-    return latest, page.shown  # type: ignore[attr-defined]
+    return latest, page.shown
 
 
 def organisation_cycles(org: Organization) -> list[Cycle]:
