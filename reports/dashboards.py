@@ -460,6 +460,69 @@ def recommendation_view(rec: Any) -> dict[str, Any]:
     }
 
 
+# What a recommendation says that is fixed by its rule, the same on every team's page: a
+# release stores it once (`RULES_PAGE`), and each team page only what is true of the team.
+RULES_PAGE = "rules"
+RULE_TEXT_FIELDS = (
+    "title",
+    "framing",
+    "steps",
+    "resource",
+    "audience",
+    "construct",
+    "rules_version",
+)
+
+
+def stored_recommendation(rec: Mapping[str, Any], rule_texts: dict[str, Any]) -> dict[str, Any]:
+    """`recommendation_view` as a team page stores it: its rule's fixed texts go to
+    `rule_texts` (by rule id), the page keeps the facts that made the rule fire."""
+    *facts, framing = rec["why_sentences"]
+    rule_texts.setdefault(
+        rec["rule_id"],
+        {"framing": framing, **{k: rec[k] for k in RULE_TEXT_FIELDS if k != "framing"}},
+    )
+    return {
+        "rule_id": rec["rule_id"],
+        "facts": facts,
+        "instrument_version": rec["instrument_version"],
+        "trace": rec["trace"],
+        "trace_heading": rec["trace_heading"],
+    }
+
+
+def shown_recommendation(rec: Mapping[str, Any], rule_texts: Mapping[str, Any]) -> dict[str, Any]:
+    """`stored_recommendation` undone: the `recommendation_view` it was made from. A page
+    stored before rule texts were stored apart is as it was."""
+    if "facts" not in rec:
+        return dict(rec)
+    texts = rule_texts[rec["rule_id"]]
+    why_sentences = [*rec["facts"], texts["framing"]]
+    return {
+        "rule_id": rec["rule_id"],
+        "title": texts["title"],
+        "why": " ".join(why_sentences),
+        "why_sentences": why_sentences,
+        "steps": list(texts["steps"]),
+        "resource": texts["resource"],
+        "audience": texts["audience"],
+        "construct": texts["construct"],
+        "instrument_version": rec["instrument_version"],
+        "trace": rec["trace"],
+        "trace_heading": rec["trace_heading"],
+        "rules_version": texts["rules_version"],
+    }
+
+
+def with_rule_texts(page: Mapping[str, Any], rule_texts: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored team page with its recommendations whole again."""
+    out = dict(page)
+    for key in ("recs_team", "recs_leadership"):
+        if key in out:
+            out[key] = [shown_recommendation(r, rule_texts) for r in out[key]]
+    return out
+
+
 def free_text_view(instrument: Instrument, members: Sequence[Entry]) -> dict[str, Any]:
     """Classified counts of the group's actions, and the texts their authors allowed to quote.
 

@@ -133,12 +133,13 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
         u.key: dashboards.group_result(data.instrument, u.key, u.name, u.members, k) for u in units
     }
     pages: dict[str, dict[str, Any]] = {}
+    rule_texts: dict[str, Any] = {}
     for u in units:
         if u.key == POOL:
             continue
         team_id = int(u.key.split(":")[1])
         previous = data.team_previous_pages.get(team_id)
-        pages[u.key] = to_plain(
+        page = to_plain(
             dashboards.build_team_page(
                 data.instrument,
                 data.rules,
@@ -155,6 +156,10 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
                 ),
             )
         )
+        for recs in ("recs_team", "recs_leadership"):
+            page[recs] = [dashboards.stored_recommendation(r, rule_texts) for r in page[recs]]
+        pages[u.key] = page
+    pages[dashboards.RULES_PAGE] = dict(sorted(rule_texts.items()))
 
     counted = [e for u in units for e in u.members]
     lift_plan = plan_lift(cell_rows(data.instrument, counted), data.prior_lift, k)

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.db.models import Count, Max, Q, TextField
+from django.db.models import Count, F, Func, JSONField, Max, Q, TextField
 from django.db.models.functions import Cast
 
 from assessments.instrument import Instrument
@@ -16,7 +16,7 @@ from assessments.models import Answer, ClassifiedAction, Cycle, Response
 from assessments.scoring import ResponseScore
 from orgs.models import Organization, Team, team_size
 
-from .dashboards import FILTERS, Entry, TeamInfo, Text
+from .dashboards import FILTERS, RULES_PAGE, Entry, TeamInfo, Text, with_rule_texts
 from .disclosure import Row
 from .models import Release, ReleasePage, ResponseSnapshot
 
@@ -343,19 +343,71 @@ def latest_release(cycle: Cycle) -> Release | None:
 
 
 def release_page(cycle: Cycle, key: str) -> tuple[Release | None, dict[str, Any] | None]:
-    """The latest release of the cycle and its page `key` (one query, two when the page is
-    absent: a group that is not released has no page)."""
+    """The latest release of the cycle and its page `key` (two queries): a team page with
+    its recommendations' rule texts, stored once per release (dashboards.RULES_PAGE). A
+    group that is not released has no page."""
+    keys = [key, RULES_PAGE] if key.startswith("team:") else [key]
+    rows = list(
+        ReleasePage.objects.filter(release__cycle=cycle, key__in=keys)
+        .only("release_id", "key", "data")
+        .order_by("-release__number")[: len(keys)]
+    )
+    latest = latest_release(cycle)
+    if latest is None:
+        return None, None
+    found = {p.key: p.data for p in rows if p.release_id == latest.pk}
+    page = found.get(key)
+    if page is None or RULES_PAGE not in found:
+        return latest, page
+    return latest, with_rule_texts(page, found[RULES_PAGE])
+
+
+# What the organisation dashboard does not show of a stored organisation page: each group's
+# results (it shows how many groups there are, `n_groups`) and the lift tables the exports
+# and the PDF read. At 200 teams they are more than half of the page's JSON.
+ORG_DASHBOARD_LEAVES_OUT = ("groups", "lift_rows", "lift_cells", "lift_withheld")
+
+
+class OrgPageShown(Func):
+    """A stored organisation page without `ORG_DASHBOARD_LEAVES_OUT` and with `n_groups`,
+    cut down by the database, so the dashboard neither receives nor decodes the rest."""
+
+    output_field = JSONField()
+
+    def __init__(self) -> None:
+        super().__init__(F("data"))
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        paths = ", ".join(f"'$.{k}'" for k in ORG_DASHBOARD_LEAVES_OUT)
+        template = (
+            f"json_set(json_remove(%(expressions)s, {paths}), '$.n_groups', "
+            "COALESCE(json_array_length(%(expressions)s, '$.groups'), 0))"
+        )
+        return super().as_sql(compiler, connection, template=template, **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        keys = ", ".join(f"'{k}'" for k in ORG_DASHBOARD_LEAVES_OUT)
+        template = (
+            f"((%(expressions)s - ARRAY[{keys}]::text[]) || jsonb_build_object('n_groups', "
+            "COALESCE(jsonb_array_length(%(expressions)s -> 'groups'), 0)))"
+        )
+        return super().as_sql(compiler, connection, template=template, **extra)
+
+
+def org_dashboard_page(cycle: Cycle, key: str) -> tuple[Release | None, dict[str, Any] | None]:
+    """`release_page` of an organisation page as the dashboard shows it (`OrgPageShown`),
+    in as many queries."""
     page = (
         ReleasePage.objects.filter(release__cycle=cycle, key=key)
-        .select_related("release")
-        .defer("release__people", "release__last_rows", "release__all_rows")
+        .only("release_id")
+        .annotate(shown=OrgPageShown())
         .order_by("-release__number")
         .first()
     )
     latest = latest_release(cycle)
     if page is None or latest is None or page.release_id != latest.pk:
         return latest, None
-    return latest, page.data
+    return latest, page.shown
 
 
 def organisation_cycles(org: Organization) -> list[Cycle]:

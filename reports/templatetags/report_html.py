@@ -11,6 +11,7 @@ from typing import Any
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
+from django.template.defaultfilters import floatformat
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -73,3 +74,19 @@ def participation_rows(rows: Iterable[Mapping[str, Any]], cycle_slug: str) -> Sa
             "\n    "
         )
     return mark_safe("".join(out))  # nosec B308 B703: every text is escaped above
+
+
+@register.simple_tag
+def pressure_rows(by_group: Mapping[str, Mapping[str, Any] | None]) -> SafeString:
+    """The rows of the delivery pressure table (reports/_v2_views.html), one per released
+    unit with an answer: 200 of them at 200 teams."""
+    out = []
+    for name, p in by_group.items():
+        if not p:
+            continue
+        share = f" ({floatformat(p['share'], 0)}%)" if p["n"] else ""
+        out.append(
+            f'<tr><td>{_cell(name)}</td><td class="text-end">{_cell(p["high"])} of '
+            f"{_cell(p['n'])}{share}</td></tr>"
+        )
+    return mark_safe("".join(out))  # nosec B308 B703: every cell is escaped above

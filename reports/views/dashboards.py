@@ -46,7 +46,9 @@ def _pick_cycle(request: HttpRequest, cycles: Sequence[Cycle]) -> Cycle | None:
     return cycles[0] if cycles else None
 
 
-def _org_context(request: HttpRequest, m: Membership) -> dict[str, Any]:
+def _org_context(request: HttpRequest, m: Membership, *, shown: bool = False) -> dict[str, Any]:
+    """The organisation page under the request's filter; `shown`: only what the dashboard
+    shows of it (selectors.org_dashboard_page), not what the exports read."""
     org = m.organization
     cycles = selectors.organisation_cycles(org)
     cycle = _pick_cycle(request, cycles)
@@ -63,7 +65,8 @@ def _org_context(request: HttpRequest, m: Membership) -> dict[str, Any]:
     context["filter_groups"] = dashboards.filter_groups(instrument)
     context["selected_filter"] = "".join(f"{p}:{v}" for p, v in filters.items())
     context["export_query"] = urlencode({"cycle": cycle.slug, **filters})
-    release, page = selectors.release_page(cycle, org_page_key(filters))
+    read = selectors.org_dashboard_page if shown else selectors.release_page
+    release, page = read(cycle, org_page_key(filters))
     context["release"] = release
     context["view"] = page or {"visible": False, "threshold": m.organization.anonymity_threshold}
     context["ignored_filter"] = len([p for p in dashboards.FILTERS if request.GET.get(p)]) > 1
@@ -93,7 +96,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 @org_view(LEADERSHIP)
 @require_GET
 def org_dashboard(request: HttpRequest, m: Membership) -> HttpResponse:
-    context = _org_context(request, m)
+    context = _org_context(request, m, shown=True)
     cycle = context["cycle"]
     if cycle is not None:
         key = org_page_key(context["filters"])

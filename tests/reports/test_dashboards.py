@@ -13,7 +13,10 @@ from django.urls import reverse
 
 from assessments.demo import DECOUPLED, GUARDRAILS, RECOUPLED
 from assessments.models import Answer, Response
+from assessments.services import rules_for
 from orgs.models import Team
+from reports import dashboards, selectors
+from reports.models import Release
 from tests.builders import add_people, release, submit
 
 
@@ -124,8 +127,9 @@ def test_members_see_only_their_own_team_dashboard(world, results, login):
 def test_org_dashboard_pools_small_teams_and_never_shows_them_alone(world, results, login):
     response = login(world.leo).get(org_url())
     view = response.context["view"]
-    names = [g["name"] for g in view["groups"]]
-    assert names == ["Alpha"]  # Beta (2) is below 3 and its pool (2) too
+    _, stored = selectors.release_page(results, "org")
+    names = [g["name"] for g in stored["groups"]]
+    assert names == ["Alpha"] and view["n_groups"] == 1  # Beta (2) is below 3 and its pool (2) too
     assert view["hidden_teams"] == 1
     assert view["n_counted"] == 4  # Beta left out of the totals so it cannot be differenced
     rows = list(
@@ -161,7 +165,7 @@ def test_unknown_cycle_is_a_404(world, results, login):
 def test_org_csv_exports_each_table_with_the_same_numbers(world, results, login):
     client = login(world.alice)
     base = reverse("org_dashboard_export", args=["acme"])
-    view = client.get(org_url()).context["view"]
+    _, view = selectors.release_page(results, "org")
     for table in ("participation", "teams", "profiles", "prevalence", "lift", "actions"):
         response = client.get(f"{base}?table={table}")
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
@@ -340,7 +344,45 @@ def test_a_leader_is_told_plainly_when_nothing_stands_out(world, cycle, login):
         submit(cycle, team, user, GUARDRAILS if i % 2 else DECOUPLED, extra=answers)
     release(cycle)
     view = login(world.leo).get(org_url()).context["view"]
-    assert view["lift_rows"] == [] and view["lift_top"] == []
+    assert selectors.release_page(cycle, "org")[1]["lift_rows"] == [] and view["lift_top"] == []
     assert "Nothing stands out" in view["lift_none"]
     page = login(world.leo).get(org_url()).content.decode()
     assert "nothing stands out yet" in page and "unlocks" not in page.lower()
+
+
+def test_org_dashboard_reads_only_what_it_shows_of_the_stored_page(world, results, login):
+    """The dashboard gets the stored page without the groups' results and lift tables (the
+    exports and the PDF read those), and the number of groups it shows instead."""
+    cache.clear()
+    view = login(world.leo).get(org_url()).context["view"]
+    _, stored = selectors.release_page(results, "org")
+    left_out = selectors.ORG_DASHBOARD_LEAVES_OUT
+    assert {k: v for k, v in stored.items() if k not in left_out} | {
+        "n_groups": len(stored["groups"])
+    } == view
+    assert stored["groups"] and all(k in stored for k in left_out)
+
+
+def test_team_pages_keep_only_the_facts_and_the_release_stores_each_rules_texts_once(
+    world, results
+):
+    latest = Release.objects.filter(cycle=results).order_by("-number").first()
+    stored = latest.pages.get(key=f"team:{world.alpha.pk}").data
+    rule_texts = latest.pages.get(key=dashboards.RULES_PAGE).data
+    recs = stored["recs_team"] + stored["recs_leadership"]
+    assert recs and all("title" not in r and "why" not in r and "steps" not in r for r in recs)
+    _, page = selectors.release_page(results, f"team:{world.alpha.pk}")
+    shown = page["recs_team"] + page["recs_leadership"]
+    rules = {rule.id: rule for rule in rules_for(results.instrument.version)}
+    assert [r["rule_id"] for r in shown] == [r["rule_id"] for r in recs]
+    for kept, rec in zip(recs, shown, strict=True):
+        rule = rules[rec["rule_id"]]
+        assert rec["title"] == rule.title and rec["steps"] == list(rule.steps)
+        assert rec["why_sentences"] == [*kept["facts"], rule.framing]
+        assert rec["why"] == " ".join(rec["why_sentences"])
+        assert rec["audience"] == rule.audience and rec["resource"] == rule.resource
+    texts: dict = {}
+    assert [dashboards.stored_recommendation(r, texts) for r in shown] == recs
+    assert texts == {r["rule_id"]: rule_texts[r["rule_id"]] for r in recs}
+    # A page stored whole, before rule texts were stored apart, reads as it was.
+    assert dashboards.with_rule_texts({"recs_team": shown}, {})["recs_team"] == shown
