@@ -484,9 +484,7 @@ def plan_families(
     component = _components(block_rows)
     families = sorted(set(outside) | set(prior.hidden))
     blanked = {
-        family: _family_blanks(
-            family, display, prior, shown, outside.get(family, set()), component, k
-        )
+        family: _family_blanks(family, display, prior, outside.get(family, set()), component, k)
         for family in families
     }
     for whole, (members, weighing, keep_whole) in (parts or {}).items():
@@ -537,7 +535,6 @@ def _family_blanks(
     family: str,
     display: Mapping[str, Row],
     prior: Prior,
-    shown: frozenset[int],
     out: set[Version],
     component: Mapping[Version, int],
     k: int,

@@ -56,27 +56,22 @@ def cell_rows(
     reports = lift.respondent_reports(instrument, [(e.score, e.answers) for e in counted])
     versions: list[Version] = [(e.rid, e.digest) for e in counted]
     keys = [i.key for i in lift.practice_items(instrument)]
+    # Who is scored on each practice item, and who reports each enabler, once each.
+    scored = {
+        key: {v for v, r in zip(versions, reports, strict=True) if r.practices.get(key) is not None}
+        for key in keys
+    }
     out: dict[tuple[str, str], dict[str, Row]] = {}
     for enabler in ENABLERS:
-        high = {
-            v for v, r in zip(versions, reports, strict=True) if r.enablers.get(enabler) is True
-        }
-        low = {
-            v for v, r in zip(versions, reports, strict=True) if r.enablers.get(enabler) is False
-        }
+        said = {v: r.enablers.get(enabler) for v, r in zip(versions, reports, strict=True)}
+        high = {v for v, e in said.items() if e is True}
+        low = {v for v, e in said.items() if e is False}
         for key in keys:
-            scored = {
-                v
-                for v, r in zip(versions, reports, strict=True)
-                if r.practices.get(key) is not None
-            }
-            with_ = frozenset(high & scored)
-            without = frozenset(low & scored)
             out[(enabler, key)] = {
-                "W": with_,
-                "L": without,
-                "Rp": frozenset(scored - high - low),
-                "Re": frozenset((high | low) - scored),
+                "W": frozenset(high & scored[key]),
+                "L": frozenset(low & scored[key]),
+                "Rp": frozenset(scored[key] - high - low),
+                "Re": frozenset((high | low) - scored[key]),
             }
     return out
 

@@ -25,14 +25,16 @@ def make_user(email: str, name: str = "") -> User:
     return User.objects.create_user(email, PASSWORD, name=name or email.split("@")[0].title())
 
 
-def make_open_cycle(world: World) -> Cycle:
-    """An open cycle of acme on instrument v1 in which Alpha and Beta take part."""
+def make_open_cycle(
+    world: World, version: str = "1", name: str = "2026 Q4", slug: str = "2026-q4"
+) -> Cycle:
+    """An open cycle of acme (instrument v1 unless `version`) in which Alpha and Beta take part."""
     today = timezone.localdate()
     cycle = Cycle.objects.create(
         organization=world.acme,
-        name="2026 Q4",
-        slug="2026-q4",
-        instrument=publish_instrument("1"),
+        name=name,
+        slug=slug,
+        instrument=publish_instrument(version),
         opens_on=today - timedelta(days=1),
         closes_on=today + timedelta(days=30),
         state=Cycle.State.OPEN,

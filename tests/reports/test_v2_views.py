@@ -12,11 +12,9 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
 
 from assessments.demo import GUARDRAILS, RECOUPLED
 from assessments.models import Cycle
-from assessments.services import publish_instrument
 from reports import selectors
 from reports.dashboards import (
     FILTERS,
@@ -27,7 +25,7 @@ from reports.dashboards import (
     self_view_headline,
 )
 from reports.release_builder import ORG_PAGE
-from tests.builders import add_people, release, submit
+from tests.builders import add_people, make_open_cycle, release, submit
 
 
 @pytest.fixture(autouse=True)
@@ -38,18 +36,7 @@ def fresh_cache():
 
 
 def v2_cycle(world) -> Cycle:
-    today = timezone.localdate()
-    cycle = Cycle.objects.create(
-        organization=world.acme,
-        name="2027 Q1",
-        slug="2027-q1",
-        instrument=publish_instrument("2"),
-        opens_on=today - timedelta(days=1),
-        closes_on=today + timedelta(days=30),
-        state=Cycle.State.OPEN,
-    )
-    cycle.teams.set([world.alpha, world.beta])
-    return cycle
+    return make_open_cycle(world, "2", "2027 Q1", "2027-q1")
 
 
 def seed(world, cycle, views_alpha, views_beta, pressure="agree"):
