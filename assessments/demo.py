@@ -91,19 +91,28 @@ def _pick_option(item: Item, level: float, rng: random.Random) -> str:
     return min(scored, key=lambda o: abs((o.score or 0) - target)).value
 
 
-def _context_answers(instrument: Instrument, rng: random.Random) -> Answers:
+STAGES = ["define", "build", "test", "launch", "monitor", "adjust"]
+# Most genAI features are still being built; few are live. Items about live features are
+# asked of few people, so some enabler-lift cells are too small to show.
+STAGE_WEIGHTS = [15, 40, 32, 5, 5, 3]
+# A team mostly works on one product, so most of its people name the same stage.
+SAME_STAGE_AS_TEAM = 0.85
+
+
+def team_stage(rng: random.Random) -> str:
+    return rng.choices(STAGES, weights=STAGE_WEIGHTS)[0]
+
+
+def _context_answers(instrument: Instrument, rng: random.Random, stage: str | None) -> Answers:
     role = rng.choices(
         ["product_management", "engineering", "design", "risk_legal", "operations", "leadership"],
         weights=[40, 30, 10, 8, 7, 5],
     )[0]
+    if stage is None or rng.random() >= SAME_STAGE_AS_TEAM:
+        stage = team_stage(rng)
     return {
         "ctx_role": role,
-        # Most genAI features are still being built; few are live. Items about live
-        # features are asked of few people, so some enabler-lift cells are too small to show.
-        "ctx_lifecycle_stage": rng.choices(
-            ["define", "build", "test", "launch", "monitor", "adjust"],
-            weights=[15, 40, 32, 5, 5, 3],
-        )[0],
+        "ctx_lifecycle_stage": stage,
         "ctx_genai_uses": rng.sample(
             [o.value for o in instrument.item("ctx_genai_uses").options], k=rng.randint(1, 3)
         ),
@@ -136,9 +145,12 @@ def _item_level(item: Item, climate: Climate, self_view: object) -> float:
     return level
 
 
-def demo_answers(instrument: Instrument, climate: Climate, rng: random.Random) -> Answers:
-    """A plausible complete set of answers for someone in a team with this climate."""
-    answers = _context_answers(instrument, rng)
+def demo_answers(
+    instrument: Instrument, climate: Climate, rng: random.Random, stage: str | None = None
+) -> Answers:
+    """A plausible complete set of answers for someone in a team with this climate, whose
+    team's product is mostly at `stage` (any stage when None)."""
+    answers = _context_answers(instrument, rng, stage)
     # Only instruments with governance layers (v2 on) tell the v2 story; v1 answers are
     # generated exactly as before.
     story = any(i.layer for i in instrument.items)
@@ -260,6 +272,7 @@ def _seed_responses(cycle: Cycle, instrument: Instrument, teams: list[Team], dri
                     for k, v in vars(climate).items()
                 )
             )
+        stage = team_stage(random.Random(f"{cycle.slug}:{team.slug}"))  # nosec B311
         for index, membership in enumerate(_respondents(team)):
             # Leave the demo member's open-cycle response for them to fill in.
             if cycle.state == Cycle.State.OPEN and membership.user.email == "member@demo.example":
@@ -271,7 +284,7 @@ def _seed_responses(cycle: Cycle, instrument: Instrument, teams: list[Team], dri
             )
             if not created:
                 continue
-            answers = demo_answers(instrument, climate, rng)
+            answers = demo_answers(instrument, climate, rng, stage)
             in_progress = cycle.state == Cycle.State.OPEN and index % 5 == 4
             if in_progress:  # some people are halfway through
                 answers = dict(list(answers.items())[: len(answers) // 2])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
@@ -567,7 +567,7 @@ def build_team_page(
     history: Sequence[tuple[str, Mapping[str, float | None]]] = (),
     cycle_name: str = "This cycle",
     group: GroupResult | None = None,
-    previous_items: tuple[str, Mapping[str, float]] | None = None,
+    previous_items: tuple[str, Mapping[str, float], Collection[str]] | None = None,
 ) -> dict[str, Any]:
     """A released team's page: scores, profile, practices, free text, recommendations, trend.
 
@@ -600,9 +600,11 @@ def build_team_page(
     view |= v2_views(instrument, members)
     view["item_changes"] = None
     if previous_items is not None:
+        name, means, asked = previous_items
         view["item_changes"] = {
-            "from": previous_items[0],
-            "rows": item_change_rows(view["drilldown"], previous_items[1]),
+            "from": name,
+            "rows": item_change_rows(view["drilldown"], means),
+            "withheld": withheld_item_changes(view["drilldown"], means, asked),
         }
     return view
 
@@ -649,9 +651,30 @@ def item_changes_for_display(instrument: Instrument, changes: Mapping[str, Any])
         )
     better = [r for r in rows if r["improved"]]
     worse = [r for r in rows if r["improved"] is False]
+    withheld = [
+        {
+            **row,
+            "text": items[row["key"]].text if row["key"] in items else row["key"],
+            "construct": CONSTRUCTS[row["construct_key"]]["label"],
+            "lower_is_better": CONSTRUCTS[row["construct_key"]]["polarity"] == "lower_is_better",
+            "withheld_label": WITHHELD_SIDE[row["side"]].format(then=changes.get("from")),
+        }
+        for row in changes.get("withheld", ())
+    ]
+    # Every question asked in both cycles, in the questionnaire's order: compared ones with
+    # their change, the others with why they are not.
+    order = {i.key: n for n, i in enumerate(instrument.items)}
+    constructs = {c: n for n, c in enumerate(CONSTRUCTS)}
+    table = sorted(
+        [*rows, *withheld],
+        key=lambda r: (constructs.get(r["construct_key"], 99), order.get(r["key"], 0)),
+    )
     return {
         **changes,
         "rows": rows,
+        "withheld": withheld,
+        "table": table,
+        "asked_in_both": len(table),
         "better": len(better),
         "worse": len(worse),
         "same": len(rows) - len(better) - len(worse),
@@ -1384,6 +1407,48 @@ def item_means_of_page(page: Mapping[str, Any] | None, threshold: int) -> dict[s
         for construct in page.get("drilldown") or ()
         for item in construct.get("items", ())
         if item.get("mean") is not None and (item.get("n") or 0) >= threshold
+    }
+
+
+# Why a question asked in both cycles shows no change; which side withheld it is already
+# plain from the two released pages, so saying it tells nobody anything new.
+WITHHELD_SIDE = {
+    "then": "not shown in {then}",
+    "now": "not shown this cycle",
+    "both": "not shown in either cycle",
+}
+
+
+def withheld_item_changes(
+    drilldown: Sequence[Mapping[str, Any]],
+    previous: Mapping[str, float],
+    asked_before: Collection[str],
+) -> list[dict[str, str]]:
+    """The questions asked in both cycles (matched by key) that show no change, and on which
+    side the released results blanked them: answered by fewer than k people, or withheld
+    to keep answers anonymous. With `item_change_rows` this accounts for every question
+    that kept its key."""
+    rows = []
+    for construct in drilldown:
+        for item in construct["items"]:
+            if item["key"] not in asked_before:
+                continue
+            then, now = item["key"] in previous, item.get("mean") is not None
+            if then and now:
+                continue
+            side = "both" if not (then or now) else ("now" if then else "then")
+            rows.append({"key": item["key"], "construct_key": construct["key"], "side": side})
+    return rows
+
+
+def item_keys_of_page(page: Mapping[str, Any] | None) -> set[str]:
+    """Every question a shown team page asked, released or blanked."""
+    if not page or not page.get("visible"):
+        return set()
+    return {
+        item["key"]
+        for construct in page.get("drilldown") or ()
+        for item in construct.get("items", ())
     }
 
 

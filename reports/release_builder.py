@@ -150,7 +150,11 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
                 data.cycle_name,
                 group=computed[u.key],
                 previous_items=(
-                    (previous[0], dashboards.item_means_of_page(previous[1], k))
+                    (
+                        previous[0],
+                        dashboards.item_means_of_page(previous[1], k),
+                        dashboards.item_keys_of_page(previous[1]),
+                    )
                     if previous
                     else None
                 ),

@@ -58,9 +58,20 @@ def test_demo_shows_every_v2_view_and_compares_v1_with_v2(db):
             continue
         assert page["item_changes"]["from"] == earlier.name, team.slug
         # Questions whose counts either cycle withholds to keep answers anonymous (people
-        # answered a construct's questions differently) have no change to show.
-        assert len(page["item_changes"]["rows"]) >= 30, team.slug
+        # answered a construct's questions differently) have no change to show, and say so:
+        # every question asked in both cycles is accounted for.
+        changes = page["item_changes"]
+        accounted = [r["key"] for r in changes["rows"]] + [r["key"] for r in changes["withheld"]]
+        assert sorted(accounted) == sorted(asked_in_both(before, page)), team.slug
+        assert len(changes["rows"]) >= 40, team.slug
         compared += 1
     assert compared >= 10
     # And a leader reads the three findings at the top of the dashboard.
     assert all(view["glance"][k] for k in ("self_view", "layers", "real_test"))
+
+
+def asked_in_both(before: dict, now: dict) -> set[str]:
+    def keys(page: dict) -> set[str]:
+        return {i["key"] for c in page["drilldown"] for i in c["items"]}
+
+    return keys(before) & keys(now)

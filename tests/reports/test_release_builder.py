@@ -113,10 +113,20 @@ def test_an_item_fewer_than_k_answered_in_either_cycle_shows_no_change(v1, v2) -
     )
     assert _item(before["team:1"], KEPT)["mean"] is None
     assert _item(after["team:1"], other)["mean"] is None
-    keys = {r["key"] for r in after["team:1"]["item_changes"]["rows"]}
+    changes = after["team:1"]["item_changes"]
+    keys = {r["key"] for r in changes["rows"]}
     assert KEPT not in keys and other not in keys
     assert keys  # the other kept items still compare
     assert "prin_can_name" in keys
+    # Neither is silently dropped: each is listed with the side that did not show it.
+    sides = {r["key"]: r["side"] for r in changes["withheld"]}
+    assert sides[KEPT] == "then" and sides[other] == "now"
+    # Every question asked in both cycles is either compared or listed as not shown, once.
+    asked = {i["key"] for c in before["team:1"]["drilldown"] for i in c["items"]} & {
+        i["key"] for c in after["team:1"]["drilldown"] for i in c["items"]
+    }
+    assert sorted([*keys, *sides]) == sorted(asked)
+    assert "gov_real_explain" not in sides  # new in v2: not asked before, so not listed
 
 
 def test_an_earlier_page_is_held_to_todays_threshold(v1, v2) -> None:

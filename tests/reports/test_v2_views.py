@@ -291,9 +291,11 @@ def test_team_dashboard_and_pdf_show_the_change_on_each_question_since_last_cycl
     )
     url = reverse("team_dashboard", args=["acme", "alpha"]) + "?cycle=2027-q1"
     body = login(world.max).get(url).content.decode()
-    assert f"Change on each question since {cycle.name} ({len(rows)} questions asked in both)" in (
-        body
-    )
+    # Every question asked in both cycles is counted; those not shown on a side are listed.
+    asked = len(rows) + len(page["item_changes"]["withheld"])
+    compared = f", {len(rows)} compared" if page["item_changes"]["withheld"] else ""
+    assert f"since {cycle.name} ({asked} questions asked in both{compared})" in body
+    assert body.count('data-testid="item-change-withheld"') == asked - len(rows)
     text = "If my team delayed a launch to fix a responsible-AI concern"
     assert text in body.split('data-testid="item-changes"')[1]
     row = body.split(text)[-1].split("</tr>")[0]
@@ -301,7 +303,7 @@ def test_team_dashboard_and_pdf_show_the_change_on_each_question_since_last_cycl
     assert "(better)" in row
     html = " ".join(pdf.render_html(world.acme, later, world.alpha).split())
     assert f"Question by question since {cycle.name}" in html
-    assert f"{len(rows)} questions asked in both cycles" in html
+    assert f"{asked} questions asked in both cycles" in html
     assert f"+{now - then} better" in html.split(text)[-1].split("</tr>")[0]
 
 
