@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.core import is_ratelimited
 
 from assessments.access import cycle_in_org
 from assessments.instrument import CONSTRUCTS
@@ -111,6 +112,13 @@ def org_dashboard(request: HttpRequest, m: Membership) -> HttpResponse:
     return _no_store(render(request, "reports/org_dashboard.html", context))
 
 
+RELEASE_NOW_RATE = "6/h"
+
+
+def _org_key(group: str, request: HttpRequest) -> str:
+    return str((request.resolver_match.kwargs if request.resolver_match else {}).get("org", ""))
+
+
 @org_view(ADMIN_ONLY)
 @require_POST
 def release_now(request: HttpRequest, m: Membership) -> HttpResponse:
@@ -120,6 +128,16 @@ def release_now(request: HttpRequest, m: Membership) -> HttpResponse:
     except Http404:  # an unknown cycle is the admin's mistake: say so, don't hide it
         messages.error(request, "Choose a cycle to release.")
         return render(request, "400.html", {"m": m}, status=400)
+    # Each release costs the worker seconds of work; the periodic pass releases new responses
+    # anyway, so a few asks an hour per organisation are plenty (a double click is not).
+    if is_ratelimited(
+        request, group="release_now", key=_org_key, rate=RELEASE_NOW_RATE, increment=True
+    ):
+        reason = (
+            "Releases were asked for too often in the last hour. New responses are still "
+            "released by the periodic pass; ask again later if you need one sooner."
+        )
+        return render(request, "429.html", {"reason": reason}, status=429)
     services.request_release(cycle.pk)
     messages.info(
         request,

@@ -329,6 +329,24 @@ def test_an_org_admin_can_release_now_and_others_cannot(world, results, login):
     assert login(world.alice).get(url).status_code == 405
 
 
+def test_release_now_is_throttled_per_organisation(world, results, login):
+    """A few asks an hour are enough (the periodic pass releases anyway); a burst from any
+    of the organisation's admins gets a clear 429 and builds nothing."""
+    from reports.models import Release
+    from reports.views.dashboards import RELEASE_NOW_RATE
+
+    url = reverse("release_now", args=["acme"])
+    allowed = int(RELEASE_NOW_RATE.split("/")[0])
+    client = login(world.alice)
+    for _ in range(allowed):
+        assert client.post(url, {"cycle": results.slug}).status_code == 302
+    built = Release.objects.filter(cycle=results).count()
+    refused = client.post(url, {"cycle": results.slug})
+    assert refused.status_code == 429
+    assert "asked for too often" in refused.content.decode()
+    assert Release.objects.filter(cycle=results).count() == built
+
+
 def test_a_leader_is_told_plainly_when_nothing_stands_out(world, cycle, login):
     """Practice answers that do not differ between people with and without an enabler: no
     finding, and the page says so with how many more responses it would take."""
