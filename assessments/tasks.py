@@ -3,12 +3,21 @@ sending it), with limits well below the broker's visibility timeout."""
 
 from __future__ import annotations
 
+import logging
 from smtplib import SMTPException
 
 from celery import shared_task
 from django.db import DatabaseError
+from django.dispatch import receiver
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from orgs.models import Organization
+from orgs.signals import members_joined
 
 from . import mailings
+
+log = logging.getLogger(__name__)
 
 # Thousands of emails over SMTP take minutes; the Redis visibility timeout is an hour.
 TIME_LIMIT = 20 * 60
@@ -41,3 +50,16 @@ def daily_cycle_emails_task() -> dict[str, int]:
     who joined a team since), then one reminder pass."""
     launched = mailings.launch_catch_up()
     return {"launched": launched, **mailings.reminder_pass().to_dict()}
+
+
+@receiver(members_joined)
+def launch_for_joiners(sender: type, organization: Organization, **kwargs: object) -> None:
+    """People who just joined a team get an open cycle's launch email now, not tomorrow.
+    If the broker is down they still get it from the daily pass."""
+    for cycle in mailings.open_cycles(timezone.localdate(), organization.slug):
+        try:
+            send_launch_emails_task.delay(cycle.pk)
+        except OperationalError:
+            log.warning(
+                "broker unavailable; cycle %s launch emails wait for the daily pass", cycle.pk
+            )

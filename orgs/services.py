@@ -35,6 +35,7 @@ from .models import (
     Team,
     User,
 )
+from .signals import members_joined
 
 A = AuditEvent.Action
 log = logging.getLogger(__name__)
@@ -407,6 +408,8 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     audit.record(invitation.organization, user, A.INVITATION_ACCEPTED, invitation, email=user.email)
+    if team is not None:
+        _announce_joiners(invitation.organization)
     return membership
 
 
@@ -502,7 +505,12 @@ def apply_roster(
         teams_created=list(plan.teams_to_create[:50]),
         **plan.counts(),
     )
+    _announce_joiners(org)
     return plan
+
+
+def _announce_joiners(org: Organization) -> None:
+    transaction.on_commit(lambda: members_joined.send(sender=Organization, organization=org))
 
 
 def _write_roster_plan(org: Organization, plan: roster.RosterPlan) -> None:

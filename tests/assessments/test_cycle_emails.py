@@ -23,6 +23,7 @@ from django.utils import timezone
 from assessments import mailings
 from assessments.models import Cycle, CycleEmail, Response
 from assessments.services import publish_instrument, update_cycle
+from orgs import services as org_services
 from orgs.models import AuditEvent, Membership, Role
 from tests.builders import make_user
 
@@ -134,6 +135,58 @@ def test_someone_who_joins_a_team_later_gets_the_launch_email_on_the_next_pass(
     mail.outbox.clear()
     assert mailings.launch_catch_up() == 1
     assert [m.to for m in mail.outbox] == [["mia@example.com"]]
+
+
+def test_people_a_roster_import_adds_to_a_team_get_the_launch_email_at_once(
+    world, django_capture_on_commit_callbacks
+):
+    cycle = draft_cycle(world)
+    open_it(world, cycle, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    roster = (
+        b"email,name,team,role\n"
+        b"alice@example.com,Alice,,org admin\nleo@example.com,Leo,,leader\n"
+        b"tess@example.com,Tess,Alpha,team lead\nmax@example.com,Max,Alpha,member\n"
+        b"bob@example.com,Bob,Beta,member\nmia@example.com,Mia,Beta,member\n"
+        b"ola@example.com,Ola,Gamma,member\n"  # a new team, not in the cycle: no email
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        org_services.apply_roster(world.alice, world.acme, roster)
+    assert [m.to for m in mail.outbox] == [["mia@example.com"]]
+    assert CycleEmail.objects.filter(cycle=cycle, user__email="mia@example.com").count() == 1
+    assert mailings.launch_catch_up() == 0  # the daily pass finds nothing owed
+    # The same roster again changes nobody and sends nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        org_services.apply_roster(world.alice, world.acme, roster)
+    assert len(mail.outbox) == 1
+
+
+def test_an_invitation_accepted_into_a_team_sends_the_open_cycles_launch_email(
+    world, django_capture_on_commit_callbacks
+):
+    cycle = draft_cycle(world)
+    open_it(world, cycle, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = org_services.invite(
+            world.alice, world.acme, "nia@example.com", Role.MEMBER, world.alpha, str
+        )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        org_services.accept_invitation(sent.invitation, make_user("nia@example.com"))
+    assert [m.to for m in mail.outbox] == [["nia@example.com"]]
+    assert "2027 Q1" in mail.outbox[0].subject + mail.outbox[0].body
+
+
+def test_joining_when_no_cycle_is_open_sends_nothing(world, django_capture_on_commit_callbacks):
+    draft_cycle(world)  # a draft: not open
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = org_services.invite(
+            world.alice, world.acme, "nia@example.com", Role.MEMBER, world.alpha, str
+        )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        org_services.accept_invitation(sent.invitation, make_user("nia@example.com"))
+    assert mail.outbox == []
 
 
 def test_personal_link_signs_in_once_into_ones_own_questionnaire(
