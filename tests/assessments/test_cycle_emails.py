@@ -166,27 +166,26 @@ def test_an_invitation_accepted_into_a_team_sends_the_open_cycles_launch_email(
 ):
     cycle = draft_cycle(world)
     open_it(world, cycle, django_capture_on_commit_callbacks)
-    with django_capture_on_commit_callbacks(execute=True):
-        sent = org_services.invite(
-            world.alice, world.acme, "nia@example.com", Role.MEMBER, world.alpha, str
-        )
-    mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        org_services.accept_invitation(sent.invitation, make_user("nia@example.com"))
+    join_by_invitation(world, django_capture_on_commit_callbacks)
     assert [m.to for m in mail.outbox] == [["nia@example.com"]]
     assert "2027 Q1" in mail.outbox[0].subject + mail.outbox[0].body
 
 
 def test_joining_when_no_cycle_is_open_sends_nothing(world, django_capture_on_commit_callbacks):
     draft_cycle(world)  # a draft: not open
-    with django_capture_on_commit_callbacks(execute=True):
+    join_by_invitation(world, django_capture_on_commit_callbacks)
+    assert mail.outbox == []
+
+
+def join_by_invitation(world, capture) -> None:
+    """Nia is invited into Alpha and accepts; the outbox then holds only what accepting sent."""
+    with capture(execute=True):
         sent = org_services.invite(
             world.alice, world.acme, "nia@example.com", Role.MEMBER, world.alpha, str
         )
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
+    with capture(execute=True):
         org_services.accept_invitation(sent.invitation, make_user("nia@example.com"))
-    assert mail.outbox == []
 
 
 def test_personal_link_signs_in_once_into_ones_own_questionnaire(
