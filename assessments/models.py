@@ -196,7 +196,9 @@ class ClassifiedAction(models.Model):
         indexes = [models.Index(fields=["cycle", "team"], name="action_cycle_team")]
 
     def __str__(self) -> str:
-        return self.text[:60]
+        # No text: this string lands in the audit log, which every org admin reads, and a
+        # respondent's words are shown only where the anonymity rules allow.
+        return f"Action {self.pk}"
 
     def is_reviewed(self) -> bool:
         return self.reviewed_at is not None

@@ -255,6 +255,9 @@ def test_agreeing_takes_one_click_and_no_reason(world, submitted, login):
     event = AuditEvent.objects.get(action=AuditEvent.Action.ACTION_REVIEWED)
     assert event.data["decision"] == action.kind and event.data["reason"] == ""
     assert event.actor == world.tess
+    # Every org admin reads the audit log: it names the action by id, never by its words.
+    assert event.target_repr == f"Action {action.pk}"
+    assert action.text[:20] not in str(event.data) + event.target_repr
 
 
 def test_disagreeing_needs_a_reason_and_is_stored_audited_and_used(world, submitted, login):
