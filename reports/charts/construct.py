@@ -14,6 +14,7 @@ from .figure import (
     category_axis,
     empty_chart,
     esc,
+    hbars,
     layout,
     legend,
     missing_note,
@@ -132,14 +133,12 @@ def construct_chart(
 def _family_bars(family: str, rows: Sequence[ConstructRow], ys: Sequence[str]) -> Figure:
     means = [r.mean or 0.0 for r in rows]
     whiskers = [r.whiskers() for r in rows]
-    return {
-        "type": "bar",
-        "orientation": "h",
-        "name": family_name(family),
-        "x": [round(m, 2) for m in means],
-        "y": list(ys),
-        "marker": {"color": family_colour(family)},
-        "error_x": {
+    return hbars(
+        family_name(family),
+        means,
+        ys,
+        family_colour(family),
+        error_x={
             "type": "data",
             "symmetric": False,
             "array": [round(plus, 2) for _, plus in whiskers],
@@ -148,21 +147,21 @@ def _family_bars(family: str, rows: Sequence[ConstructRow], ys: Sequence[str]) -
             "thickness": 1.2,
             "width": 4,
         },
-        "text": [format_score(m) for m in means],
+        text=[format_score(m) for m in means],
         # Inside the bar's start, clear of the whisker; outside when a bar is tiny.
-        "textposition": "auto",
-        "insidetextanchor": "start",
-        "constraintext": "none",
-        "insidetextfont": {"color": WHITE, "size": 12},
-        "outsidetextfont": {"color": INK, "size": 12},
-        "customdata": [
+        textposition="auto",
+        insidetextanchor="start",
+        constraintext="none",
+        insidetextfont={"color": WHITE, "size": 12},
+        outsidetextfont={"color": INK, "size": 12},
+        customdata=[
             [esc(r.label), format_score(r.sd), r.n, direction(r.polarity).lower()] for r in rows
         ],
-        "hovertemplate": (
+        hovertemplate=(
             "%{customdata[0]}<br>Score %{x:.0f} (%{customdata[3]})"
             "<br>Spread (sd) %{customdata[1]}, n=%{customdata[2]}<extra></extra>"
         ),
-    }
+    )
 
 
 def _summary(rows: Sequence[ConstructRow]) -> str:

@@ -121,6 +121,19 @@ def positional_axis(ids: Sequence[str], labels: Sequence[str]) -> Figure:
     return {**category_axis(ids), "tickmode": "array", "tickvals": list(ids), "ticktext": labels}
 
 
+def hbars(name: str, xs: Sequence[float], ys: Sequence[str], colour: str, **extra: Any) -> Figure:
+    """One legend entry's horizontal bars, their values to two decimals."""
+    return {
+        "type": "bar",
+        "orientation": "h",
+        "name": name,
+        "x": [round(x, 2) for x in xs],
+        "y": list(ys),
+        "marker": {"color": colour},
+        **extra,
+    }
+
+
 def axis_trace(labels: Sequence[str]) -> Figure:
     """An invisible trace that puts every row on the axis, even rows without a bar."""
     return {

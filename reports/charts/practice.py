@@ -15,6 +15,7 @@ from .figure import (
     axis_trace,
     category_axis,
     empty_chart,
+    hbars,
     layout,
     legend,
     row_height,
@@ -117,18 +118,16 @@ def practice_chart(
 
 def _resource_bars(resource: str, rows: Sequence[PracticeRow], ys: Sequence[str]) -> Figure:
     name = resource_name(resource)
-    return {
-        "type": "bar",
-        "orientation": "h",
-        "name": name,
-        "x": [round(r.adoption or 0.0, 2) for r in rows],
-        "y": list(ys),
-        "marker": {"color": resource_colour(resource)},
-        "text": [NOT_ENOUGH if r.adoption is None else format_percent(r.adoption) for r in rows],
+    return hbars(
+        name,
+        [r.adoption or 0.0 for r in rows],
+        ys,
+        resource_colour(resource),
+        text=[NOT_ENOUGH if r.adoption is None else format_percent(r.adoption) for r in rows],
         **OUTSIDE_TEXT,
-        "customdata": [[name.lower(), r.n] for r in rows],
-        "hovertemplate": "%{y}, %{customdata[0]}: %{text} of %{customdata[1]}<extra></extra>",
-    }
+        customdata=[[name.lower(), r.n] for r in rows],
+        hovertemplate="%{y}, %{customdata[0]}: %{text} of %{customdata[1]}<extra></extra>",
+    )
 
 
 def _summary(rows: Sequence[PracticeRow]) -> str:

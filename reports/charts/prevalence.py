@@ -15,6 +15,7 @@ from .figure import (
     axis_trace,
     category_axis,
     empty_chart,
+    hbars,
     layout,
     legend,
     missing_note,
@@ -118,18 +119,16 @@ def prevalence_chart(
 
 def _family_bars(family: str, rows: Sequence[PrevalenceRow], ys: Sequence[str]) -> Figure:
     shares = [r.share or 0.0 for r in rows]
-    return {
-        "type": "bar",
-        "orientation": "h",
-        "name": family_name(family),
-        "x": [round(s, 2) for s in shares],
-        "y": list(ys),
-        "marker": {"color": family_colour(family)},
-        "text": [format_percent(s) for s in shares],
+    return hbars(
+        family_name(family),
+        shares,
+        ys,
+        family_colour(family),
+        text=[format_percent(s) for s in shares],
         **OUTSIDE_TEXT,
-        "customdata": [[r.n] for r in rows],
-        "hovertemplate": "%{y}: %{text} of %{customdata[0]}<extra></extra>",
-    }
+        customdata=[[r.n] for r in rows],
+        hovertemplate="%{y}: %{text} of %{customdata[0]}<extra></extra>",
+    )
 
 
 def _summary(rows: Sequence[PrevalenceRow]) -> str:
