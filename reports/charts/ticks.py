@@ -8,9 +8,9 @@ powers of ten.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import count, pairwise
 
 SCORE_STEP = 25
 COUNT_INTERVALS = 5  # at most this many steps along a count axis
@@ -67,16 +67,14 @@ def count_ticks(top: int) -> Ticks:
     """0 to the first step at or above `top`, on the smallest 1-2-5 step that needs at most
     COUNT_INTERVALS steps to get there."""
     top = max(top, 1)
-    step = 1
-    while top / step > COUNT_INTERVALS:
-        step = _next_step(step)
+    step = next(s for s in _one_two_five() if top / s <= COUNT_INTERVALS)
     end = math.ceil(top / step) * step
     return Ticks.of(range(0, end + 1, step))
 
 
-def _next_step(step: int) -> int:
-    digits = str(step)
-    return step * 5 // 2 if digits[0] == "2" else step * 2
+def _one_two_five() -> Iterator[int]:
+    for power in count():
+        yield from (m * 10**power for m in (1, 2, 5))
 
 
 def ratio_range(points: Iterable[float | None]) -> tuple[float, float]:
