@@ -617,11 +617,19 @@ def team_page_for_display(view: Mapping[str, Any], instrument: Instrument) -> di
     out["drilldown"] = drilldown_for_display(instrument, out["drilldown"])
     if out.get("item_changes"):
         out["item_changes"] = item_changes_for_display(instrument, out["item_changes"])
-    out["construct_chart"] = charts.construct_chart("team-constructs", out["constructs"])
-    out["practice_chart"] = charts.practice_chart("team-practices", out["practice_rows"])
+    out["construct_chart"] = charts.construct_chart(
+        "team-constructs", [charts.ConstructRow.from_plain(r) for r in out["constructs"]]
+    )
+    out["practice_chart"] = charts.practice_chart(
+        "team-practices", [charts.PracticeRow.from_plain(r) for r in out["practice_rows"]]
+    )
     if out.get("trend"):
         trend = dict(out["trend"])
-        trend["chart"] = charts.trend_chart("team-trend", trend["cycles"], trend["series"])
+        trend["chart"] = charts.trend_chart(
+            "team-trend",
+            trend["cycles"],
+            [charts.TrendSeries.from_plain(s) for s in trend["series"]],
+        )
         out["trend"] = trend
     return out
 
@@ -797,7 +805,11 @@ def build_org_page(
     view["free_text"] = free_text_view(instrument, counted)
     trend = trend_view([*history, (cycle_name, overall.aggregate.means())])
     if trend:
-        trend["chart"] = charts.trend_chart("org-trend", trend["cycles"], trend["series"])
+        trend["chart"] = charts.trend_chart(
+            "org-trend",
+            trend["cycles"],
+            [charts.TrendSeries.from_plain(s) for s in trend["series"]],
+        )
     view["trend"] = trend
     ranked = rank_leadership_actions(rules, {g.name: g.facts for g in groups if g.facts})
     view["actions"] = [
@@ -838,7 +850,11 @@ def _org_charts(
     ]
     values = [[g.aggregate.constructs[c["key"]].mean for c in constructs] for g in groups]
     heatmap = charts.heatmap_chart(
-        "org-heatmap", [g.name for g in groups], constructs, values, [g.n for g in groups]
+        "org-heatmap",
+        [g.name for g in groups],
+        [charts.HeatmapColumn.from_plain(c) for c in constructs],
+        values,
+        [g.n for g in groups],
     )
     states: dict[str, int] = {}
     for g in groups:
@@ -865,9 +881,13 @@ def _org_charts(
     return {
         "heatmap": heatmap,
         "profile_rows": profile_rows,
-        "profile_chart": charts.profile_chart("org-profiles", profile_rows),
+        "profile_chart": charts.profile_chart(
+            "org-profiles", [charts.ProfileRow.from_plain(r) for r in profile_rows]
+        ),
         "prevalence_rows": prevalence_rows,
-        "prevalence_chart": charts.prevalence_chart("org-prevalence", prevalence_rows),
+        "prevalence_chart": charts.prevalence_chart(
+            "org-prevalence", [charts.PrevalenceRow.from_plain(r) for r in prevalence_rows]
+        ),
         "enablers": [CONSTRUCTS[e]["label"] for e in ENABLERS],
     }
 
@@ -929,7 +949,11 @@ def _lift_view(
         "lift_research_note": lift.RESEARCH_NOTE,
         "lift_tested": table.tested,
         "lift_cells_total": len(table.cells),
-        "lift_chart": charts.lift_chart("org-lift", drawable[:8]) if drawable else None,
+        "lift_chart": charts.lift_chart(
+            "org-lift", [charts.LiftRow.from_plain(r) for r in drawable[:8]]
+        )
+        if drawable
+        else None,
         "lift_all": [row(c) for c in table.cells],
         "lift_cells": [c.to_json() | _without_counts(c, withheld) for c in table.cells],
         "lift_withheld": [row(c) for c in table.cells if c.withheld],

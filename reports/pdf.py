@@ -23,20 +23,12 @@ from assessments.services import instrument_for
 from orgs.models import Organization, Team
 
 from . import dashboards, selectors
-from .charts import (
-    GOODNESS_SCALE,
-    MISSING_FILL,
-    MUTED,
-    Chart,
-    colour_for_goodness,
-    format_score,
-    goodness,
-    is_lower_better,
-    short_label,
-    text_colour_on,
-)
+from .charts import Chart, chart_from_plain
+from .charts.heatmap import HeatmapData
+from .charts.palette import GOODNESS_SCALE
+from .charts.svg import render_svg
+from .charts.text import format_score
 from .release_builder import ORG_PAGE
-from .svg import render_svg
 
 PRINT_CSS = Path(settings.BASE_DIR) / "static" / "css" / "print.css"
 
@@ -58,12 +50,7 @@ def as_chart(data: Any) -> Chart | None:
     """A chart as a release stores it (plain JSON) back as a Chart."""
     if not data:
         return None
-    if isinstance(data, Chart):
-        return data
-    fields = {k: data[k] for k in Chart.__dataclass_fields__}
-    fields["columns"] = tuple(fields["columns"])
-    fields["rows"] = tuple(tuple(r) for r in fields["rows"])
-    return Chart(**fields)
+    return data if isinstance(data, Chart) else chart_from_plain(data)
 
 
 def svg(chart: Any, width: int = 640) -> str:
@@ -140,22 +127,21 @@ class HeatmapTable:
 def heatmap_table(chart: Any) -> HeatmapTable:
     """The heatmap chart's cells, coloured and labelled as its SVG drawing colours them."""
     chart = as_chart(chart)
-    data = chart.data
-    constructs = data["constructs"]
-    headers = tuple(
-        short_label(c) + (" ↓" if is_lower_better(c["polarity"]) else "") for c in constructs
+    data = chart.data if chart else None
+    if not chart or not isinstance(data, HeatmapData):
+        raise ValueError("heatmap_table: not a heatmap chart")
+    rows = tuple(
+        HeatmapRow(
+            label,
+            tuple(
+                HeatmapCell(format_score(v), *c.cell(v))
+                for c, v in zip(data.constructs, values, strict=True)
+            ),
+        )
+        for label, values in zip(data.row_labels(), data.values, strict=True)
     )
-    rows = []
-    for team, n, values in zip(data["teams"], data["ns"], data["values"], strict=True):
-        cells = []
-        for c, v in zip(constructs, values, strict=True):
-            g = goodness(v, c["polarity"])
-            fill = colour_for_goodness(g) if g is not None else MISSING_FILL
-            ink = MUTED if g is None else text_colour_on(fill)
-            cells.append(HeatmapCell(format_score(v), fill, ink))
-        rows.append(HeatmapRow(f"{team} (n={n})", tuple(cells)))
     key = tuple(colour for _, colour in GOODNESS_SCALE)
-    return HeatmapTable(headers, tuple(rows), key, chart.summary)
+    return HeatmapTable(tuple(c.header() for c in data.constructs), rows, key, chart.summary)
 
 
 PRESSURE_PAIRS_PER_ROW = 3  # team and count are short: three pairs fill the page's width

@@ -1,9 +1,10 @@
-"""reports/charts.py: each builder's figure, table and summary tell the same numbers."""
+"""reports/charts/: each builder's figure, table and summary tell the same numbers."""
 
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from html.parser import HTMLParser
 from typing import Any
 
@@ -14,20 +15,50 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reports import charts
-from reports.charts import Chart
+from reports.charts import (
+    Chart,
+    ConstructRow,
+    HeatmapColumn,
+    LiftRow,
+    PracticeRow,
+    PrevalenceRow,
+    ProfileRow,
+    TrendSeries,
+    chart_from_plain,
+)
+from reports.charts.colour import colour_for_goodness, text_colour_on
+from reports.charts.palette import (
+    FAMILY_COLOURS,
+    FAMILY_ORDER,
+    GOODNESS_SCALE,
+    INK,
+    MISSING_FILL,
+    PROFILE_COLOURS,
+)
+from reports.charts.text import (
+    NOT_ENOUGH,
+    format_interval,
+    format_percent,
+    format_ratio,
+    format_score,
+    goodness,
+)
+from reports.release_builder import to_plain
 
 
-def construct_row(key: str, label: str, family: str, mean: float | None, **extra: Any) -> dict:
+def construct_row(
+    key: str, label: str, family: str, mean: float | None, **extra: Any
+) -> ConstructRow:
     polarity = "lower_is_better" if family == "constrainer" else "higher_is_better"
-    return {
-        "key": key,
-        "label": label,
-        "family": family,
-        "polarity": polarity,
-        "mean": mean,
-        "sd": extra.get("sd", 10.0 if mean is not None else None),
-        "n": extra.get("n", 8),
-    }
+    return ConstructRow(
+        key=key,
+        label=label,
+        family=family,
+        polarity=polarity,
+        mean=mean,
+        sd=extra.get("sd", 10.0 if mean is not None else None),
+        n=extra.get("n", 8),
+    )
 
 
 CONSTRUCT_ROWS = [
@@ -37,80 +68,103 @@ CONSTRUCT_ROWS = [
     construct_row("governance_design", "Governance designed in", "governance", None, n=1),
 ]
 PRACTICE_ROWS = [
-    {
-        "category": "review",
-        "category_label": "Review",
-        "resource": "individual",
-        "adoption": 82.0,
-        "n": 8,
-    },
-    {
-        "category": "review",
-        "category_label": "Review",
-        "resource": "collective",
-        "adoption": 41.5,
-        "n": 8,
-    },
-    {
-        "category": "audit",
-        "category_label": "Audit",
-        "resource": "collective",
-        "adoption": None,
-        "n": 2,
-    },
+    PracticeRow.from_plain(row)
+    for row in [
+        {
+            "category": "review",
+            "category_label": "Review",
+            "resource": "individual",
+            "adoption": 82.0,
+            "n": 8,
+        },
+        {
+            "category": "review",
+            "category_label": "Review",
+            "resource": "collective",
+            "adoption": 41.5,
+            "n": 8,
+        },
+        {
+            "category": "audit",
+            "category_label": "Audit",
+            "resource": "collective",
+            "adoption": None,
+            "n": 2,
+        },
+    ]
 ]
 HEATMAP_CONSTRUCTS = [
-    {
-        "key": "uncertainty",
-        "label": "Uncertainty about responsible AI",
-        "polarity": "lower_is_better",
-    },
-    {"key": "leadership", "label": "Leadership commitment", "polarity": "higher_is_better"},
+    HeatmapColumn.from_plain(row)
+    for row in [
+        {
+            "key": "uncertainty",
+            "label": "Uncertainty about responsible AI",
+            "polarity": "lower_is_better",
+        },
+        {"key": "leadership", "label": "Leadership commitment", "polarity": "higher_is_better"},
+    ]
 ]
 PROFILE_ROWS = [
-    {"state": "decoupled", "label": "Decoupled", "count": 1},
-    {"state": "guardrails_without_backing", "label": "Guardrails without backing", "count": 5},
-    {"state": "recoupled", "label": "Recoupled", "count": 0},
+    ProfileRow.from_plain(row)
+    for row in [
+        {"state": "decoupled", "label": "Decoupled", "count": 1},
+        {"state": "guardrails_without_backing", "label": "Guardrails without backing", "count": 5},
+        {"state": "recoupled", "label": "Recoupled", "count": 0},
+    ]
 ]
 PREVALENCE_ROWS = [
-    {"label": "Uncertainty about responsible AI", "family": "constrainer", "share": 62.5, "n": 40},
-    {"label": "Leadership commitment", "family": "enabler", "share": 12.0, "n": 39},
+    PrevalenceRow.from_plain(row)
+    for row in [
+        {
+            "label": "Uncertainty about responsible AI",
+            "family": "constrainer",
+            "share": 62.5,
+            "n": 40,
+        },
+        {"label": "Leadership commitment", "family": "enabler", "share": 12.0, "n": 39},
+    ]
 ]
 LIFT_CELLS = [
-    {
-        "enabler_label": "Leadership",
-        "practice_label": "Internal audit",
-        "ratio": 3.14,
-        "ci_low": 1.36,
-        "ci_high": 6.84,
-        "with_k": 12,
-        "with_n": 15,
-        "without_k": 3,
-        "without_n": 20,
-    },
-    {
-        "enabler_label": "Principles",
-        "practice_label": "Red-team programme",
-        "ratio": 0.8,
-        "ci_low": 0.3,
-        "ci_high": 2.1,
-        "with_k": 4,
-        "with_n": 20,
-        "without_k": 3,
-        "without_n": 12,
-    },
+    LiftRow.from_plain(row)
+    for row in [
+        {
+            "enabler_label": "Leadership",
+            "practice_label": "Internal audit",
+            "ratio": 3.14,
+            "ci_low": 1.36,
+            "ci_high": 6.84,
+            "with_k": 12,
+            "with_n": 15,
+            "without_k": 3,
+            "without_n": 20,
+        },
+        {
+            "enabler_label": "Principles",
+            "practice_label": "Red-team programme",
+            "ratio": 0.8,
+            "ci_low": 0.3,
+            "ci_high": 2.1,
+            "with_k": 4,
+            "with_n": 20,
+            "without_k": 3,
+            "without_n": 12,
+        },
+    ]
 ]
 TREND_SERIES = [
-    {
-        "label": "Leadership commitment",
-        "polarity": "higher_is_better",
-        "values": [40.0, 55.4, 63.0],
-    },
-    {
-        "label": "Diffused responsibility",
-        "polarity": "lower_is_better",
-        "values": [50.0, None, 61.0],
-    },
+    TrendSeries.from_plain(row)
+    for row in [
+        {
+            "label": "Leadership commitment",
+            "polarity": "higher_is_better",
+            "values": [40.0, 55.4, 63.0],
+        },
+        {
+            "label": "Diffused responsibility",
+            "polarity": "lower_is_better",
+            "values": [50.0, None, 61.0],
+        },
+    ]
 ]
 
 
@@ -151,8 +205,14 @@ def plotly_accepts(figure: dict) -> None:
 def test_every_figure_is_strict_json_that_plotly_accepts(chart):
     text = json.dumps(chart.figure, allow_nan=False)
     assert json.loads(text) == chart.figure
-    json.dumps(chart.data, allow_nan=False)
+    json.dumps(to_plain(chart.data), allow_nan=False)
     plotly_accepts(chart.figure)
+
+
+@pytest.mark.parametrize("chart", every_chart() + every_empty_chart(), ids=lambda c: c.kind)
+def test_a_stored_chart_reads_back_as_the_chart_the_builder_returned(chart):
+    stored = json.loads(json.dumps(to_plain(chart), allow_nan=False))
+    assert chart_from_plain(stored) == chart
 
 
 @pytest.mark.parametrize("chart", every_chart(), ids=lambda c: c.kind)
@@ -173,15 +233,15 @@ def test_empty_input_says_there_is_nothing_to_show_yet(chart):
 
 
 def test_numbers_are_rounded_half_up_and_missing_ones_are_dashes():
-    assert charts.format_score(42.6) == "43"
-    assert charts.format_score(42.5) == "43"
-    assert charts.format_score(None) == "–"
-    assert charts.format_score(float("nan")) == "–"
-    assert charts.format_percent(41.5) == "42 %"
-    assert charts.format_ratio(3.14) == "3.1×"
-    assert charts.format_ratio(2.25) == "2.3×"
-    assert charts.format_interval(1.36, 6.84) == "1.4–6.8×"
-    assert charts.format_interval(None, 6.84) == "–"
+    assert format_score(42.6) == "43"
+    assert format_score(42.5) == "43"
+    assert format_score(None) == "–"
+    assert format_score(float("nan")) == "–"
+    assert format_percent(41.5) == "42 %"
+    assert format_ratio(3.14) == "3.1×"
+    assert format_ratio(2.25) == "2.3×"
+    assert format_interval(1.36, 6.84) == "1.4–6.8×"
+    assert format_interval(None, 6.84) == "–"
 
 
 def test_construct_table_carries_the_rounded_numbers_and_direction():
@@ -198,14 +258,14 @@ def test_construct_figure_shows_constrainers_as_lower_is_better_and_missing_as_a
     figure = charts.construct_chart("c", CONSTRUCT_ROWS).figure
     categories = figure["layout"]["yaxis"]["categoryarray"]
     assert "(lower is<br>better)" in categories[0] or "(lower is better)" in categories[0]
-    notes = [a for a in figure["layout"]["annotations"] if a["text"] == charts.NOT_ENOUGH]
+    notes = [a for a in figure["layout"]["annotations"] if a["text"] == NOT_ENOUGH]
     assert [n["y"] for n in notes] == [categories[3]]
     bars = [t for t in figure["data"] if t.get("name")]
     assert {t["name"] for t in bars} == {"Constrainer", "Enabler", "Practice"}
     enabler = next(t for t in bars if t["name"] == "Enabler")
     assert enabler["x"] == [42.6]
     assert enabler["text"] == ["43"]
-    assert enabler["marker"]["color"] == charts.FAMILY_COLOURS["enabler"]
+    assert enabler["marker"]["color"] == FAMILY_COLOURS["enabler"]
 
 
 def test_construct_error_bars_stay_inside_the_scale():
@@ -233,7 +293,7 @@ def test_practice_groups_individual_and_collective_per_category():
     chart = charts.practice_chart("p", PRACTICE_ROWS)
     traces = {t["name"]: t for t in chart.figure["data"] if t.get("name")}
     assert traces["Individual"]["text"] == ["82 %"]
-    assert traces["Collective"]["text"] == ["42 %", charts.NOT_ENOUGH]
+    assert traces["Collective"]["text"] == ["42 %", NOT_ENOUGH]
     assert chart.figure["layout"]["barmode"] == "group"
     assert chart.rows[1] == ("Review", "Collective", "42 %", "8")
     assert chart.rows[2] == ("Audit", "Collective", "–", "2")
@@ -248,9 +308,9 @@ def test_heatmap_colours_by_goodness_so_a_high_constrainer_is_bad():
     scored = chart.figure["data"][1]
     assert scored["z"] == [[20.0, 65.0], [None, 90.0]]
     assert scored["zmin"] == 0 and scored["zmax"] == 100
-    assert scored["colorscale"][0][1] == charts.GOODNESS_SCALE[0][1]
-    assert charts.goodness(80, "lower_is_better") == 20
-    assert charts.goodness(80, "higher_is_better") == 80
+    assert scored["colorscale"][0][1] == GOODNESS_SCALE[0][1]
+    assert goodness(80, "lower_is_better") == 20
+    assert goodness(80, "higher_is_better") == 80
     # The grey layer marks exactly the missing cell.
     assert chart.figure["data"][0]["z"] == [[None, None], [1, None]]
     texts = [a["text"] for a in chart.figure["layout"]["annotations"]]
@@ -284,19 +344,19 @@ def test_heatmap_rejects_values_that_do_not_match_teams_or_constructs():
 
 
 def test_heatmap_cell_text_is_readable_on_its_colour():
-    assert charts.text_colour_on(charts.colour_for_goodness(100)) == "#ffffff"
-    assert charts.text_colour_on(charts.colour_for_goodness(50)) == charts.INK
-    assert charts.colour_for_goodness(0) == "#a50026"
-    assert charts.colour_for_goodness(60) == "#e0f3f8"
-    assert charts.colour_for_goodness(55) in {"#eff9dc", "#f0f9dc"}  # between two stops
-    assert charts.colour_for_goodness(None) == charts.MISSING_FILL
+    assert text_colour_on(colour_for_goodness(100)) == "#ffffff"
+    assert text_colour_on(colour_for_goodness(50)) == INK
+    assert colour_for_goodness(0) == "#a50026"
+    assert colour_for_goodness(60) == "#e0f3f8"
+    assert colour_for_goodness(55) in {"#eff9dc", "#f0f9dc"}  # between two stops
+    assert colour_for_goodness(None) == MISSING_FILL
 
 
 def test_profile_chart_counts_and_shares():
     chart = charts.profile_chart("p", PROFILE_ROWS)
     bar = chart.figure["data"][0]
     assert bar["x"] == [1, 5, 0]
-    assert bar["marker"]["color"][1] == charts.PROFILE_COLOURS["guardrails_without_backing"]
+    assert bar["marker"]["color"][1] == PROFILE_COLOURS["guardrails_without_backing"]
     assert chart.rows == (
         ("Decoupled", "1", "17 %"),
         ("Guardrails without backing", "5", "83 %"),
@@ -373,7 +433,7 @@ def test_trend_chart_lines_and_summary_respect_polarity():
 
 
 def test_trend_with_one_cycle_says_a_trend_comes_later():
-    chart = charts.trend_chart("t", ["2026 Q1"], [{**TREND_SERIES[0], "values": [40.0]}])
+    chart = charts.trend_chart("t", ["2026 Q1"], [replace(TREND_SERIES[0], values=(40.0,))])
     assert chart.summary.startswith("Only one cycle so far (2026 Q1)")
 
 
@@ -399,7 +459,7 @@ scores = st.one_of(st.none(), st.floats(min_value=0, max_value=100), st.just(mat
 
 @given(
     st.lists(
-        st.tuples(st.sampled_from(charts.FAMILY_ORDER), scores, scores, st.integers(0, 500)),
+        st.tuples(st.sampled_from(FAMILY_ORDER), scores, scores, st.integers(0, 500)),
         max_size=12,
     )
 )
@@ -407,8 +467,10 @@ def test_construct_chart_never_emits_invalid_json(rows):
     chart = charts.construct_chart(
         "c",
         [
-            {"key": f"k{i}", "label": f"Construct {i}", "family": family, "polarity": "x"}
-            | {"mean": mean, "sd": sd, "n": n}
+            ConstructRow.from_plain(
+                {"key": f"k{i}", "label": f"Construct {i}", "family": family, "polarity": "x"}
+                | {"mean": mean, "sd": sd, "n": n}
+            )
             for i, (family, mean, sd, n) in enumerate(rows)
         ],
     )
