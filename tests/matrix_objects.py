@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from assessments.demo import GUARDRAILS, demo_answers
 from assessments.models import Answer, ClassifiedAction, ReopenRequest, Response
-from assessments.scoring import score_response
+from assessments.scoring.response import score_response
 from assessments.services import instrument_for
 from orgs.models import Invitation, Membership, Role, RosterUpload
 from reports.models import ActionPlan, Report

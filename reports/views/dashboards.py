@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments.access import cycle_in_org
-from assessments.instrument import CONSTRUCTS
+from assessments.instrument.types import CONSTRUCTS
 from assessments.models import Cycle
 from assessments.services import instrument_for
 from orgs.access import ADMIN_ONLY, LEADERSHIP, org_view, team_for

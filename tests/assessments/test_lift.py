@@ -24,30 +24,22 @@ from statsmodels.stats.proportion import (
 )
 
 from assessments.demo import DECOUPLED, RECOUPLED, demo_answers
-from assessments.instrument import Answers, Instrument, load_version
-from assessments.lift import (
-    CAUTION,
-    METHOD,
-    POWER_METHOD,
-    Q_LEVEL,
-    RESEARCH_NOTE,
-    CellCounts,
-    assess_cells,
+from assessments.instrument.loader import load_version
+from assessments.instrument.types import Answers, Instrument
+from assessments.lift.cells import CAUTION, METHOD, POWER_METHOD, Q_LEVEL, RESEARCH_NOTE, CellCounts
+from assessments.lift.stats import (
     benjamini_hochberg,
-    finding_sentence,
     fisher_exact_p,
-    lift_table,
-    no_finding_message,
     odds_ratio_interval,
-    research_comparison,
-    responses_needed,
     risk_ratio_interval,
     sample_odds_ratio,
     sample_risk_ratio,
     two_proportion_sample_size,
 )
+from assessments.lift.table import assess_cells, lift_table, responses_needed
+from assessments.lift.words import finding_sentence, no_finding_message, research_comparison
 from assessments.models import Response
-from assessments.scoring import ResponseScore, score_response
+from assessments.scoring.response import ResponseScore, score_response
 from assessments.services import instrument_for, store_submission
 from tests.assessments.test_scoring import _practice_instrument
 from tests.builders import make_user, release

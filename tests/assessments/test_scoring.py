@@ -8,7 +8,8 @@ import random
 
 import pytest
 
-from assessments.instrument import (
+from assessments.instrument.loader import load_version
+from assessments.instrument.types import (
     CONSTRUCTS,
     Answers,
     Instrument,
@@ -17,23 +18,17 @@ from assessments.instrument import (
     Section,
     ShowIf,
     Thresholds,
-    load_version,
 )
-from assessments.scoring import (
-    PROFILE_STATES,
+from assessments.scoring.deltas import cycle_deltas, item_deltas
+from assessments.scoring.group import (
     GroupAggregate,
-    ResponseScore,
     aggregate,
-    cycle_deltas,
-    decoupling_gap,
-    enabler_lift,
     item_answered_counts,
-    item_deltas,
     item_distribution,
-    recoupling_profile,
-    risk_ratio,
-    score_response,
 )
+from assessments.scoring.katz_lift import enabler_lift, risk_ratio
+from assessments.scoring.profile import PROFILE_STATES, decoupling_gap, recoupling_profile
+from assessments.scoring.response import ResponseScore, score_response
 
 AGREEMENT = (
     Option("sd", "Strongly disagree", 0),
@@ -588,8 +583,8 @@ def test_stored_scores_round_trip_through_to_dict_and_from_dict():
     import random
 
     from assessments.demo import GUARDRAILS, demo_answers
-    from assessments.instrument import load_version
-    from assessments.scoring import ResponseScore, score_response
+    from assessments.instrument.loader import load_version
+    from assessments.scoring.response import ResponseScore, score_response
 
     instrument = load_version("1")
     answers = demo_answers(instrument, GUARDRAILS, random.Random(5))

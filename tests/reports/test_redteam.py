@@ -15,7 +15,7 @@ import numpy as np
 from django.urls import reverse
 
 from assessments.demo import GUARDRAILS, RECOUPLED
-from assessments.instrument import CONSTRUCTS
+from assessments.instrument.types import CONSTRUCTS
 from assessments.models import ClassifiedAction, Response
 from assessments.services import instrument_for
 from reports.disclosure import Person, Prior, plan_release

@@ -202,7 +202,7 @@ def test_both_pdfs_carry_the_v2_views(world, v2_results, tmp_path, settings):
 
 
 def test_layer_view_of_nobody_has_no_means_and_says_so() -> None:
-    from assessments.instrument import load_version
+    from assessments.instrument.loader import load_version
 
     view = layer_view(load_version("2"), [])
     assert view is not None and all(r["mean"] is None for r in view["rows"])
