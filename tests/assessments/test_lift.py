@@ -41,7 +41,7 @@ from assessments.lift.words import finding_sentence, no_finding_message, researc
 from assessments.models import Response
 from assessments.scoring.response import ResponseScore, score_response
 from assessments.services import instrument_for, store_submission
-from tests.assessments.test_scoring import _practice_instrument
+from tests.assessments.hand_built import practice_instrument
 from tests.builders import make_user, release
 
 JSON_KEYS = [
@@ -335,7 +335,7 @@ def _respondents(
 
 
 def test_lift_table_counts_as_the_thresholds_say_and_leaves_out_missing_scores() -> None:
-    inst = _practice_instrument()
+    inst = practice_instrument()
     respondents = _respondents(
         inst,
         [
@@ -360,7 +360,7 @@ def test_lift_table_counts_as_the_thresholds_say_and_leaves_out_missing_scores()
 
 
 def test_withheld_cells_say_why_and_carry_no_statistics() -> None:
-    inst = _practice_instrument()
+    inst = practice_instrument()
     small = lift_table(inst, _respondents(inst, [("a", "yes", 4), ("d", "no", 6)]))
     cell = small.cells[0]
     assert cell.withheld is not None
@@ -434,7 +434,7 @@ def test_no_finding_message_without_responses_or_comparisons() -> None:
     assert no_finding_message(0, 0, 5, None) == (
         "Nothing stands out yet: no responses have been submitted."
     )
-    inst = _practice_instrument()
+    inst = practice_instrument()
     table = lift_table(inst, _respondents(inst, [("a", "yes", 2), ("d", "no", 2)]))
     assert table.tested == 0
     assert "too small to compare" in table.no_finding_message

@@ -13,7 +13,7 @@ from assessments.instrument.types import DontKnowRule, Instrument, Section
 from assessments.scoring.deltas import item_deltas
 from assessments.scoring.group import aggregate
 from assessments.scoring.response import score_response
-from tests.assessments.test_scoring import AGREEMENT, item
+from tests.assessments.hand_built import AGREEMENT, item
 
 RULES = {
     "principles": DontKnowRule("principles", "uncertainty", "not knowing is uncertainty"),

@@ -20,7 +20,7 @@ from assessments.models import ClassifiedAction, Response
 from assessments.services import instrument_for
 from reports.disclosure import Person, Prior, plan_release
 from tests.builders import add_people, release, submit
-from tests.reports.test_disclosure_audit import DIMS, shown_rows
+from tests.reports.exposure import DIMS, shown_rows
 
 K = 3
 

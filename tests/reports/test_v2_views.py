@@ -382,7 +382,7 @@ def test_v2_pdfs_lead_with_the_glance_and_give_item_changes_a_full_page(
     world, cycle, tmp_path
 ) -> None:
     from reports import pdf
-    from tests.reports.test_pdf_print import MIN_FILL, page_fill, pages_text
+    from tests.reports.pdf_pages import MIN_FILL, page_fill, pages_text
 
     later = v1_then_v2(world, cycle)
     for team in (None, world.alpha):
