@@ -4,9 +4,9 @@ actions ranked by how many teams report what the rule looks for."""
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from assessments.recommend.checks import Check
 from assessments.recommend.conditions import evaluate
@@ -16,8 +16,15 @@ from assessments.recommend.rules import Rule
 # --- Recommendations ------------------------------------------------------------------------
 
 
-def _mean_margin(checks: Sequence[Check]) -> float | None:
-    margins = [m for c in checks if (m := c.margin) is not None]
+class _Margined(Protocol):
+    @property
+    def margin(self) -> float | None: ...
+
+
+def _mean_margin(parts: Iterable[_Margined]) -> float | None:
+    """The mean margin of checks (a trace's) or of traces (a ranked action's); None when no
+    margin is known."""
+    margins = [m for part in parts if (m := part.margin) is not None]
     return statistics.fmean(margins) if margins else None
 
 
@@ -188,8 +195,7 @@ class RankedAction:
 
     @property
     def margin(self) -> float | None:
-        margins = [m for t in self.traces.values() if (m := t.margin) is not None]
-        return statistics.fmean(margins) if margins else None
+        return _mean_margin(self.traces.values())
 
     def teams_label(self) -> str:
         """E.g. "3 of 5 teams report this"."""

@@ -4,7 +4,7 @@ every problem reported at once, each naming the file and the rule."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,7 +85,7 @@ class _ConditionParser:
     """Builds a Condition tree from YAML data, reporting problems against one rule."""
 
     def __init__(self, instrument: Instrument, errors: _Errors, rule: str) -> None:
-        self.items: dict[str, Item] = {i.key: i for i in instrument.items}
+        self.items: Mapping[str, Item] = instrument.by_key()
         self.errors = errors
         self.rule = rule
 

@@ -1,4 +1,4 @@
-"""The enabler-lift statistics (assessments/lift.py) against scipy and statsmodels, the
+"""The enabler-lift statistics (assessments/lift/) against scipy and statsmodels, the
 table's findings and words, and `manage.py enabler_lift`."""
 
 from __future__ import annotations
