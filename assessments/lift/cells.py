@@ -70,9 +70,6 @@ WITHHELD_EVERYBODY = (
 )
 
 
-# --- Data at the seams ------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Reports:
     """What one respondent reports: each enabler and practice item as True, False or None

@@ -253,6 +253,9 @@ def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
     return q
 
 
+# --- Power ------------------------------------------------------------------------------------
+
+
 def two_proportion_sample_size(
     rate_with: float, rate_without: float, share_with: float, alpha: float, power: float
 ) -> float:

@@ -227,6 +227,9 @@ def lift_table(
     return assess_cells(counts, len(respondents), minimum, withhold=withhold)
 
 
+# --- Power: how many more responses ------------------------------------------------------------
+
+
 def responses_needed(
     counts: Sequence[CellCounts],
     responses: int,

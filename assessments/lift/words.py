@@ -14,8 +14,6 @@ from assessments.lift.cells import (
     PowerEstimate,
 )
 
-# --- Words -----------------------------------------------------------------------------------
-
 
 def _about(n: int) -> str:
     """A count of responses as a reader should take it: rounded up past 100."""

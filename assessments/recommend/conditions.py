@@ -9,8 +9,6 @@ from assessments.instrument.types import CONSTRUCTS, ENABLERS, PRACTICE_CONSTRUC
 from assessments.recommend.checks import Basis, Check, compare
 from assessments.recommend.facts import Facts
 
-# --- Conditions -----------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class AllOf:

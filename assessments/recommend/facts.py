@@ -13,9 +13,6 @@ from assessments.scoring.response import ResponseScore
 SUBJECTS = ("team", "group", "respondent")
 
 
-# --- Facts: what the rules look at ----------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Facts:
     """What a rule can look at for one team (or one response): plain numbers and counts.

@@ -45,9 +45,6 @@ class RuleError(DataFileError):
     """The rule table is invalid; one line per problem, each naming the file and the rule."""
 
 
-# --- Rules ----------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Rule:
     """One row of the rule table.

@@ -9,8 +9,6 @@ from assessments.instrument.types import CONSTRUCTS
 from assessments.scoring.group import GroupAggregate
 from assessments.scoring.profile import rounded
 
-# --- Change between cycles ------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class Delta:

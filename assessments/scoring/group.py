@@ -27,8 +27,6 @@ from assessments.scoring.profile import (
 )
 from assessments.scoring.response import ResponseScore, plan_for
 
-# --- A group of responses (a team, a pool of teams) -----------------------------------------
-
 
 @dataclass(frozen=True)
 class ConstructStats:

@@ -21,8 +21,6 @@ from assessments.scoring.response import ResponseScore, practice_item_scores
 _Z95 = statistics.NormalDist().inv_cdf(0.975)
 
 
-# --- Enabler lift ---------------------------------------------------------------------------
-
 LIFT_METHOD = "Ratio of the two rates, with a 95% confidence interval by the Katz log method."
 HALDANE_NOTE = (
     " A count was 0 or covered the whole group, so 0.5 was added to every cell "

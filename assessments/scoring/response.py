@@ -1,7 +1,7 @@
 """One response scored: each item's contribution, each construct's weighted mean, and the
 response's profile and gap.
 
-Per-instrument lookups (`plan`) are built once and shared: a release scores thousands of
+Per-instrument lookups (`plan_for`) are built once and shared: a release scores thousands of
 responses on the same instrument.
 """
 
@@ -37,9 +37,6 @@ from assessments.scoring.profile import (
 ItemStatus = Literal[
     "scored", "dont_know", "not_applicable", "unanswered", "hidden", "dont_know_counted"
 ]
-
-
-# --- One response ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
