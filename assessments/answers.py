@@ -8,7 +8,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from .instrument import TEXT_TYPES, Item
+from .instrument.types import TEXT_TYPES, Item
 
 EVIDENCE_MAX_LENGTH = 1000
 DEFAULT_TEXT_MAX_LENGTH = 2000

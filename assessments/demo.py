@@ -15,7 +15,8 @@ from django.utils import timezone
 from orgs.demo import DEMO_SLUG, seed_people
 from orgs.models import Membership, Organization, Role, Team
 
-from .instrument import Answers, Instrument, Item, visible_item_keys
+from .instrument.types import Answers, Instrument, Item
+from .instrument.visibility import visible_item_keys
 from .models import Answer, ClassifiedAction, Cycle, Response
 from .services import instrument_for, publish_instrument, review_action, store_submission
 

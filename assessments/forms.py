@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from orgs.models import Organization, Team
 
-from .instrument import available_versions
+from .instrument.loader import available_versions
 from .models import Cycle, InstrumentVersion
 from .reminders import format_reminder_days, parse_reminder_days
 

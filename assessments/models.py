@@ -101,8 +101,9 @@ class Response(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     reopened_at = models.DateTimeField(null=True, blank=True)
-    # Construct scores and profile computed by scoring.py at submission (ResponseScore.to_dict()),
-    # so dashboards read one column instead of re-scoring every answer on every view.
+    # Construct scores and profile computed by assessments/scoring at submission
+    # (ResponseScore.to_dict()), so dashboards read one column instead of re-scoring every
+    # answer on every view.
     scores = models.JSONField(null=True, blank=True)
     # Context answers copied out for filtering (respondent_role, lifecycle_stage...).
     segments = models.JSONField(default=dict, blank=True)

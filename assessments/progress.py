@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .instrument import TEXT_TYPES, Answers, Instrument, Section, visible_item_keys
+from .instrument.types import TEXT_TYPES, Answers, Instrument, Section
+from .instrument.visibility import visible_item_keys
 
 # Seconds a respondent typically spends on one question: reading it and its help, then
 # choosing (choice items) or writing a sentence or two (text items). Low and high ends.

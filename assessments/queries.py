@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from orgs.models import Membership, Organization, Team
 
 from . import progress as progress_rules
-from .instrument import Answers, Instrument
+from .instrument.types import Answers, Instrument
 from .models import Answer, Cycle, ReopenRequest, Response
 
 # People who answer for a team: its members and its lead (org admins and leaders may have

@@ -16,20 +16,16 @@ from orgs import audit
 from orgs.models import AuditEvent, Membership, Organization, Team, User
 from orgs.services import unique_slug
 
-from . import scoring, tasks
+from . import tasks
 from .answers import AnswerError, parse_answer, parse_evidence
 from .classify import classify, load_lexicon
-from .instrument import (
-    TEXT_TYPES,
-    Answers,
-    Instrument,
-    InstrumentError,
-    load_version,
-    visible_item_keys,
-)
+from .instrument.loader import load_version
+from .instrument.types import TEXT_TYPES, Answers, Instrument, InstrumentError
+from .instrument.visibility import visible_item_keys
 from .models import Answer, ClassifiedAction, Cycle, InstrumentVersion, ReopenRequest, Response
 from .progress import is_answered
-from .recommend import DEFAULT_RULES_PATH, Rule, load_rules
+from .recommend.rules import DEFAULT_RULES_PATH, Rule, load_rules
+from .scoring.response import score_response
 
 A = AuditEvent.Action
 
@@ -301,7 +297,7 @@ def submit_response(response: Response) -> None:
 def store_submission(response: Response, instrument: Instrument, answers: Answers) -> None:
     """Score the answers, copy out the segments used for filtering, and lock the response."""
     visible = visible_item_keys(instrument, answers)
-    response.scores = scoring.score_response(instrument, answers, visible).to_dict()
+    response.scores = score_response(instrument, answers, visible).to_dict()
     response.segments = {
         i.segment: answers[i.key]
         for i in instrument.items

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from assessments.classify import classify, load_lexicon
 from assessments.demo import demo_answers
-from assessments.scoring import score_response
+from assessments.scoring.response import score_response
 from assessments.services import instrument_for
 
 from .fixtures import ACTION_TEXTS, CLIMATES, improved

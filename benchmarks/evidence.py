@@ -19,18 +19,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from assessments.instrument import Item, load_version
-from assessments.lift import (
-    POWER,
-    POWER_RATIO,
-    Q_LEVEL,
-    Reports,
-    assess_cells,
-    count_cells,
-    practice_items,
-    risk_ratio_interval,
-    two_proportion_sample_size,
-)
+from assessments.instrument.loader import load_version
+from assessments.instrument.types import Item
+from assessments.lift.cells import POWER, POWER_RATIO, Q_LEVEL, Reports
+from assessments.lift.stats import risk_ratio_interval, two_proportion_sample_size
+from assessments.lift.table import assess_cells, count_cells, practice_items
 
 from .stats import entry
 

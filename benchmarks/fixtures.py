@@ -31,9 +31,10 @@ from assessments.demo import (
     Climate,
     demo_answers,
 )
-from assessments.instrument import Instrument, visible_item_keys
+from assessments.instrument.types import Instrument
+from assessments.instrument.visibility import visible_item_keys
 from assessments.models import Answer, ClassifiedAction, Cycle, Response
-from assessments.scoring import score_response
+from assessments.scoring.response import score_response
 from assessments.services import instrument_for, publish_instrument
 from orgs.models import Membership, Organization, Role, Team, User
 

@@ -35,7 +35,7 @@ def _work(name: str, bench: BenchOrg) -> tuple[Callable[[], Any], Callable[[], N
 
         return (lambda: releases.build(bench.open.pk, Release.Reason.REQUESTED)), forget, 1
     if name == "scoring":
-        from assessments.scoring import score_response
+        from assessments.scoring.response import score_response
         from assessments.services import instrument_for
 
         from .domain import answer_sets

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from orgs import services
+from orgs import roster_services
 from orgs.models import Organization
 
 from .stats import entry, median
@@ -34,11 +34,11 @@ def import_times(people: int = PEOPLE, runs: int = RUNS) -> dict[str, dict[str, 
         data = roster_file(people, run)
         org = Organization.objects.create(name=f"Roster bench {run}", slug=f"roster-bench-{run}")
         start = time.perf_counter()
-        plan = services.apply_roster(None, org, data, segments=("department",))
+        plan = roster_services.apply_roster(None, org, data, segments=("department",))
         times.append(time.perf_counter() - start)
         assert plan.counts()["created"] == people and not plan.errors, plan.errors[:3]
         start = time.perf_counter()
-        second = services.apply_roster(None, org, data, segments=("department",))
+        second = roster_services.apply_roster(None, org, data, segments=("department",))
         again.append(time.perf_counter() - start)
         assert second.counts()["unchanged"] == people
     return {

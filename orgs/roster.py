@@ -1,6 +1,6 @@
 """Roster files: CSV bytes → typed rows and errors; rows + the current state → a plan.
 
-Pure: no ORM, no request, no settings. The service (orgs/services.py, `apply_roster`) loads
+Pure: no ORM, no request, no settings. The service (orgs/roster_services.py, `apply_roster`) loads
 the current state, calls `plan_roster` and writes what the plan says in one transaction.
 
 A roster has the columns `email`, `name`, `team`, `role` (header on line 1, any order, any
@@ -380,7 +380,9 @@ def plan_roster(
     existing_teams = {name.casefold(): (name, archived) for name, archived in teams}
     by_email = {m.email.lower(): m for m in current}
     errors = list(parsed.errors)
-    created, updated, unchanged = [], [], []
+    created: list[RosterRow] = []
+    updated: list[Change] = []
+    unchanged: list[RosterRow] = []
     new_teams: dict[str, str] = {}
     for row in parsed.rows:
         team = row.team
@@ -402,43 +404,13 @@ def plan_roster(
         row = RosterRow(row.line, row.email, name, team, row.role, row.segments)
         if before is None:
             created.append(row)
-            continue
-        fields = tuple(
-            name
-            for name, differs in (
-                ("name", before.name != row.name),
-                ("team", before.team != row.team),
-                ("role", before.role != row.role),
-                # Segments change only when the import declares segment columns.
-                (
-                    "segments",
-                    bool(parsed.segment_columns)
-                    and sorted(before.segments) != sorted(row.segments),
-                ),
-                ("reactivated", not before.active),
-            )
-            if differs
-        )
-        if fields:
+        elif fields := _changed_fields(before, row, bool(parsed.segment_columns)):
             updated.append(Change(row, before, fields))
         else:
             unchanged.append(row)
-    deactivated, kept = [], []
-    if deactivate_missing:
-        present = {r.email for r in parsed.rows} | parsed.emails_on_bad_rows
-        for member in sorted(by_email.values(), key=lambda m: m.email):
-            if member.email in present or not member.active:
-                continue
-            (kept if member.role == "org_admin" else deactivated).append(member)
-    in_file = {r.email for r in parsed.rows}
-    admins_after = sum(
-        1 for r in (*created, *unchanged, *(c.row for c in updated)) if r.role == "org_admin"
-    ) + sum(
-        1
-        for m in by_email.values()
-        if m.role == "org_admin" and m.active and m.email not in in_file  # kept, always
-    )
-    if by_email and admins_after == 0:
+    deactivated, kept = _leavers(parsed, by_email.values()) if deactivate_missing else ([], [])
+    staying = (*created, *unchanged, *(c.row for c in updated))
+    if by_email and not _admins_after(staying, by_email.values(), parsed):
         errors.append(
             RowError(0, "After this import the organisation would have no org admin left.")
         )
@@ -451,4 +423,48 @@ def plan_roster(
         teams_to_create=tuple(sorted(new_teams.values(), key=str.casefold)),
         errors=tuple(sorted(errors, key=lambda e: e.line)),
         ignored_columns=parsed.ignored_columns,
+    )
+
+
+def _changed_fields(
+    before: CurrentMember, row: RosterRow, segments_declared: bool
+) -> tuple[str, ...]:
+    """What the row changes about a known person, in `Change.fields` order."""
+    return tuple(
+        name
+        for name, differs in (
+            ("name", before.name != row.name),
+            ("team", before.team != row.team),
+            ("role", before.role != row.role),
+            # Segments change only when the import declares segment columns.
+            ("segments", segments_declared and sorted(before.segments) != sorted(row.segments)),
+            ("reactivated", not before.active),
+        )
+        if differs
+    )
+
+
+def _leavers(
+    parsed: ParsedRoster, current: Iterable[CurrentMember]
+) -> tuple[list[CurrentMember], list[CurrentMember]]:
+    """(deactivated, kept admins): the active people the file leaves out, by email. People
+    named on a refused row are never planned to leave."""
+    present = {r.email for r in parsed.rows} | parsed.emails_on_bad_rows
+    deactivated: list[CurrentMember] = []
+    kept: list[CurrentMember] = []
+    for member in sorted(current, key=lambda m: m.email):
+        if member.email in present or not member.active:
+            continue
+        (kept if member.role == "org_admin" else deactivated).append(member)
+    return deactivated, kept
+
+
+def _admins_after(
+    staying: Iterable[RosterRow], current: Iterable[CurrentMember], parsed: ParsedRoster
+) -> int:
+    """Org admins after the import: those the file names, and the active ones it leaves out
+    (kept, always)."""
+    in_file = {r.email for r in parsed.rows}
+    return sum(1 for r in staying if r.role == "org_admin") + sum(
+        1 for m in current if m.role == "org_admin" and m.active and m.email not in in_file
     )

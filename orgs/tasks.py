@@ -1,5 +1,5 @@
 """Celery tasks of the organisation app: thin wrappers that own retries and limits; the
-work is in services."""
+work is in roster_services."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from . import services
+from . import roster_services
 
 log = logging.getLogger(__name__)
 TIME_LIMIT = settings.RECOUPLE_ROSTER_TIME_LIMIT
@@ -23,35 +23,35 @@ TIME_LIMIT = settings.RECOUPLE_ROSTER_TIME_LIMIT
     soft_time_limit=TIME_LIMIT - 20,
     autoretry_for=(DatabaseError,),
     retry_backoff=True,
-    max_retries=services.ROSTER_MAX_ATTEMPTS,
+    max_retries=roster_services.ROSTER_MAX_ATTEMPTS,
 )
 def apply_roster_upload_task(self, upload_id: int) -> str:
     """Apply one confirmed roster upload. Safe to run twice: the apply is one transaction
     that also marks the upload applied, and a second run finds it applied and skips."""
-    if services.start_roster_apply(upload_id) is None:
+    if roster_services.start_roster_apply(upload_id) is None:
         return "skipped"
     try:
-        services.apply_roster_upload(upload_id)
-    except services.StaleRosterPlan:
-        services.mark_roster_apply_failed(
+        roster_services.apply_roster_upload(upload_id)
+    except roster_services.StaleRosterPlan:
+        roster_services.mark_roster_apply_failed(
             upload_id,
             "The organisation changed since this preview (someone else imported or edited "
             "members), so nothing was applied. Check the preview again.",
         )
         return "stale"
-    except services.RosterApplyRefused as refused:
-        services.mark_roster_apply_failed(upload_id, f"Nothing was applied: {refused}")
+    except roster_services.RosterApplyRefused as refused:
+        roster_services.mark_roster_apply_failed(upload_id, f"Nothing was applied: {refused}")
         return "refused"
     except DatabaseError:
         if self.request.retries >= self.max_retries:
-            services.mark_roster_apply_failed(
+            roster_services.mark_roster_apply_failed(
                 upload_id, "The database refused the import; nothing was applied. Try again later."
             )
             return "failed"
         raise  # transient (a lock, a restart): Celery retries with backoff
     except Exception as error:  # a bug, not a transient fault: say so, don't retry forever
         log.exception("roster upload %s failed", upload_id)
-        services.mark_roster_apply_failed(
+        roster_services.mark_roster_apply_failed(
             upload_id, f"The import failed and nothing was applied: {error}"
         )
         return "failed"

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.core import get_usage
 from django_ratelimit.decorators import ratelimit
 
-from . import services
+from . import roster_services, services
 from .access import ADMIN_ONLY, AuthenticatedHttpRequest, org_view, public_view, signed_in_view
 from .forms import (
     AcceptInvitationForm,
@@ -548,7 +548,7 @@ def admin_roster(request: AuthenticatedHttpRequest, m: Membership) -> HttpRespon
     org = m.organization
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = services.store_roster_upload(
+        upload = roster_services.store_roster_upload(
             request.user,
             org,
             filename=form.cleaned_data["file"].name,
@@ -581,7 +581,7 @@ def _roster_preview(
             {"m": m, "upload": upload, "section": "roster"},
             status=410,
         )
-    plan = services.plan_roster_upload(upload)
+    plan = roster_services.plan_roster_upload(upload)
     shown = request.GET.get("list", "errors" if plan.errors else "created")
     shown = shown if shown in ROSTER_LISTS else "created"
     page = Paginator(roster_rows(plan, shown), ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -628,10 +628,10 @@ def admin_roster_apply(
     if not target.is_previewable() or not form.is_valid():
         return _roster_preview(request, m, target, form)
     try:
-        plan = services.request_roster_apply(
+        plan = roster_services.request_roster_apply(
             request.user, target, expected=form.cleaned_data["plan"]
         )
-    except services.StaleRosterPlan:
+    except roster_services.StaleRosterPlan:
         messages.error(
             request,
             "The organisation changed since this preview (someone else imported or edited "
@@ -652,7 +652,7 @@ def admin_roster_progress(
     target = _roster_upload(m, upload)
     if target.status == RosterUpload.Status.PREVIEW:
         return redirect("admin_roster_preview", org=m.organization.slug, upload=target.pk)
-    services.recover_stale_roster_apply(target)
+    roster_services.recover_stale_roster_apply(target)
     template = "orgs/admin/" + ("_roster_status.html" if request.htmx else "roster_progress.html")
     return render(request, template, {"m": m, "upload": target, "section": "roster"})
 
@@ -662,5 +662,5 @@ def admin_roster_progress(
 def admin_roster_reopen(request: HttpRequest, m: Membership, upload: int) -> HttpResponse:
     """A failed apply: back to a fresh preview of the same file."""
     target = _roster_upload(m, upload)
-    services.reopen_roster_preview(target)
+    roster_services.reopen_roster_preview(target)
     return redirect("admin_roster_preview", org=m.organization.slug, upload=target.pk)

@@ -19,27 +19,25 @@ from functools import cached_property
 from typing import Any
 
 from assessments import lift
-from assessments.instrument import CONSTRUCTS, ENABLERS, PRACTICE_CATEGORIES, Instrument
-from assessments.recommend import (
-    Facts,
-    Rule,
-    facts_from_aggregate,
-    facts_from_response,
-    rank_leadership_actions,
-    recommend,
-)
-from assessments.scoring import (
-    PROFILE_STATES,
+from assessments.instrument.types import (
+    CONSTRUCTS,
+    ENABLERS,
+    PRACTICE_CATEGORIES,
     Answers,
+    Instrument,
+)
+from assessments.recommend.facts import Facts, facts_from_aggregate, facts_from_response
+from assessments.recommend.recommendations import rank_leadership_actions, recommend
+from assessments.recommend.rules import Rule
+from assessments.scoring.group import (
     ConstructStats,
     GroupAggregate,
-    ResponseScore,
     aggregate,
-    decoupling_gap,
     item_counts,
     item_distribution,
-    recoupling_profile,
 )
+from assessments.scoring.profile import PROFILE_STATES, decoupling_gap, recoupling_profile
+from assessments.scoring.response import ResponseScore
 from assessments.vocabulary import VOCABULARY
 
 from . import charts

@@ -8,7 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 
-from assessments.instrument import CONSTRUCTS
+from assessments.instrument.types import CONSTRUCTS
 from orgs.models import Membership, Organization, Team
 
 from .models import ActionPlan

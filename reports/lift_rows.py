@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assessments import lift
-from assessments.instrument import ENABLERS, Instrument
+from assessments.instrument.types import ENABLERS, Instrument
 
 from .dashboards import Entry
 from .disclosure import Row, Version, persons, safe_change

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 
-from assessments.instrument import CONSTRUCTS
+from assessments.instrument.types import CONSTRUCTS
 from assessments.models import Cycle
 from assessments.services import rules_for
 from orgs import audit

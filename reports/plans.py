@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from assessments.instrument import CONSTRUCTS
+from assessments.instrument.types import CONSTRUCTS
 
 Direction = Literal["improved", "worsened", "no_clear_change", "unknown"]
 

@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assessments.instrument import Instrument
-from assessments.recommend import Rule
+from assessments.instrument.types import Instrument
+from assessments.recommend.rules import Rule
 
 from . import dashboards
 from .dashboards import POOL_LABEL, Entry, TeamInfo, Unit

@@ -11,9 +11,9 @@ from typing import Any
 from django.db.models import Count, F, Func, JSONField, Max, Q, TextField
 from django.db.models.functions import Cast
 
-from assessments.instrument import Instrument
+from assessments.instrument.types import Instrument
 from assessments.models import Answer, ClassifiedAction, Cycle, Response
-from assessments.scoring import ResponseScore
+from assessments.scoring.response import ResponseScore
 from orgs.models import Organization, Team, team_size
 
 from .dashboards import FILTERS, RULES_PAGE, Entry, TeamInfo, Text, with_rule_texts

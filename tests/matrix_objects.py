@@ -1,19 +1,37 @@
-"""Sample values for URL arguments in the permission matrix. Add one per new argument name."""
+"""The permission matrix's inputs: every URL pattern of the project, read from the resolver,
+and sample values for URL arguments (add one per new argument name)."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from functools import lru_cache
 
+from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from assessments.demo import GUARDRAILS, demo_answers
 from assessments.models import Answer, ClassifiedAction, ReopenRequest, Response
-from assessments.scoring import score_response
+from assessments.scoring.response import score_response
 from assessments.services import instrument_for
 from orgs.models import Invitation, Membership, Role, RosterUpload
 from reports.models import ActionPlan, Report
 from tests.builders import make_open_cycle, make_user, release
+
+SKIP_NAMESPACES = {"admin"}  # the Django admin: staff only, checked in its own test
+
+
+def iter_patterns(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace in SKIP_NAMESPACES:
+                continue
+            yield from iter_patterns(entry, prefix + str(entry.pattern))
+        else:
+            yield prefix + str(entry.pattern), entry
+
+
+ALL_PATTERNS = sorted(iter_patterns(get_resolver()), key=lambda p: p[0])
 
 
 @lru_cache(maxsize=1)

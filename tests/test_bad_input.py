@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 from assessments.models import Answer, ClassifiedAction, Cycle, Response
 from orgs.models import AuditEvent, Invitation, Membership, Organization, Team
 from reports.models import Report
-from tests.matrix_objects import objects_for
-from tests.test_permission_matrix import ALL_PATTERNS
+from tests.matrix_objects import ALL_PATTERNS, objects_for
 
 FIELD_NAMES = [
     "name", "email", "role", "team", "anonymity_threshold", "password1", "password2", "item",

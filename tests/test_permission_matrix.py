@@ -7,12 +7,11 @@ each view declares its access policy through orgs/access.py, and a view without 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
-from tests.matrix_objects import objects_for
+from tests.matrix_objects import ALL_PATTERNS, objects_for
 
 ACTORS = ["anonymous", "alice", "leo", "tess", "max", "bob", "charlie"]
 ROLE_OF = {
@@ -22,20 +21,6 @@ ROLE_OF = {
     "max": "member",
     "bob": "member",
 }
-SKIP_NAMESPACES = {"admin"}  # the Django admin: staff only, checked in its own test
-
-
-def iter_patterns(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            if entry.namespace in SKIP_NAMESPACES:
-                continue
-            yield from iter_patterns(entry, prefix + str(entry.pattern))
-        else:
-            yield prefix + str(entry.pattern), entry
-
-
-ALL_PATTERNS = sorted(iter_patterns(get_resolver()), key=lambda p: p[0])
 
 
 def sample_kwargs(world, names: list[str]) -> dict[str, object]:

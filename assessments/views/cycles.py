@@ -24,7 +24,7 @@ from orgs.models import Membership, Role
 from .. import queries, services
 from ..access import cycle_in_org
 from ..forms import CycleForm, NewCycleForm
-from ..instrument import InstrumentError
+from ..instrument.types import InstrumentError
 from ..models import Cycle, Response
 
 PAGE_SIZE = 25

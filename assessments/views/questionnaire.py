@@ -21,7 +21,8 @@ from orgs.models import Membership
 from .. import services
 from ..access import cycle_in_org, own_response, respondent_team
 from ..answers import AnswerError, parse_answer
-from ..instrument import TEXT_TYPES, Answers, Instrument, Item, Section, visible_item_keys
+from ..instrument.types import TEXT_TYPES, Answers, Instrument, Item, Section
+from ..instrument.visibility import visible_item_keys
 from ..models import Answer, Cycle, Response
 from ..progress import answer_time, is_answered, progress, section_complete
 

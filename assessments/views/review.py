@@ -25,7 +25,7 @@ from orgs.models import Membership
 
 from .. import services
 from ..access import ReviewScope, action_for_review, review_scope, reviewable_actions
-from ..instrument import Instrument
+from ..instrument.types import Instrument
 from ..models import ClassifiedAction, Cycle
 
 PAGE_SIZE = 20

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from assessments.access import cycle_in_org
-from assessments.instrument import CONSTRUCTS
+from assessments.instrument.types import CONSTRUCTS
 from assessments.models import Cycle
 from assessments.services import instrument_for
 from orgs.access import ADMIN_ONLY, LEADERSHIP, org_view, team_for

@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments.access import cycle_in_org
-from assessments.instrument import CONSTRUCTS
+from assessments.instrument.types import CONSTRUCTS
 from orgs.access import LEADERSHIP, AuthenticatedHttpRequest, org_view
 from orgs.models import Membership
 

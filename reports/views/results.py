@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from assessments.access import cycle_in_org, own_response, respondent_team
-from assessments.scoring import ResponseScore
+from assessments.scoring.response import ResponseScore
 from assessments.services import instrument_for, rules_for
 from orgs.access import org_view
 from orgs.models import Membership

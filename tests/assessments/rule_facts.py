@@ -15,27 +15,27 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assessments.instrument import (
+from assessments.instrument.types import (
     CONSTRUCTS,
     ENABLERS,
     PRACTICE_CONSTRUCTS,
     Instrument,
     Thresholds,
 )
-from assessments.recommend import (
+from assessments.recommend.checks import Check
+from assessments.recommend.conditions import (
     AllOf,
     AnyOf,
-    Check,
     Condition,
     ConstructLeaf,
-    Facts,
     GapLeaf,
     ItemLeaf,
     Not,
     ProfileLeaf,
     evaluate,
 )
-from assessments.scoring import decoupling_gap, recoupling_profile
+from assessments.recommend.facts import Facts
+from assessments.scoring.profile import decoupling_gap, recoupling_profile
 
 Leaf = ConstructLeaf | ProfileLeaf | GapLeaf | ItemLeaf
 # How many searched assignments a rule may need; far above what any rule of v1 needs.

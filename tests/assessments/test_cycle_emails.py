@@ -23,6 +23,7 @@ from django.utils import timezone
 from assessments import mailings
 from assessments.models import Cycle, CycleEmail, Response
 from assessments.services import publish_instrument, update_cycle
+from orgs import roster_services
 from orgs import services as org_services
 from orgs.models import AuditEvent, Membership, Role
 from tests.builders import make_user
@@ -151,13 +152,13 @@ def test_people_a_roster_import_adds_to_a_team_get_the_launch_email_at_once(
         b"ola@example.com,Ola,Gamma,member\n"  # a new team, not in the cycle: no email
     )
     with django_capture_on_commit_callbacks(execute=True):
-        org_services.apply_roster(world.alice, world.acme, roster)
+        roster_services.apply_roster(world.alice, world.acme, roster)
     assert [m.to for m in mail.outbox] == [["mia@example.com"]]
     assert CycleEmail.objects.filter(cycle=cycle, user__email="mia@example.com").count() == 1
     assert mailings.launch_catch_up() == 0  # the daily pass finds nothing owed
     # The same roster again changes nobody and sends nothing.
     with django_capture_on_commit_callbacks(execute=True):
-        org_services.apply_roster(world.alice, world.acme, roster)
+        roster_services.apply_roster(world.alice, world.acme, roster)
     assert len(mail.outbox) == 1
 
 

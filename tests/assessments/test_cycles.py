@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from assessments.instrument import load_version
+from assessments.instrument.loader import load_version
 from assessments.models import Cycle, InstrumentVersion, Response
 from assessments.services import publish_instrument
 from orgs.models import AuditEvent, Membership, Role, Team

@@ -17,7 +17,14 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessments.instrument import (
+from assessments.instrument.loader import (
+    available_versions,
+    instrument_path,
+    load_instrument,
+    load_version,
+    parse_instrument,
+)
+from assessments.instrument.types import (
     CONSTRUCTS,
     PRACTICE_CATEGORIES,
     TEXT_TYPES,
@@ -29,14 +36,9 @@ from assessments.instrument import (
     Section,
     ShowIf,
     Thresholds,
-    available_versions,
-    instrument_path,
     instrument_summary,
-    load_instrument,
-    load_version,
-    parse_instrument,
-    visible_item_keys,
 )
+from assessments.instrument.visibility import visible_item_keys
 
 FIXTURES = Path(__file__).resolve().parent.parent / "data" / "instruments"
 SOURCE = "test.yaml"

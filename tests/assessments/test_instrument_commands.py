@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, ManagementUtility, call_command
 
-from assessments.instrument import CONSTRUCTS, INSTRUMENTS_DIR
+from assessments.instrument.loader import INSTRUMENTS_DIR
+from assessments.instrument.types import CONSTRUCTS
 from assessments.models import InstrumentVersion
 
 BROKEN = Path(__file__).resolve().parent.parent / "data" / "instruments" / "broken.yaml"

@@ -11,17 +11,15 @@ from typing import Any
 import pytest
 import yaml
 
-from assessments.instrument import (
+from assessments.instrument.loader import instrument_path, load_version, parse_instrument
+from assessments.instrument.types import (
     CONSTRUCTS,
     GOVERNANCE_LAYERS,
     REAL_TEST_PARTS,
     ROADMAP_ELEMENTS,
     Instrument,
     InstrumentError,
-    instrument_path,
     instrument_summary,
-    load_version,
-    parse_instrument,
 )
 
 SOURCE = "v2-test.yaml"

@@ -1,4 +1,4 @@
-"""The enabler-lift statistics (assessments/lift.py) against scipy and statsmodels, the
+"""The enabler-lift statistics (assessments/lift/) against scipy and statsmodels, the
 table's findings and words, and `manage.py enabler_lift`."""
 
 from __future__ import annotations
@@ -24,32 +24,24 @@ from statsmodels.stats.proportion import (
 )
 
 from assessments.demo import DECOUPLED, RECOUPLED, demo_answers
-from assessments.instrument import Answers, Instrument, load_version
-from assessments.lift import (
-    CAUTION,
-    METHOD,
-    POWER_METHOD,
-    Q_LEVEL,
-    RESEARCH_NOTE,
-    CellCounts,
-    assess_cells,
+from assessments.instrument.loader import load_version
+from assessments.instrument.types import Answers, Instrument
+from assessments.lift.cells import CAUTION, METHOD, POWER_METHOD, Q_LEVEL, RESEARCH_NOTE, CellCounts
+from assessments.lift.stats import (
     benjamini_hochberg,
-    finding_sentence,
     fisher_exact_p,
-    lift_table,
-    no_finding_message,
     odds_ratio_interval,
-    research_comparison,
-    responses_needed,
     risk_ratio_interval,
     sample_odds_ratio,
     sample_risk_ratio,
     two_proportion_sample_size,
 )
+from assessments.lift.table import assess_cells, lift_table, responses_needed
+from assessments.lift.words import finding_sentence, no_finding_message, research_comparison
 from assessments.models import Response
-from assessments.scoring import ResponseScore, score_response
+from assessments.scoring.response import ResponseScore, score_response
 from assessments.services import instrument_for, store_submission
-from tests.assessments.test_scoring import _practice_instrument
+from tests.assessments.hand_built import practice_instrument
 from tests.builders import make_user, release
 
 JSON_KEYS = [
@@ -343,7 +335,7 @@ def _respondents(
 
 
 def test_lift_table_counts_as_the_thresholds_say_and_leaves_out_missing_scores() -> None:
-    inst = _practice_instrument()
+    inst = practice_instrument()
     respondents = _respondents(
         inst,
         [
@@ -368,7 +360,7 @@ def test_lift_table_counts_as_the_thresholds_say_and_leaves_out_missing_scores()
 
 
 def test_withheld_cells_say_why_and_carry_no_statistics() -> None:
-    inst = _practice_instrument()
+    inst = practice_instrument()
     small = lift_table(inst, _respondents(inst, [("a", "yes", 4), ("d", "no", 6)]))
     cell = small.cells[0]
     assert cell.withheld is not None
@@ -442,7 +434,7 @@ def test_no_finding_message_without_responses_or_comparisons() -> None:
     assert no_finding_message(0, 0, 5, None) == (
         "Nothing stands out yet: no responses have been submitted."
     )
-    inst = _practice_instrument()
+    inst = practice_instrument()
     table = lift_table(inst, _respondents(inst, [("a", "yes", 2), ("d", "no", 2)]))
     assert table.tested == 0
     assert "too small to compare" in table.no_finding_message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from assessments.instrument import visible_item_keys
+from assessments.instrument.visibility import visible_item_keys
 from assessments.progress import answer_time, progress, section_complete
 from assessments.services import instrument_for
 

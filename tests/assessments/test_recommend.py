@@ -13,29 +13,21 @@ from typing import Any
 import pytest
 import yaml
 
-from assessments.instrument import CONSTRUCTS, Answers, Instrument, load_version
-from assessments.recommend import (
+from assessments.instrument.loader import load_version
+from assessments.instrument.types import CONSTRUCTS, Answers, Instrument
+from assessments.recommend.conditions import ConstructLeaf, ItemLeaf, evaluate
+from assessments.recommend.facts import Facts, facts_from_aggregate, facts_from_response
+from assessments.recommend.recommendations import rank_leadership_actions, recommend
+from assessments.recommend.rules import (
     DEFAULT_RULES_PATH,
-    ConstructLeaf,
-    Facts,
-    ItemLeaf,
     Rule,
     RuleError,
-    evaluate,
-    facts_from_aggregate,
-    facts_from_response,
     load_rules,
     parse_rules,
-    rank_leadership_actions,
-    recommend,
     rules_version,
 )
-from assessments.scoring import (
-    aggregate,
-    item_answered_counts,
-    item_distribution,
-    score_response,
-)
+from assessments.scoring.group import aggregate, item_answered_counts, item_distribution
+from assessments.scoring.response import score_response
 
 from .rule_facts import check_key, find_facts, leaf_key, leaves
 

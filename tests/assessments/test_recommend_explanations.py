@@ -16,21 +16,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessments.instrument import ENABLERS, PRACTICE_CONSTRUCTS, Instrument, load_version
-from assessments.recommend import (
-    DEFAULT_RULES_PATH,
-    PLAIN_NAMES,
-    Check,
-    ConstructLeaf,
-    Facts,
-    ItemLeaf,
-    Recommendation,
-    Rule,
-    load_rules,
-    parse_rules,
-    recommend,
-)
-from assessments.scoring import PROFILE_STATES, decoupling_gap, recoupling_profile
+from assessments.instrument.loader import load_version
+from assessments.instrument.types import ENABLERS, PRACTICE_CONSTRUCTS, Instrument
+from assessments.recommend.checks import PLAIN_NAMES, Check
+from assessments.recommend.conditions import ConstructLeaf, ItemLeaf
+from assessments.recommend.facts import Facts
+from assessments.recommend.recommendations import Recommendation, recommend
+from assessments.recommend.rules import DEFAULT_RULES_PATH, Rule, load_rules, parse_rules
+from assessments.scoring.profile import PROFILE_STATES, decoupling_gap, recoupling_profile
 
 from .rule_facts import (
     Branch,
@@ -479,7 +472,7 @@ def test_claim_detector_catches_the_old_texts() -> None:
 
 
 def test_every_construct_has_a_plain_name() -> None:
-    from assessments.instrument import CONSTRUCTS
+    from assessments.instrument.types import CONSTRUCTS
 
     assert set(PLAIN_NAMES) == set(CONSTRUCTS)
     assert all(not JARGON.search(name) for name in PLAIN_NAMES.values())

@@ -8,72 +8,31 @@ import random
 
 import pytest
 
-from assessments.instrument import (
+from assessments.instrument.loader import load_version
+from assessments.instrument.types import (
     CONSTRUCTS,
     Answers,
     Instrument,
-    Item,
     Option,
-    Section,
     ShowIf,
-    Thresholds,
-    load_version,
 )
-from assessments.scoring import (
-    PROFILE_STATES,
+from assessments.scoring.deltas import cycle_deltas, item_deltas
+from assessments.scoring.group import (
     GroupAggregate,
-    ResponseScore,
     aggregate,
-    cycle_deltas,
-    decoupling_gap,
-    enabler_lift,
     item_answered_counts,
-    item_deltas,
     item_distribution,
-    recoupling_profile,
-    risk_ratio,
-    score_response,
 )
-
-AGREEMENT = (
-    Option("sd", "Strongly disagree", 0),
-    Option("d", "Disagree", 25),
-    Option("n", "Neutral", 50),
-    Option("a", "Agree", 75),
-    Option("sa", "Strongly agree", 100),
+from assessments.scoring.katz_lift import enabler_lift, risk_ratio
+from assessments.scoring.profile import PROFILE_STATES, decoupling_gap, recoupling_profile
+from assessments.scoring.response import ResponseScore, score_response
+from tests.assessments.hand_built import (
+    AGREEMENT,
+    THRESHOLDS,
+    instrument,
+    item,
+    practice_instrument,
 )
-YES_NO = (
-    Option("yes", "Yes", 100),
-    Option("no", "No", 0),
-    Option("dk", "I don't know", dont_know=True),
-    Option("na", "Not applicable", not_applicable=True),
-)
-THRESHOLDS = Thresholds()
-
-
-def item(key: str, construct: str | None, **kwargs: object) -> Item:
-    defaults: dict[str, object] = {
-        "text": f"Text of {key}",
-        "help": "",
-        "type": "yes_no",
-        "section": "s",
-        "options": YES_NO,
-    }
-    if construct in ("individual_practice", "collective_practice"):
-        defaults["resource"] = construct.split("_")[0]
-        defaults["category"] = "review"
-    defaults.update(kwargs)
-    return Item(key=key, construct=construct, **defaults)  # type: ignore[arg-type]
-
-
-def instrument(*items: Item, thresholds: Thresholds = THRESHOLDS) -> Instrument:
-    return Instrument(
-        version="t1",
-        title="Test",
-        sections=(Section("s", "Section", "", tuple(items)),),
-        thresholds=thresholds,
-    )
-
 
 # --- One response -----------------------------------------------------------------------
 
@@ -285,17 +244,8 @@ def test_decoupling_gap_absent(scores: dict[str, float | None]) -> None:
 # --- Groups -----------------------------------------------------------------------------
 
 
-def _practice_instrument() -> Instrument:
-    return instrument(
-        item("i1", "individual_practice"),
-        item("c1", "collective_practice"),
-        item("p1", "principles", type="agreement", options=AGREEMENT),
-        item("l1", "leadership", type="agreement", options=AGREEMENT),
-    )
-
-
 def test_aggregate_statistics() -> None:
-    inst = _practice_instrument()
+    inst = practice_instrument()
     answers = [{"p1": "sd", "i1": "yes"}, {"p1": "n", "i1": "dk"}, {"p1": "sa"}, {"i1": "dk"}]
     group = aggregate([score_response(inst, a) for a in answers], inst.thresholds)
     principles = group.constructs["principles"]
@@ -311,13 +261,13 @@ def test_aggregate_statistics() -> None:
 
 
 def test_aggregate_of_one_response_has_zero_spread() -> None:
-    inst = _practice_instrument()
+    inst = practice_instrument()
     group = aggregate([score_response(inst, {"p1": "a"})], inst.thresholds)
     assert group.constructs["principles"].sd == 0.0
 
 
 def test_aggregate_profile_and_gap_come_from_means() -> None:
-    inst = _practice_instrument()
+    inst = practice_instrument()
     answers = [
         {"i1": "yes", "c1": "no", "p1": "sa"},
         {"i1": "yes", "c1": "yes", "p1": "a"},
@@ -332,7 +282,7 @@ def test_aggregate_profile_and_gap_come_from_means() -> None:
 
 
 def test_aggregate_to_dict_rounds_once() -> None:
-    inst = _practice_instrument()
+    inst = practice_instrument()
     answers = [{"i1": "yes"}, {"i1": "no"}, {"i1": "yes"}]
     group = aggregate([score_response(inst, a) for a in answers], inst.thresholds)
     data = group.to_dict()
@@ -392,7 +342,7 @@ def _lift_respondents(
 
 
 def test_enabler_lift_matches_hand_computed_katz_interval() -> None:
-    inst = _practice_instrument()
+    inst = practice_instrument()
     # With leadership (agree, 75 >= 60): 8 of 10 report the practice; without: 2 of 10.
     respondents = _lift_respondents(
         inst, [("a", "yes", 8), ("a", "no", 2), ("d", "yes", 2), ("d", "no", 8)]
@@ -415,7 +365,7 @@ def test_enabler_lift_matches_hand_computed_katz_interval() -> None:
 
 
 def test_enabler_lift_applies_haldane_correction_to_zero_counts() -> None:
-    inst = _practice_instrument()
+    inst = practice_instrument()
     respondents = _lift_respondents(inst, [("sa", "yes", 5), ("sd", "no", 5)])
     cell = next(
         c
@@ -438,7 +388,7 @@ def test_risk_ratio_without_correction_keeps_raw_counts() -> None:
 
 
 def test_enabler_lift_withholds_small_groups_with_reason() -> None:
-    inst = _practice_instrument()
+    inst = practice_instrument()
     respondents = _lift_respondents(inst, [("a", "yes", 4), ("d", "no", 6)])
     cell = next(
         c
@@ -454,7 +404,7 @@ def test_enabler_lift_withholds_small_groups_with_reason() -> None:
 
 
 def test_enabler_lift_withholds_when_nobody_reports_the_practice() -> None:
-    inst = _practice_instrument()
+    inst = practice_instrument()
     respondents = _lift_respondents(inst, [("a", "no", 5), ("d", "no", 5)])
     cell = next(
         c
@@ -467,7 +417,7 @@ def test_enabler_lift_withholds_when_nobody_reports_the_practice() -> None:
 
 
 def test_enabler_lift_excludes_missing_enabler_and_unscored_practice() -> None:
-    inst = _practice_instrument()
+    inst = practice_instrument()
     respondents = _lift_respondents(
         inst,
         [("a", "yes", 5), ("d", "no", 5), ("a", "dk", 3), ("a", "na", 2), ("", "yes", 4)],
@@ -482,7 +432,7 @@ def test_enabler_lift_excludes_missing_enabler_and_unscored_practice() -> None:
 
 
 def test_enabler_lift_covers_each_enabler_and_practice_item_sorted() -> None:
-    inst = _practice_instrument()
+    inst = practice_instrument()
     respondents = _lift_respondents(
         inst, [("a", "yes", 8), ("a", "no", 2), ("d", "yes", 2), ("d", "no", 8)]
     )
@@ -588,8 +538,8 @@ def test_stored_scores_round_trip_through_to_dict_and_from_dict():
     import random
 
     from assessments.demo import GUARDRAILS, demo_answers
-    from assessments.instrument import load_version
-    from assessments.scoring import ResponseScore, score_response
+    from assessments.instrument.loader import load_version
+    from assessments.scoring.response import ResponseScore, score_response
 
     instrument = load_version("1")
     answers = demo_answers(instrument, GUARDRAILS, random.Random(5))

@@ -8,9 +8,12 @@ from dataclasses import replace
 import pytest
 
 from assessments.demo import GUARDRAILS, demo_answers
-from assessments.instrument import DontKnowRule, Instrument, Section, load_version
-from assessments.scoring import aggregate, item_deltas, score_response
-from tests.assessments.test_scoring import AGREEMENT, item
+from assessments.instrument.loader import load_version
+from assessments.instrument.types import DontKnowRule, Instrument, Section
+from assessments.scoring.deltas import item_deltas
+from assessments.scoring.group import aggregate
+from assessments.scoring.response import score_response
+from tests.assessments.hand_built import AGREEMENT, item
 
 RULES = {
     "principles": DontKnowRule("principles", "uncertainty", "not knowing is uncertainty"),

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assessments.instrument import (
+from assessments.instrument.types import (
     CONSTRUCTS,
     PRACTICE_CONSTRUCTS,
     Answers,
@@ -18,7 +18,8 @@ from assessments.instrument import (
     Option,
     Section,
 )
-from assessments.scoring import aggregate, score_response
+from assessments.scoring.group import aggregate
+from assessments.scoring.response import score_response
 
 # Scores symmetric around 50, so every scored option has a mirror (100 - score).
 SCORES = (0.0, 10.0, 25.0, 50.0, 75.0, 90.0, 100.0)

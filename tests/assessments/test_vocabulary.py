@@ -12,8 +12,12 @@ from typing import Any
 import pytest
 import yaml
 
-from assessments import classify, instrument, recommend, scoring
+from assessments import classify
 from assessments.datafile import DataFileError, Problems, is_number, read_yaml
+from assessments.instrument.types import CONSTRUCTS, PRACTICE_CATEGORIES, InstrumentError
+from assessments.recommend.checks import PLAIN_NAMES
+from assessments.recommend.rules import RuleError
+from assessments.scoring.profile import PROFILE_STATES
 from assessments.vocabulary import (
     DEFAULT_VOCABULARY_PATH,
     PROFILE_KEYS,
@@ -50,13 +54,13 @@ def test_the_module_constants_are_the_vocabulary_file():
     assert {
         key: {"label": c["label"], "family": c["family"], "polarity": c["polarity"]}
         for key, c in data["constructs"].items()
-    } == instrument.CONSTRUCTS
-    assert tuple(data["practice_categories"]) == instrument.PRACTICE_CATEGORIES
+    } == CONSTRUCTS
+    assert tuple(data["practice_categories"]) == PRACTICE_CATEGORIES
     assert {
         key: {"label": p["label"], "summary": " ".join(p["summary"].split())}
         for key, p in data["profiles"].items()
-    } == scoring.PROFILE_STATES
-    assert {key: c["plain"] for key, c in data["constructs"].items()} == recommend.PLAIN_NAMES
+    } == PROFILE_STATES
+    assert {key: c["plain"] for key, c in data["constructs"].items()} == PLAIN_NAMES
 
 
 def test_a_bad_vocabulary_file_names_every_problem_at_once(tmp_path: Path):
@@ -143,8 +147,8 @@ def test_a_missing_or_unreadable_vocabulary_file_names_the_file(tmp_path: Path):
 
 def test_every_data_file_reports_in_one_error_style():
     for error in (
-        instrument.InstrumentError,
-        recommend.RuleError,
+        InstrumentError,
+        RuleError,
         classify.LexiconError,
         VocabularyError,
     ):

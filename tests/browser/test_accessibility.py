@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from reports.models import Report
+from tests.browser.axe import serious
 from tests.builders import PASSWORD, add_people, release, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,15 +22,6 @@ def site(world, cycle):
         organization=world.acme, cycle=cycle, team=world.alpha, kind="team", requested_by=world.tess
     )
     return cycle
-
-
-def serious(page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
 
 
 PAGES = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from orgs.models import Membership, RosterUpload
+from tests.browser.axe import serious
 from tests.browser.conftest import sign_in_page
 from tests.builders import PASSWORD
 from tests.integration import conftest as integration
@@ -66,8 +67,6 @@ def test_apply_progress_updates_itself_until_the_summary(
 def test_roster_pages_have_no_serious_accessibility_violations(
     world, page, live_server, sign_in, width
 ):
-    from tests.browser.test_accessibility import serious
-
     rows = "email,name,team,role\nalice@example.com,Alice,,org admin\n"
     bad = RosterUpload.objects.create(
         organization=world.acme,

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Response
-from orgs import services
+from orgs import roster_services
 from orgs.models import AuditEvent, Membership, Organization, RosterUpload, Team, User
 from orgs.tasks import apply_roster_upload_task
 from tests.orgs.conftest import events
@@ -43,7 +43,7 @@ ACME = (
 
 
 def test_import_creates_people_teams_and_one_audit_event(world):
-    plan = services.apply_roster(
+    plan = roster_services.apply_roster(
         world.alice,
         world.acme,
         roster(
@@ -63,16 +63,16 @@ def test_import_creates_people_teams_and_one_audit_event(world):
 
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(world):
     data = roster(*ACME, "new@example.com,New,Gamma,member")
-    services.apply_roster(world.alice, world.acme, data, deactivate_missing=True)
+    roster_services.apply_roster(world.alice, world.acme, data, deactivate_missing=True)
     before = list(Membership.objects.order_by("pk").values())
-    second = services.apply_roster(world.alice, world.acme, data, deactivate_missing=True)
+    second = roster_services.apply_roster(world.alice, world.acme, data, deactivate_missing=True)
     assert second.counts() == {"created": 0, "updated": 0, "unchanged": 6, "deactivated": 0}
     assert list(Membership.objects.order_by("pk").values()) == before
     assert len(events(world.acme, AuditEvent.Action.ROSTER_IMPORTED)) == 1
 
 
 def test_existing_account_of_another_organisation_joins_without_a_new_account(world):
-    plan = services.apply_roster(
+    plan = roster_services.apply_roster(
         world.alice, world.acme, roster(*ACME, "charlie@example.com,C,Beta,member")
     )
     assert plan.counts()["created"] == 1
@@ -86,14 +86,16 @@ def test_moves_and_leavers_keep_their_submitted_answers(world, cycle):
     lines = [
         line.replace("max@example.com,Max,Alpha", "max@example.com,Max,Beta") for line in lines
     ]
-    plan = services.apply_roster(world.alice, world.acme, roster(*lines), deactivate_missing=True)
+    plan = roster_services.apply_roster(
+        world.alice, world.acme, roster(*lines), deactivate_missing=True
+    )
     assert plan.counts() == {"created": 0, "updated": 1, "unchanged": 3, "deactivated": 1}
     bob = Membership.objects.get(user=world.bob)
     assert bob.deactivated_at is not None  # not deleted
     assert Response.objects.filter(respondent=world.bob, status="submitted").count() == 1
     assert Membership.objects.get(user=world.max).team == world.beta
     # Back in the file: active again.
-    again = services.apply_roster(world.alice, world.acme, roster(*ACME))
+    again = roster_services.apply_roster(world.alice, world.acme, roster(*ACME))
     assert [c.fields for c in again.updated if c.row.email == "bob@example.com"] == [
         ("reactivated",)
     ]
@@ -101,7 +103,7 @@ def test_moves_and_leavers_keep_their_submitted_answers(world, cycle):
 
 
 def test_a_person_who_left_is_an_outsider(world, login):
-    services.apply_roster(
+    roster_services.apply_roster(
         world.alice,
         world.acme,
         roster(*[x for x in ACME if "bob" not in x]),
@@ -114,7 +116,7 @@ def test_a_person_who_left_is_an_outsider(world, login):
 
 def test_file_with_one_bad_line_changes_nothing(world):
     data = roster(*ACME, "new@example.com,New,Gamma,member", "bad@example.com,Bad,Alpha,boss")
-    plan = services.apply_roster(world.alice, world.acme, data, deactivate_missing=True)
+    plan = roster_services.apply_roster(world.alice, world.acme, data, deactivate_missing=True)
     assert [(e.line, "boss" in e.message) for e in plan.errors] == [(8, True)]
     assert not User.objects.filter(email="new@example.com").exists()
     assert not Team.objects.filter(organization=world.acme, name="Gamma").exists()
@@ -124,29 +126,29 @@ def test_file_with_one_bad_line_changes_nothing(world):
 def test_declared_segments_are_kept_on_the_membership(world):
     header = "email,name,team,role,department,desk\n"
     data = roster("max@example.com,Max,Alpha,member,Payments,12", header=header)
-    services.apply_roster(world.alice, world.acme, data, segments=("department",))
+    roster_services.apply_roster(world.alice, world.acme, data, segments=("department",))
     assert Membership.objects.get(user=world.max).segments == {"department": "Payments"}
 
 
 def test_stale_preview_is_refused(world):
     data = roster(*ACME, "new@example.com,New,Gamma,member")
-    fingerprint = services.plan_roster_import(
+    fingerprint = roster_services.plan_roster_import(
         world.acme, data, segments=(), deactivate_missing=False
     ).fingerprint()
-    services.apply_roster(
+    roster_services.apply_roster(
         world.alice, world.acme, roster(*ACME, "new@example.com,New,Alpha,member")
     )
-    with pytest.raises(services.StaleRosterPlan):
-        services.apply_roster(world.alice, world.acme, data, expected=fingerprint)
+    with pytest.raises(roster_services.StaleRosterPlan):
+        roster_services.apply_roster(world.alice, world.acme, data, expected=fingerprint)
 
 
 def test_import_writes_in_a_fixed_number_of_queries(world, django_assert_max_num_queries):
     small = roster(*(f"p{i}@example.com,P{i},T{i % 3},member" for i in range(10)))
     large = roster(*(f"q{i}@example.com,Q{i},U{i % 30},member" for i in range(300)))
     with django_assert_max_num_queries(20):
-        services.apply_roster(world.alice, world.acme, small)
+        roster_services.apply_roster(world.alice, world.acme, small)
     with django_assert_max_num_queries(20):
-        services.apply_roster(world.alice, world.acme, large)
+        roster_services.apply_roster(world.alice, world.acme, large)
 
 
 # --- Command --------------------------------------------------------------------------------
@@ -293,7 +295,7 @@ def test_double_click_on_apply_queues_one_task(world, login, django_capture_on_c
     client = login(world.alice)
     upload(client, roster(*ACME, "new@example.com,New,Alpha,member"))
     stored = RosterUpload.objects.get()
-    fingerprint = services.plan_roster_upload(stored).fingerprint()
+    fingerprint = roster_services.plan_roster_upload(stored).fingerprint()
     apply_url = reverse("admin_roster_apply", args=["acme", stored.pk])
     with django_capture_on_commit_callbacks(execute=False) as queued:
         client.post(apply_url, {"plan": fingerprint, "confirm": "on"})
@@ -307,14 +309,14 @@ def test_apply_of_a_preview_that_went_stale_fails_with_a_way_back(
     client = login(world.alice)
     upload(client, roster(*ACME, "new@example.com,New,Alpha,member"))
     stored = RosterUpload.objects.get()
-    fingerprint = services.plan_roster_upload(stored).fingerprint()
+    fingerprint = roster_services.plan_roster_upload(stored).fingerprint()
     with django_capture_on_commit_callbacks() as queued:
         client.post(
             reverse("admin_roster_apply", args=["acme", stored.pk]),
             {"plan": fingerprint, "confirm": "on"},
         )
     # Someone else adds the same person before the worker gets to the apply.
-    services.apply_roster(world.alice, world.acme, roster("new@example.com,New,Beta,member"))
+    roster_services.apply_roster(world.alice, world.acme, roster("new@example.com,New,Beta,member"))
     queued[0]()
     stored.refresh_from_db()
     assert stored.status == RosterUpload.Status.FAILED and "changed since" in stored.error
@@ -334,8 +336,8 @@ def test_a_file_that_went_bad_after_its_preview_is_refused_whole(world):
         filename="r.csv",
         content=roster(*ACME, "new@example.com,New,Alpha,member"),
     )
-    fingerprint = services.plan_roster_upload(stored).fingerprint()
-    services.request_roster_apply(world.alice, stored, expected=fingerprint)
+    fingerprint = roster_services.plan_roster_upload(stored).fingerprint()
+    roster_services.request_roster_apply(world.alice, stored, expected=fingerprint)
     world.alpha.archived_at = timezone.now()
     world.alpha.save(update_fields=["archived_at"])
     assert apply_roster_upload_task.delay(stored.pk).get() == "refused"
@@ -351,8 +353,8 @@ def test_redelivered_apply_task_changes_nothing_the_second_time(world):
         filename="r.csv",
         content=roster(*ACME, "new@example.com,New,Alpha,member"),
     )
-    fingerprint = services.plan_roster_upload(stored).fingerprint()
-    services.request_roster_apply(world.alice, stored, expected=fingerprint)
+    fingerprint = roster_services.plan_roster_upload(stored).fingerprint()
+    roster_services.request_roster_apply(world.alice, stored, expected=fingerprint)
     assert apply_roster_upload_task.delay(stored.pk).get() == "applied"
     assert apply_roster_upload_task.delay(stored.pk).get() == "skipped"
     assert len(events(world.acme, "roster.imported")) == 1
@@ -369,7 +371,7 @@ def test_stale_apply_is_queued_again_then_failed(world, settings):
         apply_requested_at=timezone.now() - timedelta(hours=1),
         started_at=timezone.now() - timedelta(hours=1),
     )
-    services.recover_stale_roster_apply(stored)
+    roster_services.recover_stale_roster_apply(stored)
     assert stored.status == RosterUpload.Status.QUEUED and not stored.is_stale()
     RosterUpload.objects.filter(pk=stored.pk).update(
         status=RosterUpload.Status.APPLYING,
@@ -377,7 +379,7 @@ def test_stale_apply_is_queued_again_then_failed(world, settings):
         started_at=timezone.now() - timedelta(hours=1),
     )
     stored.refresh_from_db()
-    services.recover_stale_roster_apply(stored)
+    roster_services.recover_stale_roster_apply(stored)
     assert stored.status == RosterUpload.Status.FAILED and "several attempts" in stored.error
 
 

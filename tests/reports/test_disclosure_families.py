@@ -22,7 +22,7 @@ from reports.disclosure import (
     plan_release,
     team_key,
 )
-from tests.reports.test_disclosure_audit import DIMS, exposed, scenario
+from tests.reports.exposure import DIMS, exposed, scenario
 
 FAMILIES = ("c:a", "c:b", "i:x")
 

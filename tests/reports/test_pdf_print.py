@@ -4,24 +4,20 @@ a summary page that stands alone, and no nearly empty page."""
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from assessments.classify import load_lexicon
 from assessments.demo import DECOUPLED, GUARDRAILS, TOP_DOWN
 from assessments.services import publish_instrument, rules_for
 from reports import pdf
 from tests.builders import add_people, release, submit
+from tests.reports.pdf_pages import MIN_FILL, page_fill, pages_text
 
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")  # rule ids, cue tags, item keys, states
 DECIMAL = re.compile(r"\b0\.\d+\b(?!×)")  # a decimal confidence or share (not a "0.5×" axis tick)
 HIGH_FROM = re.compile(r"[“\"']high[”\"']\s+from", re.I)
-# A4 at 30 dpi is 248 x 351 px; the page margins hold the running header and footer.
-TOP, BOTTOM = 26, 351 - 24
-MIN_FILL = 0.3
 
 
 @pytest.fixture(params=["1", "2"], ids=["v1", "v2"])
@@ -41,32 +37,6 @@ def released(world, cycle, request):
         submit(cycle, gamma, user, TOP_DOWN)
     release(cycle)
     return cycle
-
-
-def pages_text(path: Path, count: int) -> list[str]:
-    return [
-        subprocess.run(
-            ["pdftotext", "-layout", "-f", str(i), "-l", str(i), str(path), "-"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        for i in range(1, count + 1)
-    ]
-
-
-def page_fill(path: Path, tmp_path: Path) -> list[float]:
-    """For each page, how far down its content area the lowest ink reaches (0..1)."""
-    subprocess.run(["pdftoppm", "-png", "-r", "30", str(path), str(tmp_path / "p")], check=True)
-    fills = []
-    for png in sorted(tmp_path.glob("p-*.png")):
-        image = Image.open(png).convert("L")
-        width = image.width
-        inked = [
-            y for y in range(TOP, BOTTOM) if min(image.crop((0, y, width, y + 1)).getdata()) < 200
-        ]
-        fills.append((max(inked) - TOP) / (BOTTOM - TOP) if inked else 0.0)
-    return fills
 
 
 def render(world, cycle, team, tmp_path) -> tuple[Path, list[str]]:

@@ -18,7 +18,7 @@ from orgs.models import AuditEvent, Membership
 from reports import selectors
 from reports.models import ActionPlan
 from tests.builders import add_people, release, submit
-from tests.reports.test_plain_language import jargon_in
+from tests.reports.plain_words import jargon_in
 
 
 @pytest.fixture

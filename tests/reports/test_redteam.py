@@ -15,12 +15,12 @@ import numpy as np
 from django.urls import reverse
 
 from assessments.demo import GUARDRAILS, RECOUPLED
-from assessments.instrument import CONSTRUCTS
+from assessments.instrument.types import CONSTRUCTS
 from assessments.models import ClassifiedAction, Response
 from assessments.services import instrument_for
 from reports.disclosure import Person, Prior, plan_release
 from tests.builders import add_people, release, submit
-from tests.reports.test_disclosure_audit import DIMS, shown_rows
+from tests.reports.exposure import DIMS, shown_rows
 
 K = 3
 
@@ -248,9 +248,9 @@ def test_no_recommendation_tells_what_the_one_person_who_answered_chose(world, c
     """Alpha: 3 responses (k = 3), only one of them in 'launch', so only that person was asked
     about shared monitoring and incident processes (show_if). They answered "No"; the rule
     'Provide shared production monitoring' would fire for Alpha with the reason "The one
-    person who answered ... chose No" (assessments/recommend.py writes that sentence). It
-    passes today only because show_if items are never counted (next test); it guards the
-    fix of that."""
+    person who answered ... chose No" (assessments/recommend/checks.py writes that
+    sentence). It passes today only because show_if items are never counted (next test); it
+    guards the fix of that."""
     third = add_people(world.acme, world.alpha, 1)[0]
     for user in (world.tess, world.max):
         submit(cycle, world.alpha, user, RECOUPLED, extra={"ctx_lifecycle_stage": "build"})

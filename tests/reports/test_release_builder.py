@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from assessments.demo import GUARDRAILS, RECOUPLED, Climate, demo_answers
-from assessments.instrument import Instrument, load_version
-from assessments.scoring import score_response
+from assessments.instrument.loader import load_version
+from assessments.instrument.types import Instrument
+from assessments.scoring.response import score_response
 from reports.dashboards import FILTERS, Entry, TeamInfo, item_means_of_page
 from reports.release_builder import ReleaseInput, build_release
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from assessments.demo import GUARDRAILS, RECOUPLED
 from assessments.models import Response
-from assessments.scoring import ResponseScore
+from assessments.scoring.response import ResponseScore
 from assessments.services import instrument_for
 from orgs.models import Team
 from reports import selectors

@@ -9,7 +9,7 @@ its released counts were all zero even where k people had answered it.
 from __future__ import annotations
 
 from assessments.demo import GUARDRAILS
-from assessments.scoring import item_counts
+from assessments.scoring.group import item_counts
 from assessments.services import instrument_for
 from reports import selectors
 from reports.models import ReleasePage

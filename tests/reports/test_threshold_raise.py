@@ -23,8 +23,8 @@ from reports import releases, selectors
 from reports.disclosure import Person, Prior, exposed_classes, plan_regrouping, plan_release
 from reports.models import Release
 from tests.builders import add_people, release, submit
-from tests.reports.test_attacks import audit
-from tests.reports.test_disclosure_audit import DIMS, exposed, row_space, scenario, shown_rows
+from tests.reports.exposure import DIMS, exposed, row_space, scenario, shown_rows
+from tests.reports.release_audit import audit
 
 UNSETTLED = "did not settle"
 

@@ -202,7 +202,7 @@ def test_both_pdfs_carry_the_v2_views(world, v2_results, tmp_path, settings):
 
 
 def test_layer_view_of_nobody_has_no_means_and_says_so() -> None:
-    from assessments.instrument import load_version
+    from assessments.instrument.loader import load_version
 
     view = layer_view(load_version("2"), [])
     assert view is not None and all(r["mean"] is None for r in view["rows"])
@@ -384,7 +384,7 @@ def test_v2_pdfs_lead_with_the_glance_and_give_item_changes_a_full_page(
     world, cycle, tmp_path
 ) -> None:
     from reports import pdf
-    from tests.reports.test_pdf_print import MIN_FILL, page_fill, pages_text
+    from tests.reports.pdf_pages import MIN_FILL, page_fill, pages_text
 
     later = v1_then_v2(world, cycle)
     for team in (None, world.alpha):

@@ -12,7 +12,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
-from assessments.instrument import InstrumentError, available_versions, instrument_summary
+from assessments.instrument.loader import available_versions
+from assessments.instrument.types import InstrumentError, instrument_summary
 from assessments.models import InstrumentVersion
 from assessments.services import instrument_for
 

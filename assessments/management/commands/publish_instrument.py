@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments import services
-from assessments.instrument import InstrumentError
+from assessments.instrument.types import InstrumentError
 from assessments.models import InstrumentVersion
 
 

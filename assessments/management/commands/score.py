@@ -7,9 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.instrument import CONSTRUCTS, visible_item_keys
+from assessments.instrument.types import CONSTRUCTS
+from assessments.instrument.visibility import visible_item_keys
 from assessments.models import Response
-from assessments.scoring import score_response
+from assessments.scoring.response import score_response
 from assessments.services import answers_of, instrument_for
 
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.instrument import InstrumentError, load_instrument
+from assessments.instrument.loader import load_instrument
+from assessments.instrument.types import InstrumentError
 
 
 class Command(BaseCommand):

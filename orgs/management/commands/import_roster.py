@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from orgs import roster, services
+from orgs import roster, roster_services
 from orgs.models import Organization
 
 
@@ -55,9 +55,9 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
         kwargs = {"segments": segments, "deactivate_missing": options["deactivate_missing"]}
         if options["dry_run"]:
-            plan = services.plan_roster_import(org, data, **kwargs)
+            plan = roster_services.plan_roster_import(org, data, **kwargs)
         else:
-            plan = services.apply_roster(None, org, data, filename=path.name, **kwargs)
+            plan = roster_services.apply_roster(None, org, data, filename=path.name, **kwargs)
         applied = options["dry_run"] or not plan.errors
         counts = plan.counts() if applied else dict.fromkeys(plan.counts(), 0)
         if options["json"]:

@@ -1,0 +1,57 @@
+"""Every shown group of every stored release of a cycle rebuilt from the database, checked
+against its stated counts and the exposure check (tests/reports/exposure.py)."""
+
+from __future__ import annotations
+
+from orgs.models import Team
+from reports.models import Release, ResponseSnapshot
+from tests.reports.exposure import exposed
+
+K = 3  # the anonymity threshold the attack tests run at
+
+
+def audit(cycle):
+    """Rebuild every shown group of every release from the database and check it."""
+    rows = []
+    for rel in Release.objects.filter(cycle=cycle).order_by("number"):
+        snaps = {
+            s.response_key: s for s in ResponseSnapshot.objects.filter(pk__in=rel.people.values())
+        }
+        version = {rid: (rid, s.digest) for rid, s in snaps.items()}
+        teams = {t.pk: t.name for t in Team.objects.filter(organization=cycle.organization)}
+        for page in rel.pages.all():
+            data = page.data
+            if page.key.startswith("team:"):
+                team_id = int(page.key.split(":")[1])
+                members = {version[r] for r, s in snaps.items() if s.team_id == team_id}
+                assert data["n"] == len(members)
+                rows.append(frozenset(members))
+                continue
+            if not data.get("visible"):
+                continue
+            dim, value = page.key.split("?")[1].split("=") if "?" in page.key else (None, None)
+            pooled = set(data.get("pooled_teams") or [])
+            union = set()
+            for g in data["groups"]:
+                in_unit = {
+                    version[r]
+                    for r, s in snaps.items()
+                    if (teams[s.team_id] == g["name"])
+                    or (g["name"] == "Other teams (pooled)" and teams[s.team_id] in pooled_of(rel))
+                }
+                members = {v for v in in_unit if dim is None or snaps[v[0]].segments[dim] == value}
+                assert g["n"] == len(members), (page.key, g["name"])
+                assert g["n"] >= K
+                rows.append(frozenset(members))
+                union |= members
+            assert data["n_counted"] == len(union)
+            rows.append(frozenset(union))
+            if dim is None:
+                assert pooled <= set(pooled_of(rel))
+    assert not exposed(rows), "a person is exposed by what the pages show"
+    return rows
+
+
+def pooled_of(rel):
+    page = rel.pages.filter(key="org").first()
+    return set(page.data.get("pooled_teams") or []) if page else set()
