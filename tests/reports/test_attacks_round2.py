@@ -1,0 +1,213 @@
+"""Red-team round 2: attacks that recovered one person's answers after issue 12's fixes.
+
+Each test plays the attack as a leader, org admin or team lead through the views they use,
+checks against the database that the set-up is what the attack needs, and then asserts the
+promise (README, "Anonymity: what is guaranteed"). They FAIL today: each is marked
+`xfail(strict=True)` so the file stays green; remove the mark when the attack is fixed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from assessments.demo import GUARDRAILS
+from assessments.models import Answer, ClassifiedAction, Response
+from assessments.services import (
+    decide_reopen_request,
+    instrument_for,
+    request_reopen,
+    submit_response,
+)
+from orgs.models import Team
+from tests.builders import add_people, release, submit
+
+K = 3
+V1 = instrument_for("1")
+
+
+def _high(construct: str) -> dict[str, object]:
+    """Answers that put `construct` at 100 (reverse-coded items disagreed with)."""
+    return {
+        i.key: "strongly_disagree" if i.reverse else "strongly_agree"
+        for i in V1.items
+        if i.construct == construct
+    }
+
+
+def _low(construct: str) -> dict[str, object]:
+    return {
+        i.key: "strongly_agree" if i.reverse else "strongly_disagree"
+        for i in V1.items
+        if i.construct == construct
+    }
+
+
+PRACTICES = [i for i in V1.items if i.is_practice and i.is_scored and not i.show_if]
+
+
+def _practices(person: int) -> dict[str, object]:
+    """A fixed, mixed pattern of practice answers (about 40 % reported) for person `person`."""
+    out: dict[str, object] = {}
+    for j, item in enumerate(PRACTICES):
+        reported = (person * 7 + j * 3) % 5 < 2
+        values = {o.value for o in item.options}
+        if "yes" in values:
+            out[item.key] = "yes" if reported else "no"
+        else:
+            out[item.key] = "always" if reported else "rarely"
+    return out
+
+
+def _reports(response: Response) -> dict[str, bool]:
+    """Ground truth from the database: which practices this one response reports."""
+    answers = dict(Answer.objects.filter(response=response).values_list("item_key", "value"))
+    cut = V1.thresholds.lift_practice_min
+    out = {}
+    for item in PRACTICES:
+        option = next(o for o in item.options if o.value == answers[item.key])
+        out[item.key] = option.score is not None and option.score >= cut
+    return out
+
+
+# --- Attack 1: two enablers' lift cells on the same practice, differenced -------------------
+
+
+@pytest.fixture
+def lift_org(world, cycle):
+    """Zeta, 12 people: 6 report both enablers, 5 neither, and one (the target) reports
+    leadership commitment but not organisational principles."""
+    zeta = Team.objects.create(organization=world.acme, name="Zeta", slug="zeta")
+    cycle.teams.add(zeta)
+    responses = []
+    for i, user in enumerate(add_people(world.acme, zeta, 12)):
+        if i < 6:
+            enablers = _high("leadership") | _high("principles")
+        elif i < 11:
+            enablers = _low("leadership") | _low("principles")
+        else:
+            enablers = _high("leadership") | _low("principles")
+        extra = {"ctx_lifecycle_stage": "build", **enablers, **_practices(i)}
+        responses.append(submit(cycle, zeta, user, GUARDRAILS, role="engineering", extra=extra))
+    release(cycle)
+    return cycle, responses
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="attack 1: lift cells of leadership and principles on one practice differ by one "
+    "person (reports/lift_rows.py checks each cell alone); with_k(lead) - with_k(princ) is "
+    "that person's answer to every practice",
+)
+def test_attack_r2_1_lift_cells_of_two_enablers_differenced(world, lift_org, login):
+    _, responses = lift_org
+    target = responses[11]
+    scores = target.scores["constructs"]
+    assert scores["leadership"]["score"] >= 60 > scores["principles"]["score"]
+    view = login(world.leo).get(reverse("org_dashboard", args=["acme"])).context["view"]
+    cells = {
+        (c["enabler"], c["practice"]): c
+        for c in view["lift_all"]
+        if not c["reason"] and c["with_k"] is not None
+    }
+    recovered = {}
+    for item in PRACTICES:
+        lead, princ = cells.get(("leadership", item.key)), cells.get(("principles", item.key))
+        if lead is None or princ is None:
+            continue
+        if lead["with_n"] - princ["with_n"] == 1:  # W(lead) = W(princ) + one person
+            recovered[item.key] = bool(lead["with_k"] - princ["with_k"])
+    truth = _reports(target)
+    # Today all 20 practices are recovered, each equal to the target's answer.
+    right = sum(recovered[k] == truth[k] for k in recovered)
+    assert not recovered or right < len(recovered), (len(PRACTICES), len(recovered), right)
+
+
+# --- Attack 2: the review queue's action ids are in submission order -------------------------
+
+TEXTS = (
+    "I read every answer the assistant gave before we shipped it",
+    "I kept customer names out of the prompts I wrote",
+    "I wrote down what the summariser gets wrong and shared it",
+    "I tried to break the chatbot with awkward questions",
+    "I checked each prompt change against our checklist",
+    "I told users in the help page that answers come from AI",
+)
+QUEUE_ROW = re.compile(r'id="action-(\d+)-text">“([^”]*)”')
+
+
+def only_action(text: str) -> dict[str, object]:
+    return {"act_individual": text, "act_collective": ""}
+
+
+def _queue(client) -> dict[str, int]:
+    """What a reviewer reads on the review queue ("All actions"): text -> the id in its links."""
+    body = client.get(reverse("review_queue", args=["acme"]) + "?state=all").content.decode()
+    return {text: int(pk) for pk, text in QUEUE_ROW.findall(body)}
+
+
+def _not_submitted(client, cycle) -> set[str]:
+    page = client.get(reverse("participation", args=["acme", cycle.slug]))
+    names = set()
+    for row in page.context["rows"]:
+        names |= {p.email for p in (*row.in_progress_names, *row.not_started_names)}
+    return names
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="attack 2: review-queue links carry ClassifiedAction ids, which follow submission "
+    "order; with the participation names on, a team lead names each text's author",
+)
+def test_attack_r2_2_review_queue_ids_follow_submission_order(world, cycle, login):
+    world.acme.show_participation_names = True  # an org setting, off by default
+    world.acme.save()
+    people = [world.max, *add_people(world.acme, world.alpha, 5)]
+    lead = login(world.tess)
+    waiting = _not_submitted(lead, cycle)
+    order = []  # who submitted, in order, as the team lead sees it on the participation page
+    for user, text in zip(people, sorted(TEXTS, reverse=True), strict=True):
+        submit(cycle, world.alpha, user, GUARDRAILS, extra=only_action(text))
+        now = _not_submitted(lead, cycle)
+        order.append(next(iter(waiting - now)))
+        waiting = now
+    release(cycle)
+    queue = _queue(lead)
+    assert len(queue) == len(people)  # Alpha is released (6 >= k): its texts are in the queue
+    guessed = dict(zip(sorted(queue, key=queue.__getitem__), order, strict=True))
+    truth = {
+        a.text: a.response.respondent.email
+        for a in ClassifiedAction.objects.filter(team=world.alpha).select_related(
+            "response__respondent"
+        )
+    }
+    named = {text for text, who in guessed.items() if truth[text] == who}
+    # Today every one of the six texts is attributed to its author by name.
+    assert len(named) < len(people), named
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="attack 2b: a reopened response resubmitted unchanged gets new ClassifiedAction "
+    "ids (classify_actions deletes and recreates them): its text moves to the end of the "
+    "queue's id order, so the lead who approved the request knows the requester's text",
+)
+def test_attack_r2_2b_reopen_moves_the_requesters_text_to_the_end(world, cycle, login):
+    people = [world.max, *add_people(world.acme, world.alpha, 4)]
+    for i, user in enumerate(people):
+        text = f"I checked the prompt changes of sprint {i} against our checklist"
+        submit(cycle, world.alpha, user, GUARDRAILS, extra=only_action(text))
+    release(cycle)
+    lead = login(world.tess)
+    before = _queue(lead)
+    target = Response.objects.get(cycle=cycle, respondent=world.max)
+    decide_reopen_request(world.tess, request_reopen(target, "I ticked one box wrong"), True)
+    submit_response(target)  # resubmitted as it was: same answers, nothing held back
+    after = _queue(lead)
+    assert set(after) == set(before)  # the release did not change: same texts
+    moved = {text for text in after if after[text] != before[text]}
+    max_text = ClassifiedAction.objects.get(response=target).text
+    # Today exactly the requester's text changes id, and becomes the largest.
+    assert not moved, (moved == {max_text}, max(after, key=after.__getitem__) == max_text)
