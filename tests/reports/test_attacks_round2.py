@@ -339,3 +339,54 @@ def test_attack_r2_4_the_planner_releases_two_cells_whose_difference_is_two_peop
     plan = plan_release(Prior(), current, K, ("role", "stage"))
     released = {(dim, value) for (_, dim, value) in plan.cells}
     assert not {("role", "engineering"), ("stage", "build")} <= released, released
+
+
+# --- Attack 5: a reopened response's change, through a cell's complement -------------------
+
+SAME = {"ctx_lifecycle_stage": "build", "ctx_delivery_pressure": "neutral"}
+SAME |= {"ctx_self_view": "guardrail"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="attack 5: Alpha (3 engineers) in release 1; in release 2 one of them changes a "
+    "reopened response and 3 designers join. The engineers' cell moved by 1 and is withheld, "
+    "but its complement (Alpha minus the designers' cell) is not compared with it: "
+    "Alpha(2) - designers(2) - Alpha(1) is how that one person changed their answers",
+)
+def test_attack_r2_5_a_reopened_change_through_the_complement_of_a_cell(world, cycle, login):
+    engineers = [world.tess, world.max, *add_people(world.acme, world.alpha, 1)]
+    for user in engineers:
+        submit(cycle, world.alpha, user, GUARDRAILS, role="engineering", extra=SAME)
+    release(cycle)
+    leader = login(world.leo)
+    first = _teams_csv(leader)["Alpha"]
+    target = Response.objects.get(cycle=cycle, respondent=world.max)
+    before = target.scores["constructs"]
+    decide_reopen_request(world.tess, request_reopen(target, "I misread a question"), True)
+    Answer.objects.filter(response=target, item_key__in=_high("leadership")).delete()
+    Answer.objects.bulk_create(
+        Answer(response=target, item_key=key, value=value)
+        for key, value in _high("leadership").items()
+    )
+    submit_response(target)
+    for user in add_people(world.acme, world.alpha, 3, start=20):
+        submit(cycle, world.alpha, user, GUARDRAILS, role="design", extra=SAME)
+    release(cycle)
+    target.refresh_from_db()
+    after = target.scores["constructs"]
+    assert after["leadership"]["score"] != before["leadership"]["score"]
+    second = _teams_csv(leader)["Alpha"]
+    designers = _filtered_csv(leader, role="design").get("Alpha")
+    assert second["n"] == "6"  # the change was released, with the three newcomers
+    recovered = {}
+    if designers and designers["n"] == "3":
+        for key in CONSTRUCTS:
+            if first[key] and second[key] and designers[key]:
+                recovered[key] = (
+                    6 * float(second[key]) - 3 * float(designers[key]) - 3 * float(first[key])
+                )
+    change = {k: after[k]["score"] - before[k]["score"] for k in recovered}
+    exact = {k for k, v in recovered.items() if abs(v - change[k]) <= 0.5}
+    # Today the change of every construct shown is recovered (leadership: the one changed).
+    assert not recovered or len(exact) < len(recovered), (recovered, change)
