@@ -390,3 +390,45 @@ def test_attack_r2_5_a_reopened_change_through_the_complement_of_a_cell(world, c
     exact = {k for k, v in recovered.items() if abs(v - change[k]) <= 0.5}
     # Today the change of every construct shown is recovered (leadership: the one changed).
     assert not recovered or len(exact) < len(recovered), (recovered, change)
+
+
+GAMMA_WORDS = "We asked legal twice and never heard back, so I stopped asking"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="attack 3b: the pool's quote vanishes when the pool dissolves and Beta is shown "
+    "alone: a leader attributes the quoted text (and the pool's action counts minus "
+    "Beta's) to Gamma's only member, by name",
+)
+def test_attack_r2_3b_a_pool_quote_is_attributed_when_the_pool_dissolves(world, cycle, login):
+    gamma = Team.objects.create(organization=world.acme, name="Gamma", slug="gamma")
+    cycle.teams.add(gamma)
+    alpha = [world.tess, world.max, *add_people(world.acme, world.alpha, 1)]
+    beta = [world.bob, *add_people(world.acme, world.beta, 1)]
+    author = add_people(world.acme, gamma, 1)[0]
+    for team, users in ((world.alpha, alpha), (world.beta, beta)):
+        for user in users:
+            submit(cycle, team, user, GUARDRAILS, extra=UNIFORM)
+    quoted = {**UNIFORM, "txt_anything_else": GAMMA_WORDS}
+    submit(cycle, gamma, author, GUARDRAILS, extra=quoted, quotable=frozenset(quoted))
+    release(cycle)
+    leader = login(world.leo)
+
+    def shows(url: str) -> bool:
+        return GAMMA_WORDS in leader.get(url).content.decode()
+
+    org_url = reverse("org_dashboard", args=["acme"])
+    assert shows(org_url)  # quoted inside the released pool (Beta 2 + Gamma 1), as allowed
+    in_alpha = shows(reverse("team_dashboard", args=["acme", "alpha"]))
+    # Beta grows by one newcomer, Alpha by three (so the organisation moves by k or more).
+    submit(cycle, world.beta, add_people(world.acme, world.beta, 1, start=30)[0], GUARDRAILS)
+    for user in add_people(world.acme, world.alpha, 3, start=10):
+        submit(cycle, world.alpha, user, GUARDRAILS, extra=UNIFORM)
+    release(cycle)
+    beta_page = leader.get(reverse("team_dashboard", args=["acme", "beta"]))
+    beta_shown = bool(beta_page.context["view"].get("visible"))
+    gone = not shows(org_url) and GAMMA_WORDS not in beta_page.content.decode()
+    assert Answer.objects.get(value=GAMMA_WORDS).response.respondent == author
+    # Today: shown in the pool, not Alpha's, then gone with the pool while Beta is shown.
+    assert not (not in_alpha and beta_shown and gone)
