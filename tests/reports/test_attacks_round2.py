@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 
+import numpy as np
 import pytest
 from django.urls import reverse
 
@@ -27,6 +29,7 @@ from assessments.services import (
 from orgs.models import Membership, Team
 from reports.disclosure import Person, Prior, plan_release
 from tests.builders import add_people, release, submit
+from tests.reports.test_disclosure_audit import exposed, release_sequence, shown_rows
 
 K = 3
 V1 = instrument_for("1")
@@ -432,3 +435,64 @@ def test_attack_r2_3b_a_pool_quote_is_attributed_when_the_pool_dissolves(world, 
     assert Answer.objects.get(value=GAMMA_WORDS).response.respondent == author
     # Today: shown in the pool, not Alpha's, then gone with the pool while Beta is shown.
     assert not (not in_alpha and beta_shown and gone)
+
+
+# --- The audit the planner needs: signed combinations, not only sums ------------------------
+
+
+def signed_exposed(rows: list[frozenset], k: int) -> list[tuple[int, ...]]:
+    """Sets of fewer than k people (up to two) that some nonzero vector of the row space
+    lives on: a - b, or a person's new version minus the old, as well as sums. A vector on
+    the versions S lies in the row space iff it is orthogonal to the null space, so one
+    exists iff the null space's rows for S have rank below |S|."""
+    versions = sorted({v for r in rows for v in r})
+    if not versions:
+        return []
+    index = {v: i for i, v in enumerate(versions)}
+    matrix = np.zeros((len(rows), len(versions)))
+    for i, row in enumerate(rows):
+        matrix[i, [index[v] for v in row]] = 1.0
+    _, singular, vt = np.linalg.svd(matrix)
+    null = vt[int(np.sum(singular > 1e-9 * singular[0])) :].T
+    people = sorted({rid for rid, _ in versions})
+    columns = {p: [index[v] for v in versions if v[0] == p] for p in people}
+    found = []
+    for size in range(1, min(k - 1, 2) + 1):
+        for combo in itertools.combinations(people, size):
+            cols = [c for p in combo for c in columns[p]]
+            if np.linalg.matrix_rank(null[cols, :], tol=1e-8) < len(cols):
+                found.append(combo)
+    return found
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="attack 3 (the planner alone): release 2 passes the sum-only audit although "
+    "pool(1) - team(2) is person 5 - person 6",
+)
+def test_attack_r2_3_the_planner_releases_a_one_minus_one_difference():
+    # Alpha 0-2, Beta 3-4 (+ 6 later), Gamma 5; Alpha grows by 7-9 in release 2.
+    teams = [(1, "pm", "build")] * 3 + [(2, "pm", "build")] * 2 + [(3, "pm", "build")]
+    teams += [(2, "pm", "build")] + [(1, "pm", "build")] * 3
+    first = [("submit", i) for i in range(6)]
+    plans = release_sequence(K, teams, [first, [("submit", i) for i in (6, 7, 8, 9)]])
+    assert plans[0].pool is not None and 2 in plans[1].teams  # pooled, then Beta alone
+    assert not signed_exposed(shown_rows(plans[0]), K)  # release 1 alone is safe
+    rows = [r for plan in plans for r in shown_rows(plan)]
+    assert not exposed(rows)  # the audit as it is passes
+    assert not signed_exposed(rows, K)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="attack 5 (the planner alone): the rest block of Alpha's role cells is not "
+    "compared with Alpha's last row, so person 1's new version minus the old is in the span",
+)
+def test_attack_r2_5_the_planner_releases_one_persons_change_through_a_rest_block():
+    teams = [(1, "engineering", "build")] * 3 + [(1, "design", "build")] * 3
+    first = [("submit", i) for i in range(3)]
+    plans = release_sequence(K, teams, [first, [("submit", i) for i in (1, 3, 4, 5)]])
+    assert plans[1].people[1].digest == "d2" and not plans[1].held_back  # the change is out
+    rows = [r for plan in plans for r in shown_rows(plan)]
+    assert not exposed(rows)  # the audit as it is passes
+    assert not signed_exposed(rows, K)
