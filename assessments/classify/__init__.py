@@ -30,10 +30,13 @@ Pure: no ORM, no settings, no network. Callers load the lexicon once and pass a 
 The package, one concern a module: ``lexicon`` (types and the validating loader of the
 lexicon file), ``triggers`` (which cues can match a text), ``text`` (normalising, no-action
 markers and their scope), ``rules`` (weighing cues into the rule classifier's answer),
-``accuracy`` (labelled sets and how a classifier does on them).
+``model`` (the learned n-gram model: features, weights file, inference), ``ensemble``
+(classifier v6: the rules and the model voting together), ``accuracy`` (labelled sets and
+how a classifier does on them).
 """
 
 from .accuracy import AccuracyReport, LabelledActionsError, load_labelled_actions, measure_accuracy
+from .ensemble import Classifier, label, load_classifier
 from .lexicon import (
     CUE_KINDS,
     DEFAULT_LEXICON_PATH,
@@ -51,7 +54,8 @@ from .lexicon import (
     NoAction,
     load_lexicon,
 )
-from .rules import Classification, classify
+from .model import DEFAULT_MODEL_PATH, ModelError, TextModel, load_model
+from .rules import Classification, classify, rules_version
 from .text import normalise
 from .text import possible_families as _possible_families
 from .triggers import TriggerIndex
@@ -59,11 +63,13 @@ from .triggers import TriggerIndex
 __all__ = [
     "CUE_KINDS",
     "DEFAULT_LEXICON_PATH",
+    "DEFAULT_MODEL_PATH",
     "KINDS",
     "MARKER_FAMILIES",
     "NEGATION_RULES",
     "AccuracyReport",
     "Classification",
+    "Classifier",
     "Cue",
     "CueKind",
     "Kind",
@@ -71,14 +77,20 @@ __all__ = [
     "Lexicon",
     "LexiconError",
     "MarkerFamily",
+    "ModelError",
     "Negation",
     "NegationRule",
     "NoAction",
+    "TextModel",
     "TriggerIndex",
     "_possible_families",
     "classify",
+    "label",
+    "load_classifier",
     "load_labelled_actions",
     "load_lexicon",
+    "load_model",
     "measure_accuracy",
     "normalise",
+    "rules_version",
 ]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from .ensemble import Classifier, label
 from .lexicon import KINDS, Kind, Lexicon
 from .rules import classify
 
@@ -57,13 +58,19 @@ class AccuracyReport:
 
 
 def measure_accuracy(
-    examples: Iterable[tuple[str, Kind]], lexicon: Lexicon, threshold: float
+    examples: Iterable[tuple[str, Kind]], classifier: Lexicon | Classifier, threshold: float
 ) -> AccuracyReport:
-    """Classify labelled actions and count what went right, and what went to review."""
+    """Classify labelled actions and count what went right, and what went to review.
+
+    With a Lexicon, the rules alone; with a Classifier, the v6 ensemble.
+    """
     confusion: dict[Kind, dict[Kind, int]] = {a: dict.fromkeys(KINDS, 0) for a in KINDS}
     n = correct = reviewed = correct_not_reviewed = 0
     for text, actual in examples:
-        result = classify(text, lexicon, threshold)
+        if isinstance(classifier, Classifier):
+            result = label(text, classifier, threshold)
+        else:
+            result = classify(text, classifier, threshold)
         right = result.kind == actual
         n += 1
         correct += right

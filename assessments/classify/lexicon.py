@@ -53,9 +53,8 @@ FORWARD_FAMILIES: Final[frozenset[str]] = frozenset(
     {"refusal", "plan_or_wish", "conditional", "deflection", "complaint"}
 )
 NEGATION_RULES: Final[tuple[NegationRule, ...]] = ("flip", "drop", "ignore")
-DEFAULT_LEXICON_PATH: Final[Path] = (
-    Path(__file__).resolve().parent.parent / "rules" / "classifier.yaml"
-)
+RULES_DIR: Final[Path] = Path(__file__).resolve().parent.parent / "rules"
+DEFAULT_LEXICON_PATH: Final[Path] = RULES_DIR / "classifier.yaml"
 
 _MACRO: Final[re.Pattern[str]] = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
@@ -200,10 +199,17 @@ class _Reader:
     def __init__(self, path: str, macros: Mapping[str, str] | None = None) -> None:
         self.problems = Problems(path, LexiconError)
         self.macros: Mapping[str, str] = macros or {}
+        # sections that are not mappings: what is missing inside them is not reported again
+        self.broken: list[str] = []
+
+    def add(self, key: str, problem: str) -> None:
+        if not any(key.startswith(f"{section}.") for section in self.broken):
+            self.problems.add(key, problem)
 
     def mapping(self, key: str, value: object) -> dict[str, Any]:
         if not isinstance(value, dict):
-            self.problems.add(key, "expected a mapping")
+            self.add(key, "expected a mapping")
+            self.broken.append(key)
             return {}
         return value
 
@@ -212,7 +218,7 @@ class _Reader:
         good: dict[str, str] = {}
         for name, expansion in section.items():
             if not isinstance(name, str) or not isinstance(expansion, str) or not expansion:
-                self.problems.add(f"{key}.{name}", "expected text mapped to text")
+                self.add(f"{key}.{name}", "expected text mapped to text")
             else:
                 good[name] = expansion
         return good
@@ -227,17 +233,17 @@ class _Reader:
         exclusive_low: bool = False,
     ) -> float:
         if not is_number(value):
-            self.problems.add(key, f"expected a number, got {value!r}")
+            self.add(key, f"expected a number, got {value!r}")
             return 1.0
         number = float(value)
         too_low = low is not None and (number <= low if exclusive_low else number < low)
         if too_low or (high is not None and number > high):
-            self.problems.add(key, f"{number} is out of range")
+            self.add(key, f"{number} is out of range")
         return number
 
     def integer(self, key: str, value: object, low: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            self.problems.add(key, f"expected an integer of at least {low}")
+            self.add(key, f"expected an integer of at least {low}")
             return low
         return value
 
@@ -246,19 +252,19 @@ class _Reader:
     ) -> re.Pattern[str]:
         """A compiled pattern, ``{name}`` macros expanded (the lexicon's unless given)."""
         if not isinstance(value, str) or not value:
-            self.problems.add(key, "expected a regular expression")
+            self.add(key, "expected a regular expression")
             return _NEVER
         known = self.macros if macros is None else macros
         unknown = [m.group(1) for m in _MACRO.finditer(value) if m.group(1) not in known]
         for name in unknown:
-            self.problems.add(key, f"unknown macro {{{name}}}")
+            self.add(key, f"unknown macro {{{name}}}")
         if unknown:
             return _NEVER
         expanded = _MACRO.sub(lambda m: known[m.group(1)], value)
         try:
             return re.compile(expanded)
         except re.error as exc:
-            self.problems.add(key, f"invalid regular expression: {exc}")
+            self.add(key, f"invalid regular expression: {exc}")
             return _NEVER
 
 
@@ -337,7 +343,7 @@ def _build_no_action(read: _Reader, raw: object) -> NoAction:
     weights_raw = read.mapping("no_action.weights", section.get("weights"))
     unknown = (set(markers_raw) | set(weights_raw)) - set(MARKER_FAMILIES)
     if unknown:
-        read.problems.add(
+        read.add(
             "no_action", f"unknown marker famil(y/ies) {sorted(unknown)}; use {MARKER_FAMILIES}"
         )
     markers = {
@@ -375,13 +381,13 @@ def _build_cues(read: _Reader, raw: object) -> tuple[Cue, ...]:
     section = read.mapping("cues", raw)
     unknown = set(section) - set(CUE_KINDS)
     if unknown:
-        read.problems.add("cues", f"unknown kind(s) {sorted(unknown)}; use {CUE_KINDS}")
+        read.add("cues", f"unknown kind(s) {sorted(unknown)}; use {CUE_KINDS}")
     cues: list[Cue] = []
     seen: set[str] = set()
     for kind in CUE_KINDS:
         entries = section.get(kind)
         if not isinstance(entries, list) or not entries:
-            read.problems.add(f"cues.{kind}", "expected a non-empty list of cues")
+            read.add(f"cues.{kind}", "expected a non-empty list of cues")
             continue
         for index, entry in enumerate(entries):
             cue = _build_cue(read, f"cues.{kind}[{index}]", kind, entry, seen)
@@ -395,14 +401,14 @@ def _build_cue(read: _Reader, key: str, kind: CueKind, entry: object, seen: set[
     item = read.mapping(key, entry)
     name = item.get("name")
     if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-        read.problems.add(f"{key}.name", "expected a snake_case name")
+        read.add(f"{key}.name", "expected a snake_case name")
         return None
     if name in seen:
-        read.problems.add(f"{key}.name", f"duplicate cue name {name!r}")
+        read.add(f"{key}.name", f"duplicate cue name {name!r}")
     seen.add(name)
     rule = item.get("on_negation", "flip" if kind == "collective" else "drop")
     if rule not in NEGATION_RULES:
-        read.problems.add(f"{key}.on_negation", f"expected one of {NEGATION_RULES}")
+        read.add(f"{key}.on_negation", f"expected one of {NEGATION_RULES}")
         rule = "drop"
     return Cue(
         name=name,
@@ -415,7 +421,7 @@ def _build_cue(read: _Reader, key: str, kind: CueKind, entry: object, seen: set[
 
 def _build_rewrites(read: _Reader, raw: object) -> tuple[tuple[re.Pattern[str], str], ...]:
     if not isinstance(raw, list):
-        read.problems.add("rewrites", "expected a list of pattern and replacement")
+        read.add("rewrites", "expected a list of pattern and replacement")
         return ()
     rewrites: list[tuple[re.Pattern[str], str]] = []
     for index, entry in enumerate(raw):
@@ -423,7 +429,7 @@ def _build_rewrites(read: _Reader, raw: object) -> tuple[tuple[re.Pattern[str], 
         item = read.mapping(key, entry)
         replacement = item.get("replacement")
         if not isinstance(replacement, str) or not replacement.strip():
-            read.problems.add(f"{key}.replacement", "expected text")
+            read.add(f"{key}.replacement", "expected text")
             continue
         rewrites.append((read.regex(f"{key}.pattern", item.get("pattern")), replacement))
     return tuple(rewrites)
@@ -432,6 +438,6 @@ def _build_rewrites(read: _Reader, raw: object) -> tuple[tuple[re.Pattern[str], 
 def _agent_cues(read: _Reader, raw: object, cues: tuple[Cue, ...]) -> frozenset[str]:
     collective = {cue.name for cue in cues if cue.kind == "collective"}
     if not isinstance(raw, list) or not all(name in collective for name in raw):
-        read.problems.add("agent_cues", "expected a list of collective cue names")
+        read.add("agent_cues", "expected a list of collective cue names")
         return frozenset()
     return frozenset(raw)

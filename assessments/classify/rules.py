@@ -11,7 +11,7 @@ import bisect
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from .lexicon import KINDS, Cue, Kind, Lexicon
@@ -35,6 +35,9 @@ class Classification:
     confidence: float
     needs_review: bool
     cues: tuple[str, ...]
+    # every kind's probability, and which classifier said it (stored with each action)
+    probabilities: Mapping[Kind, float] = field(default_factory=dict)
+    version: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON shape: text, kind, confidence (3 dp), needs_review, cues."""
@@ -85,7 +88,14 @@ def classify(text: str, lexicon: Lexicon, threshold: float) -> Classification:
         confidence=confidence,
         needs_review=confidence < threshold,
         cues=tuple(name for name, _ in ordered),
+        probabilities=probabilities,
+        version=rules_version(lexicon),
     )
+
+
+def rules_version(lexicon: Lexicon) -> str:
+    """How a rules-only classification records what made it: ``v<N>-rules``."""
+    return f"v{lexicon.version}-rules"
 
 
 # How a cue's matches count: told as done, acted without ("without budget"), said to be
