@@ -18,7 +18,7 @@ from orgs.services import unique_slug
 
 from . import tasks
 from .answers import AnswerError, parse_answer, parse_evidence
-from .classify import classify, load_lexicon
+from .classify import label, load_classifier
 from .instrument.loader import load_version
 from .instrument.types import TEXT_TYPES, Answers, Instrument, InstrumentError
 from .instrument.visibility import visible_item_keys
@@ -325,7 +325,7 @@ def classify_actions(
     action as `may_quote`). Re-submitting after a reopen replaces the labels, but a
     reviewer's decision on an unchanged text is kept.
     """
-    lexicon = load_lexicon()
+    classifier = load_classifier()
     threshold = settings.RECOUPLE_CLASSIFIER_THRESHOLD
     previous = {(a.item_key, a.text): a for a in response.actions.filter(reviewed_at__isnull=False)}
     response.actions.all().delete()
@@ -334,7 +334,7 @@ def classify_actions(
         text = answers.get(item.key)
         if item.type != "action" or not isinstance(text, str) or not text.strip():
             continue
-        result = classify(text, lexicon, threshold)
+        result = label(text, classifier, threshold)
         action = ClassifiedAction(
             response=response,
             cycle_id=response.cycle_id,
@@ -345,6 +345,7 @@ def classify_actions(
             confidence=result.confidence,
             needs_review=result.needs_review,
             cues=list(result.cues),
+            classifier_version=result.version,
             may_quote=item.key in quotable,
         )
         kept = previous.get((item.key, result.text))

@@ -1,4 +1,4 @@
-"""`python -m benchmarks.classifier_eval [--threshold T] [--json] [CSV ...]`.
+"""`python -m benchmarks.classifier_eval [--rules] [--threshold T] [--json] [CSV ...]`.
 
 Accuracy of the action classifier per labelled set, without Django or a database: for each
 ``text,kind`` CSV the number of actions, accuracy of the best guess, accuracy among the
@@ -6,6 +6,8 @@ actions not sent to review, and the review rate (the issue's three targets), wit
 confusion table of actual against predicted kind. Without files it measures every
 ``tests/data/actions_*.csv``. The figures come from ``measure_accuracy``, the same count
 ``manage.py classifier_accuracy`` prints, at the lexicon's own threshold unless told.
+It measures classifier v6 (rules and n-gram model together); ``--rules`` measures the
+rules alone.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from pathlib import Path
 from assessments.classify import (
     KINDS,
     AccuracyReport,
+    Classifier,
+    Lexicon,
+    load_classifier,
     load_labelled_actions,
     load_lexicon,
     measure_accuracy,
@@ -49,12 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", type=Path, help="text,kind CSVs (default: all)")
     parser.add_argument("--threshold", type=float, help="review threshold (default: lexicon's)")
     parser.add_argument("--json", action="store_true", help="one JSON object per file")
+    parser.add_argument("--rules", action="store_true", help="the rules alone, without the model")
     args = parser.parse_args(argv)
     lexicon = load_lexicon()
+    classifier: Lexicon | Classifier = lexicon if args.rules else load_classifier()
+    name = f"rules v{lexicon.version}" if args.rules else f"classifier {load_classifier().version}"
     threshold = lexicon.threshold if args.threshold is None else args.threshold
     files = args.files or labelled_sets()
     if not args.json:
-        print(f"lexicon v{lexicon.version}, review threshold {threshold}")
+        print(f"{name}, review threshold {threshold}")
         print(
             f"{'file':<28}{'n':>5} {'acc':>7} {'acc nr':>6} {'review':>7}   "
             "confusion actual i/c/n -> predicted i/c/n"
@@ -63,13 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     for path in files:
         examples = load_labelled_actions(path)
         total.extend(examples)
-        report = measure_accuracy(examples, lexicon, threshold)
+        report = measure_accuracy(examples, classifier, threshold)
         if args.json:
             print(json.dumps({"file": path.name, **report.to_dict()}))
         else:
             print(row(path.stem, report))
     if not args.json and len(files) > 1:
-        print(row("(all)", measure_accuracy(total, lexicon, threshold)))  # type: ignore[arg-type]
+        print(row("(all)", measure_accuracy(total, classifier, threshold)))  # type: ignore[arg-type]
     return 0
 
 

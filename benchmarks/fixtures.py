@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from assessments.classify import classify, load_lexicon
+from assessments.classify import label, load_classifier
 from assessments.demo import (
     AMBIGUOUS_ACTIONS,
     COLLECTIVE_ACTIONS,
@@ -213,7 +213,7 @@ def _actions(
     instrument: Instrument, cycle: Cycle, rows: list[tuple[Response, dict[str, Any]]]
 ) -> list[ClassifiedAction]:
     """Classified actions, as services.classify_actions stores them at submission."""
-    lexicon = load_lexicon()
+    classifier = load_classifier()
     threshold = settings.RECOUPLE_CLASSIFIER_THRESHOLD
     action_items = [i.key for i in instrument.items if i.type == "action"]
     made = []
@@ -222,7 +222,7 @@ def _actions(
             text = answers.get(key)
             if not isinstance(text, str) or not text.strip():
                 continue
-            result = classify(text, lexicon, threshold)
+            result = label(text, classifier, threshold)
             made.append(
                 ClassifiedAction(
                     response=response,
@@ -234,6 +234,7 @@ def _actions(
                     confidence=result.confidence,
                     needs_review=result.needs_review,
                     cues=list(result.cues),
+                    classifier_version=result.version,
                 )
             )
     return ClassifiedAction.objects.bulk_create(made, batch_size=2000)

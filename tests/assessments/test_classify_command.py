@@ -28,11 +28,14 @@ def json_lines(output: str) -> list[dict]:
 
 
 def test_json_for_one_text_is_one_line_with_exactly_the_contract_keys():
-    lines = json_lines(run("classify_action", "--json", "We held the launch for an audit."))
+    # v6: "We held the launch for an audit." (v5's text here) is still collective but goes to
+    # review, the model voting none; the contract is checked on the README's example instead
+    text = "We held the launch for an external audit."
+    lines = json_lines(run("classify_action", "--json", text))
     assert len(lines) == 1
     result = lines[0]
     assert list(result) == KEYS
-    assert result["text"] == "We held the launch for an audit."
+    assert result["text"] == text
     assert result["kind"] == "collective"
     assert 0.0 <= result["confidence"] <= 1.0
     assert result["needs_review"] is False

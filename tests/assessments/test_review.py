@@ -370,14 +370,14 @@ def test_members_and_leaders_cannot_review(world, submitted, login):
 def test_the_queue_filters_by_cycle(world, cycle, login):
     fill_team(world, cycle, world.alpha, 3)
     later = another_cycle(world, world.acme, "2027 Q1", "2027-q1", [world.alpha])
-    fill_team(world, later, world.alpha, 3, individual="Talked it over somehow.")
+    fill_team(world, later, world.alpha, 3, individual="Handled it somehow.")
     release(cycle)
     release(later)
     client = login(world.tess)
     everything = queue(client)
-    assert VAGUE in everything and "Talked it over somehow." in everything
+    assert VAGUE in everything and "Handled it somehow." in everything
     only_later = queue(client, cycle="2027-q1")
-    assert VAGUE not in only_later and "Talked it over somehow." in only_later
+    assert VAGUE not in only_later and "Handled it somehow." in only_later
     assert 'value="2027-q1" selected' in only_later
     unknown = queue(client, cycle="no-such-cycle")
     assert "There is no cycle “no-such-cycle”" in unknown and VAGUE in unknown

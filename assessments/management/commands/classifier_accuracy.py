@@ -26,11 +26,11 @@ from assessments.classify import (
     KINDS,
     AccuracyReport,
     LabelledActionsError,
-    LexiconError,
+    load_classifier,
     load_labelled_actions,
-    load_lexicon,
     measure_accuracy,
 )
+from assessments.datafile import DataFileError
 
 DATA_DIR = Path(settings.BASE_DIR) / "tests" / "data"
 DEFAULT_FILES = tuple(
@@ -72,12 +72,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            lexicon = load_lexicon()
-        except LexiconError as error:
+            classifier = load_classifier()
+        except DataFileError as error:
             raise CommandError(str(error)) from error
         threshold = options["threshold"]
         if threshold is None:
-            threshold = getattr(settings, "RECOUPLE_CLASSIFIER_THRESHOLD", lexicon.threshold)
+            threshold = getattr(settings, "RECOUPLE_CLASSIFIER_THRESHOLD", classifier.threshold)
         if not 0.0 <= threshold <= 1.0:
             raise CommandError(f"The threshold must be between 0 and 1, got {threshold}.")
         reports: list[tuple[str, AccuracyReport]] = []
@@ -86,13 +86,18 @@ class Command(BaseCommand):
                 examples = load_labelled_actions(path)
             except LabelledActionsError as error:
                 raise CommandError(str(error)) from error
-            reports.append((path, measure_accuracy(examples, lexicon, threshold)))
+            reports.append((path, measure_accuracy(examples, classifier, threshold)))
         if options["json"]:
             files = [{"file": path, **report.to_dict()} for path, report in reports]
-            summary = {"threshold": threshold, "lexicon_version": lexicon.version, "files": files}
+            summary = {
+                "threshold": threshold,
+                "lexicon_version": classifier.lexicon.version,
+                "classifier_version": classifier.version,
+                "files": files,
+            }
             self.stdout.write(json.dumps(summary))
             return
-        self.stdout.write(f"Review threshold {threshold} (lexicon v{lexicon.version})")
+        self.stdout.write(f"Review threshold {threshold} (classifier {classifier.version})")
         for path, report in reports:
             self.stdout.write("")
             self.stdout.write(self._table(path, report))

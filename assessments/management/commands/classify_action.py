@@ -4,7 +4,8 @@ A stable command-line contract (docs: architecture, "Stable command-line contrac
 --json, one object per action and line with the keys text, kind ("individual",
 "collective", or "none" for a text that describes no action taken), confidence,
 needs_review and cues. The review threshold is settings.RECOUPLE_CLASSIFIER_THRESHOLD when
-defined, else the lexicon's own default; classify.py itself never reads settings.
+defined, else the lexicon's own default; the classifier itself never reads settings.
+Labels come from classifier v6, the rules and the n-gram model voting together.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.classify import Classification, LexiconError, classify, load_lexicon
+from assessments.classify import Classification, label, load_classifier
+from assessments.datafile import DataFileError
 
 
 def read_actions(path: str) -> list[str]:
@@ -53,13 +55,13 @@ class Command(BaseCommand):
             raise CommandError("Give an action text in quotes, or --file PATH.")
         actions = read_actions(path) if path is not None else [text or ""]
         try:
-            lexicon = load_lexicon()
-        except LexiconError as error:
+            classifier = load_classifier()
+        except DataFileError as error:  # the lexicon or the model file
             raise CommandError(str(error)) from error
-        threshold = getattr(settings, "RECOUPLE_CLASSIFIER_THRESHOLD", lexicon.threshold)
+        threshold = getattr(settings, "RECOUPLE_CLASSIFIER_THRESHOLD", classifier.threshold)
         for action in actions:
             try:
-                result = classify(action, lexicon, threshold)
+                result = label(action, classifier, threshold)
             except ValueError as error:
                 raise CommandError(str(error)) from error
             if options["json"]:

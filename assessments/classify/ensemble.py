@@ -1,0 +1,93 @@
+"""Classifier v6: the rule classifier and the n-gram model, each a vote on the three kinds.
+
+The ensemble's probability of a kind is ``w * rules + (1 - w) * model`` (``w`` is the
+model file's ``rules_weight``, 0.5); the kind is the most probable, its probability the
+confidence. When the two disagree the confidence drops below the review threshold and a
+person decides, which is the point: on phrasings neither has seen, they fail on different
+texts. Cues keep the rules' evidence and add the model's own vote and the words that
+pushed it, so a reviewer sees why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .lexicon import DEFAULT_LEXICON_PATH, KINDS, Kind, Lexicon, load_lexicon
+from .model import (
+    DEFAULT_MODEL_PATH,
+    ModelError,
+    TextModel,
+    load_model,
+    predict,
+    telling_words,
+    text_features,
+)
+from .rules import Classification, classify
+from .text import normalise
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """A lexicon and the model trained on its normalisation, checked to belong together."""
+
+    lexicon: Lexicon
+    model: TextModel
+
+    @property
+    def threshold(self) -> float:
+        return self.lexicon.threshold
+
+    @property
+    def version(self) -> str:
+        """What stored classifications record: ``v<N>`` and the training data's hash."""
+        return f"v{self.model.version}+{self.model.data_hash[:12]}"
+
+
+def load_classifier(
+    lexicon_path: str | Path = DEFAULT_LEXICON_PATH, model_path: str | Path = DEFAULT_MODEL_PATH
+) -> Classifier:
+    """The lexicon and model; ModelError when the model was trained for another lexicon."""
+    lexicon = load_lexicon(lexicon_path)
+    model = load_model(model_path)
+    if model.lexicon_version != lexicon.version:
+        raise ModelError(
+            f"{model.path}: lexicon_version: the model was trained on lexicon "
+            f"v{model.lexicon_version}, the lexicon is v{lexicon.version}; retrain it "
+            "(python -m benchmarks.train_classifier)"
+        )
+    return Classifier(lexicon=lexicon, model=model)
+
+
+def label(text: str, classifier: Classifier, threshold: float) -> Classification:
+    """Classify one action with the ensemble (same contract as ``classify``).
+
+    Cues: the rules' cues, then ``model:<kind>`` (the model's vote), ``model_word:<words>``
+    for the words that pushed the ensemble's kind, and ``review:rules_and_model_disagree``
+    when the two votes differ.
+    """
+    rules = classify(text, classifier.lexicon, threshold)
+    lexicon, model = classifier.lexicon, classifier.model
+    norm = normalise(rules.text[: lexicon.max_chars], lexicon)
+    features = text_features(norm)
+    learned = predict(model, features)
+    weight = model.rules_weight
+    probabilities: dict[Kind, float] = {
+        kind: weight * rules.probabilities[kind] + (1.0 - weight) * learned[kind] for kind in KINDS
+    }
+    kind = max(KINDS, key=lambda k: probabilities[k])
+    model_kind = max(KINDS, key=lambda k: learned[k])
+    cues = [*rules.cues, f"model:{model_kind}"]
+    cues += [f"model_word:{word}" for word in telling_words(model, features, kind)]
+    if model_kind != rules.kind:
+        cues.append("review:rules_and_model_disagree")
+    confidence = probabilities[kind]
+    return Classification(
+        text=rules.text,
+        kind=kind,
+        confidence=confidence,
+        needs_review=confidence < threshold,
+        cues=tuple(cues),
+        probabilities=probabilities,
+        version=classifier.version,
+    )
