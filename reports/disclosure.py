@@ -20,9 +20,10 @@ combination isolates fewer than k people (k = the organisation's anonymity thres
    least k people; a change that would move a group by fewer waits for a later release
    (it is "held back": the group keeps showing the response as it was last released).
 4. **The audit**: all rows ever released in the cycle plus the new ones are checked exactly
-   (linear algebra over the classes of people the rows cannot tell apart). If some class of
-   fewer than k people, or two such classes together, lies in the row space, the release
-   drops filter cells of the units involved, then holds back their changes, until none does.
+   (linear algebra over the classes of people the rows cannot tell apart). If any nonzero
+   combination over fewer than k people lies in the row space (one person; two together;
+   one person minus another; a person's new version minus the old), the release drops
+   filter cells of the units involved, then holds back their changes, until none does.
 5. **Statistics over answer-dependent subsets** ("families"): a construct mean is taken over
    the people with a score on it, an item's counts over those who answered it. Someone who
    said "don't know" is known to add nothing, so each family F has its own rows, G minus the
@@ -52,6 +53,7 @@ POOL = "pool"
 ORG = "org"
 REST = "*"  # the value of a unit's "rest" block under a filter dimension
 _TOLERANCE = 1e-9
+_SINGULAR = 1e-8  # an eigenvalue this small is zero: the rows pin that combination down
 _MAX_COMBINATIONS = 20_000
 
 
@@ -191,8 +193,13 @@ def _cells_of_unit(
 
 
 def exposed_classes(rows: Sequence[Row], k: int) -> list[frozenset[Version]]:
-    """Unions of classes holding fewer than k people whose sum lies in the row space of
-    `rows`: what an attacker could isolate by adding and subtracting groups."""
+    """Smallest unions of classes holding fewer than k people on which some nonzero
+    combination lies in the row space of `rows`: what an attacker could isolate by adding
+    and subtracting groups. Not only sums (one person, two together) but differences too:
+    one person minus another (two filters' cells of a team), a person's new version minus
+    the old (a rest block against last release's unit), a pool minus the team that left it.
+    Anyone who knows one side of such a difference (they answered it themselves) reads the
+    other."""
     signature: dict[Version, list[int]] = {}
     unique = list(dict.fromkeys(r for r in rows if r))
     for i, row in enumerate(unique):
@@ -212,12 +219,17 @@ def exposed_classes(rows: Sequence[Row], k: int) -> list[frozenset[Version]]:
     _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
     basis = vt[: int(np.sum(singular > _TOLERANCE * max(1.0, singular[0])))]
     residual = np.eye(len(atoms)) - basis.T @ basis  # projector onto what rows cannot see
-    # Any union of small classes that holds fewer than k distinct people (a person with two
-    # versions counts once) must stay out of the row space, not only single classes and pairs.
+    # A combination w of the classes in T lies in the row space iff residual @ w = 0; one
+    # exists iff the T x T block of the (symmetric, idempotent) residual is singular. Any
+    # set of small classes holding fewer than k distinct people (a person with two versions
+    # counts once) is checked; sets that contain an exposed one are exposed already.
     found: list[frozenset[Version]] = []
+    found_sets: list[frozenset[int]] = []
     checked = 0
     for size in range(1, len(small) + 1):
         for combo in combinations(small, size):
+            if any(f <= frozenset(combo) for f in found_sets):
+                continue
             members = frozenset(v for i in combo for v in atoms[i][1])
             if persons(members) >= k:
                 continue
@@ -225,8 +237,9 @@ def exposed_classes(rows: Sequence[Row], k: int) -> list[frozenset[Version]]:
             if checked > _MAX_COMBINATIONS:  # too many to check: treat as exposed (degrade)
                 return [*found, members]
             index = list(combo)
-            if residual[np.ix_(index, index)].sum() < _TOLERANCE:
+            if np.linalg.eigvalsh(residual[np.ix_(index, index)])[0] < _SINGULAR:
                 found.append(members)
+                found_sets.append(frozenset(combo))
     return found
 
 

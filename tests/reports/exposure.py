@@ -4,6 +4,8 @@ lies in the row space of the rows released so far; with the scenarios it is chec
 
 from __future__ import annotations
 
+from itertools import combinations
+
 import numpy as np
 from hypothesis import strategies as st
 
@@ -44,6 +46,46 @@ def exposed(rows: list[frozenset]) -> set:
     index, basis = row_space(rows)
     leverage = np.sum(basis**2, axis=0)
     return {v for v, i in index.items() if leverage[i] > 1 - 1e-9}
+
+
+def small_combinations_exposed(rows: list[frozenset], k: int, largest: int = 3) -> list[tuple]:
+    """Sets of fewer than k people (at most `largest`) that a nonzero combination of the
+    rows lies on, with all their versions: a sum, one person minus another, a person's new
+    version minus the old. A vector on the columns S lies in the row space iff it is
+    orthogonal to the null space, so one exists iff the null space's rows for S have rank
+    below |S|. People in rows that never meet cannot combine, so sets are taken per block."""
+    rows = [r for r in rows if r]
+    if not rows:
+        return []
+    versions = sorted({v for r in rows for v in r})
+    index = {v: i for i, v in enumerate(versions)}
+    a = np.zeros((len(rows), len(versions)))
+    for i, row in enumerate(rows):
+        a[i, [index[v] for v in row]] = 1.0
+    _, s, vt = np.linalg.svd(a)
+    null = vt[int(np.sum(s > 1e-9 * s[0])) :].T  # columns span what no row can see
+    block: dict = {}
+    for row in rows:  # union-find over people who share a row
+        roots = {block.setdefault(v[0], v[0]) for v in row}
+        root = min(roots)
+        for pid, r in list(block.items()):
+            if r in roots:
+                block[pid] = root
+    by_block: dict = {}
+    for pid, root in block.items():
+        by_block.setdefault(root, []).append(pid)
+    columns = {pid: [index[v] for v in versions if v[0] == pid] for pid in block}
+    found = []
+    for people in by_block.values():
+        for size in range(1, min(k - 1, largest) + 1):
+            for combo in combinations(sorted(people), size):
+                if any(set(f) <= set(combo) for f in found):
+                    continue
+                cols = [c for pid in combo for c in columns[pid]]
+                sub = null[cols, :]
+                if sub.shape[1] == 0 or np.linalg.matrix_rank(sub, tol=1e-8) < len(cols):
+                    found.append(combo)
+    return found
 
 
 def release_sequence(k, teams, events):

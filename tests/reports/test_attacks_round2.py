@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import re
 
-import numpy as np
 import pytest
 from django.urls import reverse
 
 from assessments.demo import GUARDRAILS
-from assessments.instrument import CONSTRUCTS
+from assessments.instrument.types import CONSTRUCTS
 from assessments.models import Answer, ClassifiedAction, Response
 from assessments.services import (
     decide_reopen_request,
@@ -29,7 +27,12 @@ from assessments.services import (
 from orgs.models import Membership, Team
 from reports.disclosure import Person, Prior, plan_release
 from tests.builders import add_people, release, submit
-from tests.reports.test_disclosure_audit import exposed, release_sequence, shown_rows
+from tests.reports.exposure import (
+    exposed,
+    release_sequence,
+    shown_rows,
+    small_combinations_exposed,
+)
 
 K = 3
 V1 = instrument_for("1")
@@ -225,7 +228,13 @@ def test_attack_r2_2b_reopen_moves_the_requesters_text_to_the_end(world, cycle, 
 
 def _teams_csv(client) -> dict[str, dict[str, str]]:
     body = client.get(reverse("org_dashboard_export", args=["acme"]) + "?table=teams")
-    return {r["team"]: r for r in csv.DictReader(io.StringIO(body.content.decode()))}
+    return _rows_by_team(body.content.decode())
+
+
+def _rows_by_team(text: str) -> dict[str, dict[str, str]]:
+    """A teams CSV by team; {} when nothing is released there (the CSV is then a note)."""
+    reader = csv.DictReader(io.StringIO(text))
+    return {r["team"]: r for r in reader} if "team" in (reader.fieldnames or ()) else {}
 
 
 def _constructs_csv(client, team: str) -> dict[str, dict[str, str]]:
@@ -237,13 +246,6 @@ def _constructs_csv(client, team: str) -> dict[str, dict[str, str]]:
 UNIFORM = {"ctx_lifecycle_stage": "build", "ctx_role": "engineering"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack 3: pool {Beta 2 + Gamma 1} in release 1, Beta {the same 2 + one newcomer} "
-    "in release 2: pool - Beta = Gamma's one person - the newcomer; the audit looks only for "
-    "sums of small classes, never differences, and an org admin who is the newcomer knows "
-    "her own answers",
-)
 def test_attack_r2_3_pool_then_team_leaves_one_minus_one(world, cycle, login):
     gamma = Team.objects.create(organization=world.acme, name="Gamma", slug="gamma")
     cycle.teams.add(gamma)
@@ -265,13 +267,16 @@ def test_attack_r2_3_pool_then_team_leaves_one_minus_one(world, cycle, login):
         submit(cycle, world.alpha, user, GUARDRAILS, extra=UNIFORM)
     release(cycle)
     second = _teams_csv(admin)
-    assert int(second["Beta"]["n"]) == 3  # bob, his teammate and the admin
+    beta = second.get("Beta")
+    # Defended: Beta alone (bob, his teammate and the admin) would be pool(1) minus Gamma
+    # plus the admin, so it waits; the pool keeps showing as it was.
+    assert beta is None and second["Other teams (pooled)"]["n"] == "3"
     truth = Response.objects.get(respondent=target_user).scores["constructs"]
     recovered = {}
     for key in CONSTRUCTS:
-        if pool[key] and second["Beta"][key]:
+        if beta and pool[key] and beta[key]:
             mine = own.scores["constructs"][key]["score"]
-            recovered[key] = 3 * float(pool[key]) - 3 * float(second["Beta"][key]) + mine
+            recovered[key] = 3 * float(pool[key]) - 3 * float(beta[key]) + mine
     # The CSV rounds means to 0.1, so 3 x (two roundings) leaves at most 0.3: a construct
     # score is a mean of a few 25-point steps, so that pins it.
     exact = {k for k, v in recovered.items() if abs(v - truth[k]["score"]) <= 0.35}
@@ -285,15 +290,9 @@ def test_attack_r2_3_pool_then_team_leaves_one_minus_one(world, cycle, login):
 def _filtered_csv(client, **params) -> dict[str, dict[str, str]]:
     query = "&".join(f"{k}={v}" for k, v in {"table": "teams", **params}.items())
     body = client.get(reverse("org_dashboard_export", args=["acme"]) + "?" + query)
-    return {r["team"]: r for r in csv.DictReader(io.StringIO(body.content.decode()))}
+    return _rows_by_team(body.content.decode())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack 4: Alpha's engineers (3) and Alpha's build-stage people (3) share two: "
-    "eng - build = the one engineer not in build - the one builder not in engineering; an "
-    "org admin who answers for Alpha as that builder recovers the engineer's scores",
-)
 def test_attack_r2_4_cells_of_two_filters_differenced(world, cycle, login):
     Membership.objects.filter(user=world.alice).update(team=world.alpha)
     others = add_people(world.acme, world.alpha, 4)
@@ -327,11 +326,6 @@ def test_attack_r2_4_cells_of_two_filters_differenced(world, cycle, login):
     assert not recovered or len(exact) < len(recovered), (exact, recovered)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack 4 (the planner alone): plan_release releases both cells although "
-    "cell(eng) - cell(build) has support on two people; exposed_classes tests only sums",
-)
 def test_attack_r2_4_the_planner_releases_two_cells_whose_difference_is_two_people():
     roles = ["design", "engineering", "engineering", "engineering", "design", "design"]
     stages = ["build", "test", "build", "build", "test", "test"]
@@ -350,13 +344,6 @@ SAME = {"ctx_lifecycle_stage": "build", "ctx_delivery_pressure": "neutral"}
 SAME |= {"ctx_self_view": "guardrail"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack 5: Alpha (3 engineers) in release 1; in release 2 one of them changes a "
-    "reopened response and 3 designers join. The engineers' cell moved by 1 and is withheld, "
-    "but its complement (Alpha minus the designers' cell) is not compared with it: "
-    "Alpha(2) - designers(2) - Alpha(1) is how that one person changed their answers",
-)
 def test_attack_r2_5_a_reopened_change_through_the_complement_of_a_cell(world, cycle, login):
     engineers = [world.tess, world.max, *add_people(world.acme, world.alpha, 1)]
     for user in engineers:
@@ -381,7 +368,6 @@ def test_attack_r2_5_a_reopened_change_through_the_complement_of_a_cell(world, c
     assert after["leadership"]["score"] != before["leadership"]["score"]
     second = _teams_csv(leader)["Alpha"]
     designers = _filtered_csv(leader, role="design").get("Alpha")
-    assert second["n"] == "6"  # the change was released, with the three newcomers
     recovered = {}
     if designers and designers["n"] == "3":
         for key in CONSTRUCTS:
@@ -398,12 +384,6 @@ def test_attack_r2_5_a_reopened_change_through_the_complement_of_a_cell(world, c
 GAMMA_WORDS = "We asked legal twice and never heard back, so I stopped asking"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack 3b: the pool's quote vanishes when the pool dissolves and Beta is shown "
-    "alone: a leader attributes the quoted text (and the pool's action counts minus "
-    "Beta's) to Gamma's only member, by name",
-)
 def test_attack_r2_3b_a_pool_quote_is_attributed_when_the_pool_dissolves(world, cycle, login):
     gamma = Team.objects.create(organization=world.acme, name="Gamma", slug="gamma")
     cycle.teams.add(gamma)
@@ -440,54 +420,21 @@ def test_attack_r2_3b_a_pool_quote_is_attributed_when_the_pool_dissolves(world, 
 # --- The audit the planner needs: signed combinations, not only sums ------------------------
 
 
-def signed_exposed(rows: list[frozenset], k: int) -> list[tuple[int, ...]]:
-    """Sets of fewer than k people (up to two) that some nonzero vector of the row space
-    lives on: a - b, or a person's new version minus the old, as well as sums. A vector on
-    the versions S lies in the row space iff it is orthogonal to the null space, so one
-    exists iff the null space's rows for S have rank below |S|."""
-    versions = sorted({v for r in rows for v in r})
-    if not versions:
-        return []
-    index = {v: i for i, v in enumerate(versions)}
-    matrix = np.zeros((len(rows), len(versions)))
-    for i, row in enumerate(rows):
-        matrix[i, [index[v] for v in row]] = 1.0
-    _, singular, vt = np.linalg.svd(matrix)
-    null = vt[int(np.sum(singular > 1e-9 * singular[0])) :].T
-    people = sorted({rid for rid, _ in versions})
-    columns = {p: [index[v] for v in versions if v[0] == p] for p in people}
-    found = []
-    for size in range(1, min(k - 1, 2) + 1):
-        for combo in itertools.combinations(people, size):
-            cols = [c for p in combo for c in columns[p]]
-            if np.linalg.matrix_rank(null[cols, :], tol=1e-8) < len(cols):
-                found.append(combo)
-    return found
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack 3 (the planner alone): release 2 passes the sum-only audit although "
-    "pool(1) - team(2) is person 5 - person 6",
-)
 def test_attack_r2_3_the_planner_releases_a_one_minus_one_difference():
     # Alpha 0-2, Beta 3-4 (+ 6 later), Gamma 5; Alpha grows by 7-9 in release 2.
     teams = [(1, "pm", "build")] * 3 + [(2, "pm", "build")] * 2 + [(3, "pm", "build")]
     teams += [(2, "pm", "build")] + [(1, "pm", "build")] * 3
     first = [("submit", i) for i in range(6)]
     plans = release_sequence(K, teams, [first, [("submit", i) for i in (6, 7, 8, 9)]])
-    assert plans[0].pool is not None and 2 in plans[1].teams  # pooled, then Beta alone
-    assert not signed_exposed(shown_rows(plans[0]), K)  # release 1 alone is safe
+    assert plans[0].pool is not None  # Beta and Gamma pooled
+    assert not small_combinations_exposed(shown_rows(plans[0]), K)  # release 1 alone is safe
+    # Defended: Beta alone would be pool(1) - Gamma + the newcomer, so Beta's newcomer waits.
+    assert 2 not in plans[1].teams and 6 in plans[1].held_back
     rows = [r for plan in plans for r in shown_rows(plan)]
-    assert not exposed(rows)  # the audit as it is passes
-    assert not signed_exposed(rows, K)
+    assert not exposed(rows)
+    assert not small_combinations_exposed(rows, K)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack 5 (the planner alone): the rest block of Alpha's role cells is not "
-    "compared with Alpha's last row, so person 1's new version minus the old is in the span",
-)
 def test_attack_r2_5_the_planner_releases_one_persons_change_through_a_rest_block():
     teams = [(1, "engineering", "build")] * 3 + [(1, "design", "build")] * 3
     first = [("submit", i) for i in range(3)]
@@ -495,4 +442,4 @@ def test_attack_r2_5_the_planner_releases_one_persons_change_through_a_rest_bloc
     assert plans[1].people[1].digest == "d2" and not plans[1].held_back  # the change is out
     rows = [r for plan in plans for r in shown_rows(plan)]
     assert not exposed(rows)  # the audit as it is passes
-    assert not signed_exposed(rows, K)
+    assert not small_combinations_exposed(rows, K)

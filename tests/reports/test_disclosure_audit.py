@@ -17,6 +17,7 @@ from tests.reports.exposure import (
     release_sequence,
     scenario,
     shown_rows,
+    small_combinations_exposed,
 )
 
 
@@ -30,8 +31,10 @@ def test_no_person_is_ever_exposed_across_releases(case):
         current_rows = shown_rows(plan)
         assert all(len({rid for rid, _ in r}) >= k for r in current_rows)
         assert not exposed(current_rows), "exposed within one release"
+        assert not small_combinations_exposed(current_rows, k), "a difference within one release"
         rows.extend(current_rows)
         assert not exposed(rows), "exposed across releases"
+        assert not small_combinations_exposed(rows, k), "a difference across releases"
 
 
 def test_two_filters_subtracted_do_not_isolate_a_person():
