@@ -632,7 +632,7 @@ def plan_regrouping(
     one is then a sum over the same person-versions, which the audit below sees exactly;
     rule 3 exists for what the audit cannot see, one person's old version against their
     new one, and since new groups could still combine with old ones into such a difference
-    (versions released earlier), that is checked here too (`changes_exposed`). The audit
+    (versions released earlier), the audit's signed check sees that too. The audit
     runs at the new threshold over every row released in the cycle, and what it flags is
     not released (filter cells first, then the pool, then teams), since there is no change
     to hold back. The plan's `last` keeps the old membership of every
@@ -666,10 +666,7 @@ def plan_regrouping(
         units = attempt.unit_rows()
         flagged: set[str] = set()
         for block in _blocks([*prior.rows, *attempt.rows_by_key().values()]):
-            old = [r for r in block if r in earlier]
-            if _newly_exposed(block, earlier, k) or set(changes_exposed(block)) - set(
-                changes_exposed(old)
-            ):
+            if _newly_exposed(block, earlier, k):
                 flagged |= {u for u, row in units.items() if any(row & r for r in block)} or set(
                     units
                 )
@@ -685,28 +682,3 @@ def plan_regrouping(
     if units:
         groups[ORG] = frozenset().union(*units.values())
     return _plan(k, dict(prior.people), pending, attempt, prior, groups)
-
-
-def changes_exposed(rows: Sequence[Row]) -> list[tuple[Version, Version]]:
-    """Pairs of versions of one person whose difference (how that person changed their
-    answers) lies in the row space of `rows`, which exposed_classes does not look for."""
-    versions = sorted({v for r in rows for v in r})
-    by_rid: dict[int, list[Version]] = {}
-    for v in versions:
-        by_rid.setdefault(v[0], []).append(v)
-    pairs = [(a, b) for vs in by_rid.values() for a, b in combinations(vs, 2)]
-    if not pairs:
-        return []
-    index = {v: i for i, v in enumerate(versions)}
-    matrix = np.zeros((len(rows), len(versions)))
-    for i, row in enumerate(rows):
-        matrix[i, [index[v] for v in row]] = 1.0
-    _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
-    basis = vt[: int(np.sum(singular > _TOLERANCE * max(1.0, singular[0])))]
-    found = []
-    for a, b in pairs:
-        x = np.zeros(len(versions))
-        x[index[a]], x[index[b]] = 1.0, -1.0
-        if np.linalg.norm(x - basis.T @ (basis @ x)) < 1e-7:
-            found.append((a, b))
-    return found
