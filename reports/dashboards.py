@@ -730,6 +730,7 @@ def build_org_page(
     cycle_name: str = "This cycle",
     computed: Mapping[str, GroupResult] | None = None,
     lift_withheld: frozenset[tuple[str, str]] = frozenset(),
+    lift_reports: Sequence[lift.Reports] | None = None,
 ) -> dict[str, Any]:
     """The organisation page over released units (teams and pool, or their cells under one
     filter value). Organisation-wide figures are over the union of the units shown, so no
@@ -770,7 +771,7 @@ def build_org_page(
             {**row, "groups_failing": by_group["real_test_failing"][row["part"]]}
             for row in view["real_test"]
         ]
-    view |= _lift_view(instrument, counted, threshold, lift_withheld)
+    view |= _lift_view(instrument, counted, threshold, lift_withheld, lift_reports)
     view["free_text"] = free_text_view(instrument, counted)
     trend = trend_view([*history, (cycle_name, overall.aggregate.means())])
     if trend:
@@ -854,6 +855,7 @@ def _lift_view(
     counted: Sequence[Entry],
     threshold: int = 1,
     withheld: frozenset[tuple[str, str]] = frozenset(),
+    reports: Sequence[lift.Reports] | None = None,
 ) -> dict[str, Any]:
     """Enabler lift over the organisation's released responses: findings only where they
     survive the false-discovery adjustment, ordered by strength of evidence. Cells that
@@ -862,6 +864,7 @@ def _lift_view(
         instrument,
         [(r.score, r.answers) for r in counted],
         withhold={cell: ANONYMITY_WITHHELD.format(k=threshold) for cell in withheld},
+        reports=reports,
     )
 
     def row(c: lift.LiftCell) -> dict[str, Any]:

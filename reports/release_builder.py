@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from assessments import lift
 from assessments.instrument import Instrument
 from assessments.recommend import Rule
 
@@ -110,12 +111,19 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
         dashboards.construct_parts(data.instrument),
     )
 
+    # A response blanked the same way in its team and in its filter cells is blanked once.
+    blanked: dict[tuple[int, frozenset[str]], Entry] = {}
+
+    def without(rid: int, blank: frozenset[str]) -> Entry:
+        if not blank:
+            return entries[rid]
+        if (rid, blank) not in blanked:
+            blanked[(rid, blank)] = dashboards.without_families(entries[rid], blank)
+        return blanked[(rid, blank)]
+
     def members(key: str, row: frozenset[tuple[int, str]]) -> tuple[Entry, ...]:
         blank = families.hidden_by_key.get(key, frozenset())
-        return tuple(
-            dashboards.without_families(entries[rid], blank)
-            for rid in sorted(rid for rid, _ in row)
-        )
+        return tuple(without(rid, blank) for rid in sorted(rid for rid, _ in row))
 
     def unit(key: str, row: frozenset[tuple[int, str]], shown_as: str = "") -> Unit:
         people = members(shown_as or key, row)
@@ -162,7 +170,9 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
     pages[dashboards.RULES_PAGE] = dict(sorted(rule_texts.items()))
 
     counted = [e for u in units for e in u.members]
-    lift_plan = plan_lift(cell_rows(data.instrument, counted), data.prior_lift, k)
+    # Who reports each enabler and practice, once for the disclosure rows and the lift table.
+    reports = lift.respondent_reports(data.instrument, [(e.score, e.answers) for e in counted])
+    lift_plan = plan_lift(cell_rows(data.instrument, counted, reports), data.prior_lift, k)
     pooled = [data.teams[t].name for t in plan.pool_teams if t in data.teams]
     hidden = 0 if plan.pool is not None else len(plan.pool_teams)
     pages[ORG_PAGE] = to_plain(
@@ -178,6 +188,7 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
             cycle_name=data.cycle_name,
             computed=computed,
             lift_withheld=lift_plan.withheld,
+            lift_reports=reports,
         )
     )
     for dim in dashboards.FILTERS:
@@ -233,6 +244,17 @@ def _shape(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 _AS_IS = frozenset({str, int, bool, type(None)})
+_PLAIN_BASES = (str, int, float, dict, list, tuple)
+
+
+@functools.cache
+def _dataclass_names(cls: type) -> tuple[str, ...]:
+    """What `to_plain` writes of an instance of `cls`: its fields and properties, or () when
+    it is not a dataclass (or is also a plain value, converted as that)."""
+    if not dataclasses.is_dataclass(cls) or issubclass(cls, _PLAIN_BASES):
+        return ()
+    fields, properties = _shape(cls)
+    return (*fields, *properties)
 
 
 def to_plain(value: Any) -> Any:
@@ -257,6 +279,15 @@ def to_plain(value: Any) -> Any:
             v if (t := type(v)) in _AS_IS or (t is float and math.isfinite(v)) else to_plain(v)
             for v in value
         ]
+    names = _dataclass_names(kind)
+    if names:
+        out = {}
+        for name in names:
+            v = getattr(value, name)
+            out[name] = (
+                v if (t := type(v)) in _AS_IS or (t is float and math.isfinite(v)) else to_plain(v)
+            )
+        return out
     if value is None or isinstance(value, str | int | bool):
         return value
     if isinstance(value, float):
