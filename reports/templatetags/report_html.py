@@ -37,10 +37,23 @@ def _cell(value: Any) -> str:
     return str(conditional_escape(localize(template_localtime(value))))
 
 
+def _key(value: Any, places: int) -> tuple[type, Any, int]:
+    # A float by its repr: 0.0 == -0.0 (one dict key) but they render "0" and "-0".
+    return (type(value), repr(value) if type(value) is float else value, places)
+
+
+def _seen_cell(value: Any, seen: dict[tuple[type, Any, int], str]) -> str:
+    """`_cell` of a value one table rendered already, from `seen`."""
+    key = _key(value, -1)
+    if key not in seen:
+        seen[key] = _cell(value)
+    return seen[key]
+
+
 def _number(value: Any, places: int, seen: dict[tuple[type, Any, int], str]) -> str:
     """As `{{ value|floatformat:places }}` renders it; `seen`: the values one table formatted
     already (a 200-team table repeats most of its numbers)."""
-    key = (type(value), value, places)
+    key = _key(value, places)
     if key not in seen:
         seen[key] = _cell(floatformat(value, places))
     return seen[key]
@@ -56,9 +69,12 @@ def _number_or(value: Any, places: int, seen: dict[tuple[type, Any, int], str]) 
 def chart_rows(rows: Iterable[Sequence[Any]]) -> SafeString:
     """A chart table's body rows: the first cell of each a row header."""
     out = []
+    seen: dict[tuple[type, Any, int], str] = {}
     for row in rows:
         cells = [
-            f'<th scope="row">{_cell(cell)}</th>' if i == 0 else f"<td>{_cell(cell)}</td>"
+            f'<th scope="row">{_cell(cell)}</th>'
+            if i == 0
+            else f"<td>{_seen_cell(cell, seen)}</td>"
             for i, cell in enumerate(row)
         ]
         out.append(f"\n        <tr>{''.join(cells)}</tr>\n        ")
@@ -103,8 +119,8 @@ def pressure_rows(by_group: Mapping[str, Mapping[str, Any] | None]) -> SafeStrin
             continue
         share = f" ({_number(p['share'], 0, seen)}%)" if p["n"] else ""
         out.append(
-            f'<tr><td>{_cell(name)}</td><td class="text-end">{_cell(p["high"])} of '
-            f"{_cell(p['n'])}{share}</td></tr>"
+            f'<tr><td>{_cell(name)}</td><td class="text-end">{_seen_cell(p["high"], seen)} of '
+            f"{_seen_cell(p['n'], seen)}{share}</td></tr>"
         )
     return mark_safe("".join(out))  # nosec B308 B703: every cell is escaped above
 
