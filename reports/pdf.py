@@ -35,6 +35,7 @@ from .charts import (
     short_label,
     text_colour_on,
 )
+from .collector import collector_paused
 from .release_builder import ORG_PAGE
 from .svg import render_svg
 
@@ -199,6 +200,7 @@ def render_html(org: Organization, cycle: Cycle, team: Team | None) -> str:
 
 def render_pdf(org: Organization, cycle: Cycle, team: Team | None) -> PdfResult:
     """The PDF bytes of a team report (with `team`) or a leadership report."""
-    document = HTML(string=render_html(org, cycle, team), url_fetcher=RefuseAll()).render()
-    content = document.write_pdf(pdf_variant="pdf/ua-1")
+    with collector_paused():
+        document = HTML(string=render_html(org, cycle, team), url_fetcher=RefuseAll()).render()
+        content = document.write_pdf(pdf_variant="pdf/ua-1")
     return PdfResult(content, len(document.pages))
