@@ -157,10 +157,10 @@ def run(args: argparse.Namespace, server: Server, database_url: str, started: fl
     # Pages read releases: every organisation gets its releases first (timed for the large).
     from . import releases as release_bench
 
-    build_s = release_bench.release_all(large)
+    built = release_bench.release_all(large)
     release_bench.release_all(small)
     if "releases" in args.parts:
-        results |= release_bench.release_entry(build_s, large, "release_build_s", 5)
+        results |= release_bench.release_entry(built, large, "release_build_s", 5)
     t = phase("releases", t)
     seconds = float(os.environ.get("BENCH_AUTOSAVE_SECONDS", "10" if args.quick else "60"))
     users = int(os.environ.get("BENCH_AUTOSAVE_USERS", "50"))
@@ -197,8 +197,8 @@ def run(args: argparse.Namespace, server: Server, database_url: str, started: fl
         t = phase("evidence", t)
     if "releases1000" in args.parts and not args.quick:
         huge = fixtures.build_org("bench-huge", 1000, password_hash)
-        seconds = release_bench.release_all(huge)
-        results |= release_bench.release_entry(seconds, huge, "release_build_s_1000", 25)
+        built = release_bench.release_all(huge)
+        results |= release_bench.release_entry(built, huge, "release_build_s_1000", 25)
         t = phase("releases at 1,000 teams", t)
     if "roster" in args.parts:
         from . import roster
@@ -306,6 +306,20 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
                 f"{name} dashboard right after an autosave by {page['autosave_by']}: recomputed "
                 f"{page['recomputed_after_autosave']}, {_fmt(page['after_autosave_ms'])} ms"
             )
+    for key in ("release_build_s", "release_build_s_1000", "org_pdf_s", "team_pdf_s"):
+        r = results.get(key)
+        if r and "cpu_s" in r:
+            notes.append(
+                f"{key}: {_fmt(r['value'])} s on the clock, {_fmt(r['cpu_s'])} s CPU of this "
+                f"process (load {_fmt(r.get('load_1min'))})"
+            )
+    cold = results.get("org_dashboard_cold_ratio")
+    if cold and "cpu_ratio" in cold:
+        notes.append(
+            f"org dashboard cold, CPU: {_fmt(cold['page_cpu_ms'])} ms ÷ trivial "
+            f"{_fmt(cold['trivial_cpu_ms'])} ms = {_fmt(cold['cpu_ratio'])} x "
+            f"(load {_fmt(cold.get('load_1min'))})"
+        )
     save = results.get("autosave_p95_ms")
     if save and save.get("n"):
         notes.append(

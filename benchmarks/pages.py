@@ -9,6 +9,7 @@ cache before each request (outside the timing), "warm" keeps it; the ratio is th
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -45,19 +46,31 @@ def _get(client: Client, url: str) -> float:
 
 
 def _timed_pair(
-    client: Client, url: str, trivial: str, repeats: int, before: Callable[[], None] | None = None
+    client: Client,
+    url: str,
+    trivial: str,
+    repeats: int,
+    before: Callable[[], None] | None = None,
+    cpu: tuple[list[float], list[float]] | None = None,
 ) -> tuple[list[float], list[float]]:
-    """(page times, trivial times) in seconds, alternating, after warm-ups."""
+    """(page times, trivial times) in seconds, alternating, after warm-ups; with `cpu`, the
+    CPU seconds of this process for each (pages, trivials) too."""
     for _ in range(WARMUPS):
         _get(client, trivial)
         _get(client, url)
     pages: list[float] = []
     trivials: list[float] = []
     for _ in range(repeats):
+        used = time.process_time()
         trivials.append(_get(client, trivial))
+        if cpu:
+            cpu[1].append(time.process_time() - used)
         if before:
             before()
+        used = time.process_time()
         pages.append(_get(client, url))
+        if cpu:
+            cpu[0].append(time.process_time() - used)
     return pages, trivials
 
 
@@ -107,7 +120,8 @@ def _page_ratio(
     client: Client, page: str, trivial: str, repeats: int, target: float, **context: Any
 ) -> dict[str, Any]:
     """One dashboard's ratio to the trivial page: warm (the figure), cold alongside."""
-    cold_pages, cold_trivials = _timed_pair(client, page, trivial, repeats, cache.clear)
+    cpu: tuple[list[float], list[float]] = ([], [])
+    cold_pages, cold_trivials = _timed_pair(client, page, trivial, repeats, cache.clear, cpu)
     warm_pages, warm_trivials = _timed_pair(client, page, trivial, repeats)
     cold = median(cold_pages) / median(cold_trivials)
     return _ratio_entry(
@@ -120,6 +134,11 @@ def _page_ratio(
         cold_page_min_ms=min(cold_pages) * 1000,
         cold_page_max_ms=max(cold_pages) * 1000,
         cold_trivial_ms=median(cold_trivials) * 1000,
+        # CPU of this process (the clock also holds PostgreSQL's work and everyone's load).
+        cold_page_cpu_ms=median(cpu[0]) * 1000,
+        cold_trivial_cpu_ms=median(cpu[1]) * 1000,
+        cold_cpu_ratio=median(cpu[0]) / median(cpu[1]),
+        load_1min=round(os.getloadavg()[0], 2),
         cold_met=cold <= target,
         **context,
     )
@@ -157,6 +176,10 @@ def dashboard_ratios(bench: BenchOrg, repeats: int) -> dict[str, dict[str, Any]]
         measured="first request after a release: no cached page body",
         page_ms=org["cold_page_ms"],
         trivial_ms=org["cold_trivial_ms"],
+        cpu_ratio=org["cold_cpu_ratio"],
+        page_cpu_ms=org["cold_page_cpu_ms"],
+        trivial_cpu_ms=org["cold_trivial_cpu_ms"],
+        load_1min=org["load_1min"],
         teams=bench.n_teams,
     )
     return {

@@ -214,8 +214,8 @@ def exposed_classes(rows: Sequence[Row], k: int) -> list[frozenset[Version]]:
     if not small:
         return []
     matrix = np.zeros((len(unique), len(atoms)))
-    for j, (sig, _) in enumerate(atoms):
-        matrix[list(sig), j] = 1.0
+    for j, (atom, _) in enumerate(atoms):
+        matrix[list(atom), j] = 1.0
     _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
     basis = vt[: int(np.sum(singular > _TOLERANCE * max(1.0, singular[0])))]
     residual = np.eye(len(atoms)) - basis.T @ basis  # projector onto what rows cannot see
@@ -488,8 +488,8 @@ def plan_families(
     now_shown = {index[row] for row in display.values() if row in index}
     shown = frozenset(prior.shown) | frozenset(now_shown)
     outside: dict[str, set[Version]] = {}
-    for version, families in missing.items():
-        for family in families:
+    for version, missed in missing.items():
+        for family in missed:
             outside.setdefault(family, set()).add(version)
     # Blocks of shown rows, this release and earlier ones: a family's rows are subsets of
     # these, so rows of different blocks never combine.

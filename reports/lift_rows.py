@@ -49,11 +49,15 @@ def name(enabler: str, practice: str, part: str) -> str:
 
 
 def cell_rows(
-    instrument: Instrument, counted: Sequence[Entry]
+    instrument: Instrument,
+    counted: Sequence[Entry],
+    reports: Sequence[lift.Reports] | None = None,
 ) -> dict[tuple[str, str], dict[str, Row]]:
     """Each cell's W, L, Rp and Re over the organisation page's people (already blanked
-    where a family is blanked, so a unit that hides e or p is in none of them)."""
-    reports = lift.respondent_reports(instrument, [(e.score, e.answers) for e in counted])
+    where a family is blanked, so a unit that hides e or p is in none of them); `reports`:
+    their `lift.respondent_reports`, when the caller has them."""
+    if reports is None:
+        reports = lift.respondent_reports(instrument, [(e.score, e.answers) for e in counted])
     versions: list[Version] = [(e.rid, e.digest) for e in counted]
     keys = [i.key for i in lift.practice_items(instrument)]
     # Who is scored on each practice item, and who reports each enabler, once each.

@@ -28,6 +28,7 @@ from .charts.heatmap import HeatmapData
 from .charts.palette import GOODNESS_SCALE
 from .charts.svg import render_svg
 from .charts.text import format_score
+from .collector import collector_paused
 from .release_builder import ORG_PAGE
 
 PRINT_CSS = Path(settings.BASE_DIR) / "static" / "css" / "print.css"
@@ -185,6 +186,7 @@ def render_html(org: Organization, cycle: Cycle, team: Team | None) -> str:
 
 def render_pdf(org: Organization, cycle: Cycle, team: Team | None) -> PdfResult:
     """The PDF bytes of a team report (with `team`) or a leadership report."""
-    document = HTML(string=render_html(org, cycle, team), url_fetcher=RefuseAll()).render()
-    content = document.write_pdf(pdf_variant="pdf/ua-1")
+    with collector_paused():
+        document = HTML(string=render_html(org, cycle, team), url_fetcher=RefuseAll()).render()
+        content = document.write_pdf(pdf_variant="pdf/ua-1")
     return PdfResult(content, len(document.pages))

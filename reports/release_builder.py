@@ -2,7 +2,7 @@
 
 Input: the responses submitted now, what the previous release included (as stored then),
 teams, the threshold. `reports/disclosure.py` decides which changes the release takes and
-which groups it shows; `reports/dashboards.py` computes each page over exactly those groups.
+which groups it shows; `reports/dashboards/` computes each page over exactly those groups.
 The result is JSON-ready, so dashboards, exports and PDFs read one stored snapshot.
 """
 
@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from assessments import lift
 from assessments.instrument.types import Instrument
 from assessments.recommend.rules import Rule
 
@@ -84,11 +85,58 @@ def _person(entry: Entry) -> Person:
 def build_release(data: ReleaseInput) -> BuiltRelease:
     """Plan the release and compute every page it holds."""
     k = data.threshold
+    prior, plan, entries = _plan(data)
+    families = _plan_families(data, prior, plan, entries)
+    units = _Units(data, entries, families)
+    released = sorted(
+        (units.unit(key, row) for key, row in plan.unit_rows().items() if _known(key, data.teams)),
+        key=_unit_order,
+    )
+    # Each unit's aggregate once: its team page and the organisation page share it.
+    computed = {
+        u.key: dashboards.group_result(data.instrument, u.key, u.name, u.members, k)
+        for u in released
+    }
+    pages = _team_pages(data, released, computed)
+    counted = [e for u in released for e in u.members]
+    # Who reports each enabler and practice, once for the disclosure rows and the lift table.
+    reports = lift.respondent_reports(data.instrument, [(e.score, e.answers) for e in counted])
+    lift_plan = plan_lift(cell_rows(data.instrument, counted, reports), data.prior_lift, k)
+    pooled = [data.teams[t].name for t in plan.pool_teams if t in data.teams]
+    hidden = 0 if plan.pool is not None else len(plan.pool_teams)
+    pages[ORG_PAGE] = to_plain(
+        dashboards.build_org_page(
+            data.instrument,
+            data.rules,
+            released,
+            k,
+            filtered=False,
+            pooled_teams=pooled if plan.pool is not None else (),
+            hidden_teams=hidden,
+            history=data.org_history,
+            cycle_name=data.cycle_name,
+            computed=computed,
+            lift_withheld=lift_plan.withheld,
+            lift_reports=reports,
+        )
+    )
+    pages |= _filtered_org_pages(data, plan, units, len(released))
+    # Guardrails vs gatekeepers: from the released self-view segments only.
+    pages[ORG_PAGE] = dashboards.with_self_view_comparison(
+        pages[ORG_PAGE],
+        {v: pages.get(org_page_key({"view": v})) for v in ("guardrail", "gatekeeper")},
+        k,
+    )
+    return BuiltRelease(plan, families, lift_plan, entries, pages)
+
+
+def _plan(data: ReleaseInput) -> tuple[Prior, Plan, dict[int, Entry]]:
+    """The prior release with its people, the plan, and the entries it includes."""
     prior_people = {rid: _person(e) for rid, e in data.prior_entries.items()}
     prior = dataclasses.replace(data.prior, people=prior_people)
     current = {rid: _person(e) for rid, e in data.current.items()}
     planner = plan_regrouping if data.regroup else plan_release
-    plan = planner(prior, current, k, tuple(dashboards.FILTERS))
+    plan = planner(prior, current, data.threshold, tuple(dashboards.FILTERS))
     entries = {
         rid: (
             data.current[rid]
@@ -97,41 +145,63 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
         )
         for rid, p in plan.people.items()
     }
+    return prior, plan, entries
+
+
+def _plan_families(
+    data: ReleaseInput, prior: Prior, plan: Plan, entries: Mapping[int, Entry]
+) -> FamilyPlan:
     known = {
         (e.rid, e.digest): e
         for e in (*data.earlier_entries.values(), *data.prior_entries.values(), *entries.values())
     }
     outside = {v: dashboards.families_outside(data.instrument, e.score) for v, e in known.items()}
-    families = plan_families(
+    return plan_families(
         plan,
         prior,
         {v: f for v, f in outside.items() if f},
-        k,
+        data.threshold,
         dashboards.construct_parts(data.instrument),
     )
 
-    def members(key: str, row: frozenset[tuple[int, str]]) -> tuple[Entry, ...]:
-        blank = families.hidden_by_key.get(key, frozenset())
-        return tuple(
-            dashboards.without_families(entries[rid], blank)
-            for rid in sorted(rid for rid, _ in row)
-        )
 
-    def unit(key: str, row: frozenset[tuple[int, str]], shown_as: str = "") -> Unit:
-        people = members(shown_as or key, row)
+class _Units:
+    """Released units (a team, the pool, or one of their filter cells) with their people,
+    each blanked as its group blanks families."""
+
+    def __init__(
+        self, data: ReleaseInput, entries: Mapping[int, Entry], families: FamilyPlan
+    ) -> None:
+        self.teams = data.teams
+        self.entries = entries
+        self.families = families
+        # A response blanked the same way in its team and its filter cells is blanked once.
+        self.blanked: dict[tuple[int, frozenset[str]], Entry] = {}
+
+    def _member(self, rid: int, blank: frozenset[str]) -> Entry:
+        if not blank:
+            return self.entries[rid]
+        if (rid, blank) not in self.blanked:
+            self.blanked[(rid, blank)] = dashboards.without_families(self.entries[rid], blank)
+        return self.blanked[(rid, blank)]
+
+    def unit(self, key: str, row: frozenset[tuple[int, str]], shown_as: str = "") -> Unit:
+        blank = self.families.hidden_by_key.get(shown_as or key, frozenset())
+        people = tuple(self._member(rid, blank) for rid in sorted(rid for rid, _ in row))
         if key == POOL:
             return Unit(POOL, POOL_LABEL, "", people)
-        team = data.teams[int(key.split(":")[1])]
+        team = self.teams[int(key.split(":")[1])]
         return Unit(key, team.name, team.slug, people)
 
-    units = sorted(
-        (unit(key, row) for key, row in plan.unit_rows().items() if _known(key, data.teams)),
-        key=lambda u: (u.key == POOL, u.name.lower()),
-    )
-    # Each unit's aggregate once: its team page and the organisation page share it.
-    computed = {
-        u.key: dashboards.group_result(data.instrument, u.key, u.name, u.members, k) for u in units
-    }
+
+def _unit_order(u: Unit) -> tuple[bool, str]:
+    return (u.key == POOL, u.name.lower())
+
+
+def _team_pages(
+    data: ReleaseInput, units: Sequence[Unit], computed: Mapping[str, dashboards.GroupResult]
+) -> dict[str, dict[str, Any]]:
+    """Every released team's page, and the rules' fixed texts they share (`RULES_PAGE`)."""
     pages: dict[str, dict[str, Any]] = {}
     rule_texts: dict[str, Any] = {}
     for u in units:
@@ -145,14 +215,14 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
                 data.rules,
                 data.teams[team_id],
                 u.members,
-                k,
+                data.threshold,
                 data.team_history.get(team_id, ()),
                 data.cycle_name,
                 group=computed[u.key],
                 previous_items=(
                     (
                         previous[0],
-                        dashboards.item_means_of_page(previous[1], k),
+                        dashboards.item_means_of_page(previous[1], data.threshold),
                         dashboards.item_keys_of_page(previous[1]),
                     )
                     if previous
@@ -164,54 +234,36 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
             page[recs] = [dashboards.stored_recommendation(r, rule_texts) for r in page[recs]]
         pages[u.key] = page
     pages[dashboards.RULES_PAGE] = dict(sorted(rule_texts.items()))
+    return pages
 
-    counted = [e for u in units for e in u.members]
-    lift_plan = plan_lift(cell_rows(data.instrument, counted), data.prior_lift, k)
-    pooled = [data.teams[t].name for t in plan.pool_teams if t in data.teams]
-    hidden = 0 if plan.pool is not None else len(plan.pool_teams)
-    pages[ORG_PAGE] = to_plain(
-        dashboards.build_org_page(
-            data.instrument,
-            data.rules,
-            units,
-            k,
-            filtered=False,
-            pooled_teams=pooled if plan.pool is not None else (),
-            hidden_teams=hidden,
-            history=data.org_history,
-            cycle_name=data.cycle_name,
-            computed=computed,
-            lift_withheld=lift_plan.withheld,
-        )
-    )
+
+def _filtered_org_pages(
+    data: ReleaseInput, plan: Plan, units: _Units, n_units: int
+) -> dict[str, dict[str, Any]]:
+    """The organisation page under each released filter value (one dimension at a time)."""
+    pages: dict[str, dict[str, Any]] = {}
     for dim in dashboards.FILTERS:
         for value in sorted({v for (_, d, v) in plan.cells if d == dim}):
             cells = plan.cell_units(dim, value)
             filtered_units = sorted(
                 (
-                    unit(key, row, cell_key(key, dim, value))
+                    units.unit(key, row, cell_key(key, dim, value))
                     for key, row in cells.items()
                     if _known(key, data.teams)
                 ),
-                key=lambda u: (u.key == POOL, u.name.lower()),
+                key=_unit_order,
             )
             pages[org_page_key({dim: value})] = to_plain(
                 dashboards.build_org_page(
                     data.instrument,
                     data.rules,
                     filtered_units,
-                    k,
+                    data.threshold,
                     filtered=True,
-                    hidden_teams=len(units) - len(filtered_units),
+                    hidden_teams=n_units - len(filtered_units),
                 )
             )
-    # Guardrails vs gatekeepers: from the released self-view segments only.
-    pages[ORG_PAGE] = dashboards.with_self_view_comparison(
-        pages[ORG_PAGE],
-        {v: pages.get(org_page_key({"view": v})) for v in ("guardrail", "gatekeeper")},
-        k,
-    )
-    return BuiltRelease(plan, families, lift_plan, entries, pages)
+    return pages
 
 
 def _known(key: str, teams: Mapping[int, TeamInfo]) -> bool:
@@ -237,6 +289,19 @@ def _shape(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 _AS_IS = frozenset({str, int, bool, type(None)})
+_PLAIN_BASES = (str, int, float, dict, list, tuple)
+
+
+_NAMES: dict[type, tuple[str, ...]] = {}  # `_dataclass_names` by class, filled as met
+
+
+def _dataclass_names(cls: type) -> tuple[str, ...]:
+    """What `to_plain` writes of an instance of `cls`: its fields and properties, or () when
+    it is not a dataclass (or is also a plain value, converted as that)."""
+    if cls not in _NAMES:
+        plain = not dataclasses.is_dataclass(cls) or issubclass(cls, _PLAIN_BASES)
+        _NAMES[cls] = () if plain else tuple(name for part in _shape(cls) for name in part)
+    return _NAMES[cls]
 
 
 def to_plain(value: Any) -> Any:
@@ -261,6 +326,15 @@ def to_plain(value: Any) -> Any:
             v if (t := type(v)) in _AS_IS or (t is float and math.isfinite(v)) else to_plain(v)
             for v in value
         ]
+    names = _dataclass_names(kind)
+    if names:
+        out = {}
+        for name in names:
+            v = getattr(value, name)
+            out[name] = (
+                v if (t := type(v)) in _AS_IS or (t is float and math.isfinite(v)) else to_plain(v)
+            )
+        return out
     if value is None or isinstance(value, str | int | bool):
         return value
     if isinstance(value, float):

@@ -11,6 +11,7 @@ from assessments.models import Cycle
 from assessments.services import instrument_for, rules_for
 
 from . import selectors
+from .collector import collector_paused
 from .disclosure import Prior
 from .lift_rows import LiftRows
 from .models import Release, ReleasePage, ResponseSnapshot
@@ -25,7 +26,7 @@ KEEP_PAGES_OF = (
 def build(cycle_id: int, reason: str = Release.Reason.SUBMISSIONS) -> Release | None:
     """Build the cycle's next release if anything changed; None when nothing new could be
     released (changes may still be held back: the latest release then says how many)."""
-    with transaction.atomic():
+    with collector_paused(), transaction.atomic():
         cycle = (
             Cycle.objects.select_for_update(of=("self",))
             .select_related("organization", "instrument")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -139,10 +140,14 @@ def compact_scores(scores: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+_ITEM_ROW = operator.itemgetter(*ITEM_FIELDS)
+
+
 def _compact_item(item: Mapping[str, Any]) -> Any:
-    if item.keys() != _ITEM_KEYS:
+    # As `item.keys() != _ITEM_KEYS` (keys are unique), without building a set per item.
+    if len(item) != len(_ITEM_KEYS) or not _ITEM_KEYS.issuperset(item):
         return {k: v for k, v in item.items() if k != "text"}
-    return [item[f] for f in ITEM_FIELDS]
+    return list(_ITEM_ROW(item))
 
 
 def full_scores(scores: Mapping[str, Any], texts: Mapping[str, str]) -> dict[str, Any]:

@@ -31,7 +31,7 @@ assessed table, and the power estimate) and `words` (findings and their absence 
 words). The names below are what the pages read, as `lift.<name>`.
 """
 
-from assessments.lift.cells import RESEARCH_NOTE, LiftCell, LiftTable
+from assessments.lift.cells import RESEARCH_NOTE, LiftCell, LiftTable, Reports
 from assessments.lift.table import lift_table, practice_items, respondent_reports
 from assessments.lift.words import finding_sentence, research_comparison
 
@@ -39,6 +39,7 @@ __all__ = [
     "RESEARCH_NOTE",
     "LiftCell",
     "LiftTable",
+    "Reports",
     "finding_sentence",
     "lift_table",
     "practice_items",

@@ -213,6 +213,7 @@ def lift_table(
     respondents: Sequence[tuple[ResponseScore, Answers]],
     min_group: int | None = None,
     withhold: Mapping[tuple[str, str], str] | None = None,
+    reports: Sequence[Reports] | None = None,
 ) -> LiftTable:
     """The enabler-lift table of a group of respondents (typically a cycle's release).
 
@@ -220,9 +221,11 @@ def lift_table(
     instrument's `lift_min_group`), or where nobody or everybody reports the practice, are
     withheld with a reason and left out of the adjustment; so are the cells in `withhold`
     (cell -> reason: disclosure control's, whose counts the caller must not show either).
+    `reports`: `respondent_reports` of the same respondents, when the caller has them.
     """
     minimum = instrument.thresholds.lift_min_group if min_group is None else min_group
-    reports = respondent_reports(instrument, respondents)
+    if reports is None:
+        reports = respondent_reports(instrument, respondents)
     counts = count_cells(practice_items(instrument), reports)
     return assess_cells(counts, len(respondents), minimum, withhold=withhold)
 

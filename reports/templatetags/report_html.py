@@ -5,6 +5,7 @@ what the template it replaces did."""
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -31,18 +32,49 @@ def chart_json(value: Any, element_id: str) -> SafeString:
 
 def _cell(value: Any) -> str:
     """As `{{ value }}` renders it with autoescaping on."""
-    if type(value) is not str:
-        value = localize(template_localtime(value))
-    return str(conditional_escape(value))
+    if type(value) is str:  # conditional_escape of a plain str, without its lazy-text checks
+        return html.escape(value)
+    return str(conditional_escape(localize(template_localtime(value))))
+
+
+def _key(value: Any, places: int) -> tuple[type, Any, int]:
+    # A float by its repr: 0.0 == -0.0 (one dict key) but they render "0" and "-0".
+    return (type(value), repr(value) if type(value) is float else value, places)
+
+
+def _seen_cell(value: Any, seen: dict[tuple[type, Any, int], str]) -> str:
+    """`_cell` of a value one table rendered already, from `seen`."""
+    key = _key(value, -1)
+    if key not in seen:
+        seen[key] = _cell(value)
+    return seen[key]
+
+
+def _number(value: Any, places: int, seen: dict[tuple[type, Any, int], str]) -> str:
+    """As `{{ value|floatformat:places }}` renders it; `seen`: the values one table formatted
+    already (a 200-team table repeats most of its numbers)."""
+    key = _key(value, places)
+    if key not in seen:
+        seen[key] = _cell(floatformat(value, places))
+    return seen[key]
+
+
+def _number_or(value: Any, places: int, seen: dict[tuple[type, Any, int], str]) -> str:
+    """`{{ value|floatformat:places|default:"∞" }}`: no value (a ratio without an upper
+    bound) reads as infinity."""
+    return _number(value, places, seen) or "∞"
 
 
 @register.filter
 def chart_rows(rows: Iterable[Sequence[Any]]) -> SafeString:
     """A chart table's body rows: the first cell of each a row header."""
     out = []
+    seen: dict[tuple[type, Any, int], str] = {}
     for row in rows:
         cells = [
-            f'<th scope="row">{_cell(cell)}</th>' if i == 0 else f"<td>{_cell(cell)}</td>"
+            f'<th scope="row">{_cell(cell)}</th>'
+            if i == 0
+            else f"<td>{_seen_cell(cell, seen)}</td>"
             for i, cell in enumerate(row)
         ]
         out.append(f"\n        <tr>{''.join(cells)}</tr>\n        ")
@@ -81,12 +113,61 @@ def pressure_rows(by_group: Mapping[str, Mapping[str, Any] | None]) -> SafeStrin
     """The rows of the delivery pressure table (reports/_v2_views.html), one per released
     unit with an answer: 200 of them at 200 teams."""
     out = []
+    seen: dict[tuple[type, Any, int], str] = {}
     for name, p in by_group.items():
         if not p:
             continue
-        share = f" ({floatformat(p['share'], 0)}%)" if p["n"] else ""
+        share = f" ({_number(p['share'], 0, seen)}%)" if p["n"] else ""
         out.append(
-            f'<tr><td>{_cell(name)}</td><td class="text-end">{_cell(p["high"])} of '
-            f"{_cell(p['n'])}{share}</td></tr>"
+            f'<tr><td>{_cell(name)}</td><td class="text-end">{_seen_cell(p["high"], seen)} of '
+            f"{_seen_cell(p['n'], seen)}{share}</td></tr>"
         )
     return mark_safe("".join(out))  # nosec B308 B703: every cell is escaped above
+
+
+@register.simple_tag
+def lift_table_rows(cells: Iterable[Mapping[str, Any]]) -> SafeString:
+    """The rows of the table of every enabler and practice pair (reports/_org_body.html)."""
+    out = []
+    seen: dict[tuple[type, Any, int], str] = {}
+    for c in cells:
+        finding = ' class="table-success"' if c["finding"] else ""
+        out.append(
+            f"<tr{finding}><td>{_cell(c['enabler_label'])}</td>"
+            f"<td>{_cell(c['practice_label'])}</td>\n        "
+        )
+        if c["reason"]:
+            out.append(f'<td colspan="5" class="text-body-secondary">{_cell(c["reason"])}</td>')
+        else:
+            out.append(
+                f'<td class="text-end">{_cell(c["with_k"])}/{_cell(c["with_n"])}</td>'
+                f'<td class="text-end">{_cell(c["without_k"])}/{_cell(c["without_n"])}</td>'
+                f'<td class="text-end">{_number_or(c["ratio"], 1, seen)} '
+                f"({_number(c['ci_low'], 1, seen)}–{_number_or(c['ci_high'], 1, seen)})</td>"
+                f'<td class="text-end">{_number_or(c["odds_ratio"], 1, seen)} '
+                f"({_number(c['or_low'], 1, seen)}–{_number_or(c['or_high'], 1, seen)})</td>"
+                f'<td class="text-end">{_number(c["q"], 3, seen)}</td>'
+            )
+        out.append("</tr>")
+    return mark_safe("".join(out))  # nosec B308 B703: every cell is escaped above
+
+
+@register.simple_tag
+def action_reasons(reasons: Mapping[str, Sequence[str]]) -> SafeString:
+    """A leadership action's reasons, one item per team (reports/_org_body.html)."""
+    out = [
+        f"<li><strong>{_cell(team)}</strong>: {' '.join(_cell(s) for s in sentences)}</li>"
+        for team, sentences in reasons.items()
+    ]
+    return mark_safe("".join(out))  # nosec B308 B703: every text is escaped above
+
+
+@register.simple_tag
+def action_traces(traces: Mapping[str, Mapping[str, Any]]) -> SafeString:
+    """How a leadership action fired for each team (reports/_org_body.html)."""
+    out = [
+        f"<li>{_cell(team)}: {_cell(t['heading'])}. {'; '.join(_cell(s) for s in t['sentences'])}"
+        "</li>"
+        for team, t in traces.items()
+    ]
+    return mark_safe("".join(out))  # nosec B308 B703: every text is escaped above

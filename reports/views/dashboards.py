@@ -27,6 +27,7 @@ from orgs.csv_export import csv_response
 from orgs.models import Membership, Team
 
 from .. import dashboards, plan_services, selectors, services
+from ..collector import collector_paused
 from ..models import Release
 from ..release_builder import org_page_key
 
@@ -97,6 +98,12 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 @org_view(LEADERSHIP)
 @require_GET
 def org_dashboard(request: HttpRequest, m: Membership) -> HttpResponse:
+    # A cold body of a large organisation decodes and renders ~10^5 short-lived objects.
+    with collector_paused():
+        return _org_dashboard(request, m)
+
+
+def _org_dashboard(request: HttpRequest, m: Membership) -> HttpResponse:
     context = _org_context(request, m, shown=True)
     cycle = context["cycle"]
     if cycle is not None:
