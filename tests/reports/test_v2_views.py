@@ -39,15 +39,21 @@ def v2_cycle(world) -> Cycle:
     return make_open_cycle(world, "2", "2027 Q1", "2027-q1")
 
 
+# One role and one stage for everyone: the self-view is then the only filter that splits a
+# team, so no two filters' cells of one team differ by fewer than k (the audit would keep
+# one filter per team, and these tests are about the self-view).
+SAME_ROLE_AND_STAGE = {"ctx_role": "product_management", "ctx_lifecycle_stage": "build"}
+
+
 def seed(world, cycle, views_alpha, views_beta, pressure="agree"):
     alpha = [world.tess, world.max, *add_people(world.acme, world.alpha, len(views_alpha) - 2)]
     for user, view in zip(alpha, views_alpha, strict=True):
         extra = {"ctx_self_view": view, "ctx_delivery_pressure": pressure}
-        submit(cycle, world.alpha, user, GUARDRAILS, extra=extra)
+        submit(cycle, world.alpha, user, GUARDRAILS, extra=extra | SAME_ROLE_AND_STAGE)
     beta = [world.bob, *add_people(world.acme, world.beta, len(views_beta) - 1)]
     for user, view in zip(beta, views_beta, strict=True):
         extra = {"ctx_self_view": view, "ctx_delivery_pressure": "disagree"}
-        submit(cycle, world.beta, user, RECOUPLED, extra=extra)
+        submit(cycle, world.beta, user, RECOUPLED, extra=extra | SAME_ROLE_AND_STAGE)
     release(cycle)
     return cycle
 
