@@ -159,8 +159,33 @@ def update_cycle(
         audit.record(cycle.organization, actor, A.CYCLE_CHANGED, cycle, changes=changes)
 
 
+class AlreadyAnswered(Exception):
+    """The respondent answered this cycle for another team: one person, one response."""
+
+    def __init__(self, earlier: Response) -> None:
+        super().__init__(f"already answered for team {earlier.team_id}")
+        self.earlier = earlier
+
+
 def response_for(cycle: Cycle, team: Team, user: User) -> Response:
-    """The user's response for the team in the cycle, created on first visit."""
+    """The user's response for the team in the cycle, created on first visit.
+
+    Someone who moved team during the cycle has one response, not one per team (or they
+    would count twice, and the two would differ by one person): a draft follows them to the
+    new team; one submitted for the old team (or reopened since) stays with it, and
+    AlreadyAnswered says so."""
+    earlier = (
+        Response.objects.filter(cycle=cycle, respondent=user)
+        .exclude(team=team)
+        .select_related("team")
+        .first()
+    )
+    if earlier is not None:
+        if earlier.submitted_at is not None or earlier.reopened_at is not None:
+            raise AlreadyAnswered(earlier)
+        earlier.team = team
+        earlier.save(update_fields=["team", "updated_at"])
+        return earlier
     try:
         response, _ = Response.objects.get_or_create(cycle=cycle, team=team, respondent=user)
     except IntegrityError:  # two tabs opened it at the same moment

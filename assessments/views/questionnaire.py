@@ -4,6 +4,8 @@ own export, and asking to reopen a submitted response."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -28,6 +30,25 @@ from ..progress import answer_time, is_answered, progress, section_complete
 
 RESPONDENT = "respondent"
 MISSING_LISTED = 10
+
+
+def one_response_per_cycle(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Someone who answered this cycle for their previous team is told so (409), plainly,
+    instead of starting a second response."""
+
+    @wraps(view)
+    def wrapped(
+        request: AuthenticatedHttpRequest, m: Membership, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        try:
+            return view(request, m, *args, **kwargs)
+        except services.AlreadyAnswered as answered:
+            context = {"m": m, "earlier": answered.earlier, "cycle": answered.earlier.cycle}
+            return render(
+                request, "assessments/questionnaire/already_answered.html", context, status=409
+            )
+
+    return wrapped
 
 
 def _load(
@@ -118,6 +139,7 @@ def _resume_section(instrument: Instrument, answers: Answers) -> Section | None:
 
 
 @org_view(policy=RESPONDENT)
+@one_response_per_cycle
 @require_GET
 def response_start(
     request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str
@@ -137,6 +159,7 @@ def response_start(
 
 
 @org_view(policy=RESPONDENT)
+@one_response_per_cycle
 @require_GET
 def response_intro(
     request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str
@@ -178,6 +201,7 @@ def _intro(
 
 
 @org_view(policy=RESPONDENT)
+@one_response_per_cycle
 @require_http_methods(["GET", "POST"])
 def response_section(
     request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str, section: str
@@ -299,6 +323,7 @@ def _neighbour_url(
 
 
 @org_view(policy=RESPONDENT)
+@one_response_per_cycle
 @require_POST
 def response_answer(
     request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str
@@ -381,6 +406,7 @@ def _answer_label(item: Item, value: Any) -> str:
 
 
 @org_view(policy=RESPONDENT)
+@one_response_per_cycle
 @require_http_methods(["GET", "POST"])
 def response_review(
     request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str
@@ -432,6 +458,7 @@ def response_review(
 
 
 @org_view(policy=RESPONDENT)
+@one_response_per_cycle
 @require_GET
 def response_export(
     request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str, fmt: str
@@ -497,6 +524,7 @@ def _reopen_state(response: Response) -> dict[str, Any]:
 
 
 @org_view(policy=RESPONDENT)
+@one_response_per_cycle
 @require_http_methods(["GET", "POST"])
 def response_reopen_request(
     request: AuthenticatedHttpRequest, m: Membership, cycle: str, team_slug: str

@@ -13,10 +13,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assessments.demo import GUARDRAILS
 from assessments.models import Answer, ClassifiedAction, Cycle, Response
 from assessments.progress import answer_time
 from assessments.services import instrument_for, missing_required
-from tests.builders import fill_everything
+from orgs.models import Membership
+from tests.builders import fill_everything, submit
 
 
 @pytest.fixture
@@ -472,3 +474,35 @@ def test_a_long_list_of_missing_questions_shows_the_first_ten_and_a_count(
     assert page.count('<li><a href="/o/acme/cycles/2026-q4/teams/alpha/response/s/') == 10
     assert f"…and {total - 10} more" in page
     assert page.count('class="link-danger">Required: answer this') == total
+
+
+def test_someone_who_moved_team_after_submitting_answers_once_per_cycle(world, cycle, login):
+    """Max submitted for Alpha, then moved to Beta: a second response would count him twice
+    (and differ from the first by one person), so Beta's questionnaire says he has answered."""
+
+    submit(cycle, world.alpha, world.max, GUARDRAILS)
+    Membership.objects.filter(user=world.max).update(team=world.beta)
+    url = reverse("response_start", args=[world.acme.slug, cycle.slug, world.beta.slug])
+    page = login(world.max).get(url)
+    assert page.status_code == 409
+    assert "You submitted your response for <strong>Alpha</strong>" in page.content.decode()
+    assert list(
+        Response.objects.filter(cycle=cycle, respondent=world.max).values_list(
+            "team__name", flat=True
+        )
+    ) == ["Alpha"]
+    section = reverse("response_review", args=[world.acme.slug, cycle.slug, world.beta.slug])
+    assert login(world.max).post(section, {}).status_code == 409  # nor by submitting
+
+
+def test_a_draft_follows_its_author_to_the_new_team(world, cycle, login, urls):
+
+    client = login(world.max)
+    autosave(client, urls.answer, "ctx_role", ["engineering"])
+    draft = Response.objects.get(cycle=cycle, respondent=world.max)
+    Membership.objects.filter(user=world.max).update(team=world.beta)
+    url = reverse("response_start", args=[world.acme.slug, cycle.slug, world.beta.slug])
+    assert client.get(url).status_code in (200, 302)
+    moved = Response.objects.get(cycle=cycle, respondent=world.max)
+    assert moved.pk == draft.pk and moved.team == world.beta
+    assert Answer.objects.filter(response=moved, item_key="ctx_role").exists()
