@@ -2,9 +2,10 @@
 
 The ensemble's probability of a kind is ``w * rules + (1 - w) * model``, where the model's
 probabilities are temperature-scaled (``TextModel.temperature``) and ``w`` is the model
-file's ``rules_weight``; both are fitted by ``benchmarks.train_classifier`` on
-leave-one-file-out predictions, never on the file being judged. The kind is the most
-probable, its probability the confidence; below the review threshold a person decides.
+file's ``rules_weight``; both, and the review threshold stored with them, are chosen by
+``benchmarks.train_classifier --lofo`` on out-of-fold predictions (v7: 0.5, 1.0 and
+0.56). The kind is the most probable, its probability the confidence; below the review
+threshold a person decides.
 A linear pool keeps v6's safeguard: with ``w`` and ``1 - w`` both below the threshold,
 neither half can clear review alone when the other disagrees. Cues keep the rules'
 evidence, add the model's own vote and the words that pushed it, and for a reviewed action
