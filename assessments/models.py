@@ -182,7 +182,7 @@ class ClassifiedAction(models.Model):
     confidence = models.FloatField()
     needs_review = models.BooleanField(default=False)
     cues = models.JSONField(default=list, blank=True)
-    # Which classifier labelled it (``v6+<training data hash>``; blank before v6), so that
+    # Which classifier labelled it (``v7+<training data hash>``; blank before v6), so that
     # override rates and exports can be told apart by version.
     classifier_version = models.CharField(max_length=40, blank=True, default="")
     # Copied from Answer.may_quote at submission: only such texts may ever be quoted.

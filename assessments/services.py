@@ -18,7 +18,7 @@ from orgs.services import unique_slug
 
 from . import tasks
 from .answers import AnswerError, parse_answer, parse_evidence
-from .classify import label, load_classifier
+from .classify import label, load_classifier, review_threshold
 from .instrument.loader import load_version
 from .instrument.types import TEXT_TYPES, Answers, Instrument, InstrumentError
 from .instrument.visibility import visible_item_keys
@@ -351,7 +351,7 @@ def classify_actions(
     reviewer's decision on an unchanged text is kept.
     """
     classifier = load_classifier()
-    threshold = settings.RECOUPLE_CLASSIFIER_THRESHOLD
+    threshold = review_threshold(classifier, settings.RECOUPLE_CLASSIFIER_THRESHOLD)
     previous = {(a.item_key, a.text): a for a in response.actions.filter(reviewed_at__isnull=False)}
     response.actions.all().delete()
     made = []

@@ -5,8 +5,9 @@ Accuracy of the action classifier per labelled set, without Django or a database
 actions not sent to review, and the review rate (the issue's three targets), with the
 confusion table of actual against predicted kind. Without files it measures every
 ``tests/data/actions_*.csv``. The figures come from ``measure_accuracy``, the same count
-``manage.py classifier_accuracy`` prints, at the lexicon's own threshold unless told.
-It measures classifier v6 (rules and n-gram model together); ``--rules`` measures the
+``manage.py classifier_accuracy`` prints, at the classifier's own review threshold (the
+lexicon's for ``--rules``) unless told.
+It measures classifier v7 (rules and n-gram model together); ``--rules`` measures the
 rules alone.
 """
 
@@ -57,9 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rules", action="store_true", help="the rules alone, without the model")
     args = parser.parse_args(argv)
     lexicon = load_lexicon()
-    classifier: Lexicon | Classifier = lexicon if args.rules else load_classifier()
-    name = f"rules v{lexicon.version}" if args.rules else f"classifier {load_classifier().version}"
-    threshold = lexicon.threshold if args.threshold is None else args.threshold
+    ensemble = load_classifier()
+    classifier: Lexicon | Classifier = lexicon if args.rules else ensemble
+    name = f"rules v{lexicon.version}" if args.rules else f"classifier {ensemble.version}"
+    own = lexicon.threshold if args.rules else ensemble.threshold
+    threshold = own if args.threshold is None else args.threshold
     files = args.files or labelled_sets()
     if not args.json:
         print(f"{name}, review threshold {threshold}")

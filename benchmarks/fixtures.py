@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from assessments.classify import label, load_classifier
+from assessments.classify import label, load_classifier, review_threshold
 from assessments.demo import (
     AMBIGUOUS_ACTIONS,
     COLLECTIVE_ACTIONS,
@@ -214,7 +214,7 @@ def _actions(
 ) -> list[ClassifiedAction]:
     """Classified actions, as services.classify_actions stores them at submission."""
     classifier = load_classifier()
-    threshold = settings.RECOUPLE_CLASSIFIER_THRESHOLD
+    threshold = review_threshold(classifier, settings.RECOUPLE_CLASSIFIER_THRESHOLD)
     action_items = [i.key for i in instrument.items if i.type == "action"]
     made = []
     for response, answers in rows:

@@ -48,7 +48,8 @@ def _work(name: str, bench: BenchOrg) -> tuple[Callable[[], Any], Callable[[], N
         from .domain import action_texts
 
         lexicon, texts = load_lexicon(), action_texts() * 5
-        threshold = settings.RECOUPLE_CLASSIFIER_THRESHOLD
+        configured = settings.RECOUPLE_CLASSIFIER_THRESHOLD
+        threshold = lexicon.threshold if configured is None else configured
         return (lambda: [classify(t, lexicon, threshold) for t in texts]), None, 3
     if name in {"org_dashboard", "org_dashboard_cold"}:
         client = Client()

@@ -301,7 +301,12 @@ CELERY_TIMEZONE = TIME_ZONE  # beat's daily pass runs at RECOUPLE_REMINDER_HOUR 
 
 # Recouple's own settings.
 RECOUPLE_INVITATION_DAYS = env_int("RECOUPLE_INVITATION_DAYS", 7, minimum=1)
-RECOUPLE_CLASSIFIER_THRESHOLD = env_float("RECOUPLE_CLASSIFIER_THRESHOLD", 0.7)
+# Unset (None): the classifier's own review threshold, chosen with its model (README).
+RECOUPLE_CLASSIFIER_THRESHOLD: float | None = (
+    env_float("RECOUPLE_CLASSIFIER_THRESHOLD", 0.0)
+    if os.environ.get("RECOUPLE_CLASSIFIER_THRESHOLD") is not None
+    else None
+)
 # A report render may take this long (hard limit); the broker's visibility timeout is
 # kept well above it so that a slow render is never delivered twice (celery #5935).
 RECOUPLE_REPORT_TIME_LIMIT = env_int("RECOUPLE_REPORT_TIME_LIMIT", 120, minimum=1)

@@ -31,12 +31,12 @@ The package, one concern a module: ``lexicon`` (types and the validating loader 
 lexicon file), ``triggers`` (which cues can match a text), ``text`` (normalising, no-action
 markers and their scope), ``rules`` (weighing cues into the rule classifier's answer),
 ``model`` (the learned n-gram model: features, weights file, inference), ``ensemble``
-(classifier v6: the rules and the model voting together), ``accuracy`` (labelled sets and
+(classifier v7: the rules and the calibrated model voting together), ``accuracy`` (labelled sets and
 how a classifier does on them).
 """
 
 from .accuracy import AccuracyReport, LabelledActionsError, load_labelled_actions, measure_accuracy
-from .ensemble import Classifier, label, load_classifier
+from .ensemble import Classifier, label, load_classifier, review_threshold
 from .lexicon import (
     CUE_KINDS,
     DEFAULT_LEXICON_PATH,
@@ -92,5 +92,6 @@ __all__ = [
     "load_model",
     "measure_accuracy",
     "normalise",
+    "review_threshold",
     "rules_version",
 ]

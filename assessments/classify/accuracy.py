@@ -62,7 +62,7 @@ def measure_accuracy(
 ) -> AccuracyReport:
     """Classify labelled actions and count what went right, and what went to review.
 
-    With a Lexicon, the rules alone; with a Classifier, the v6 ensemble.
+    With a Lexicon, the rules alone; with a Classifier, the v7 ensemble.
     """
     confusion: dict[Kind, dict[Kind, int]] = {a: dict.fromkeys(KINDS, 0) for a in KINDS}
     n = correct = reviewed = correct_not_reviewed = 0

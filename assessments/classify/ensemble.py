@@ -1,11 +1,15 @@
-"""Classifier v6: the rule classifier and the n-gram model, each a vote on the three kinds.
+"""Classifier v7: the rule classifier and the n-gram model, each a vote on the three kinds.
 
-The ensemble's probability of a kind is ``w * rules + (1 - w) * model`` (``w`` is the
-model file's ``rules_weight``, 0.5); the kind is the most probable, its probability the
-confidence. When the two disagree the confidence drops below the review threshold and a
-person decides, which is the point: on phrasings neither has seen, they fail on different
-texts. Cues keep the rules' evidence and add the model's own vote and the words that
-pushed it, so a reviewer sees why.
+The ensemble's probability of a kind is ``w * rules + (1 - w) * model``, where the model's
+probabilities are temperature-scaled (``TextModel.temperature``) and ``w`` is the model
+file's ``rules_weight``; both, and the review threshold stored with them, are chosen by
+``benchmarks.train_classifier --lofo`` on out-of-fold predictions (v7: 0.5, 1.0 and
+0.56). The kind is the most probable, its probability the confidence; below the review
+threshold a person decides.
+A linear pool keeps v6's safeguard: with ``w`` and ``1 - w`` both below the threshold,
+neither half can clear review alone when the other disagrees. Cues keep the rules'
+evidence, add the model's own vote and the words that pushed it, and for a reviewed action
+say what sent it to review, so a reviewer sees why.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ class Classifier:
 
     @property
     def threshold(self) -> float:
-        return self.lexicon.threshold
+        """The review threshold chosen with the model (``TextModel.review_threshold``)."""
+        return self.model.review_threshold
 
     @property
     def version(self) -> str:
@@ -59,12 +64,19 @@ def load_classifier(
     return Classifier(lexicon=lexicon, model=model)
 
 
+def review_threshold(classifier: Classifier, configured: float | None) -> float:
+    """The deployment's threshold when it sets one, else the classifier's own."""
+    return classifier.threshold if configured is None else configured
+
+
 def label(text: str, classifier: Classifier, threshold: float) -> Classification:
     """Classify one action with the ensemble (same contract as ``classify``).
 
     Cues: the rules' cues, then ``model:<kind>`` (the model's vote), ``model_word:<words>``
-    for the words that pushed the ensemble's kind, and ``review:rules_and_model_disagree``
-    when the two votes differ.
+    for the words that pushed the ensemble's kind, ``review:rules_and_model_disagree`` when
+    the two votes differ, and for an action sent to review what decided it:
+    ``review:confidence_below_threshold``, then ``review:rules_unsure`` and/or
+    ``review:model_unsure`` for a half whose own confidence is below the threshold.
     """
     rules = classify(text, classifier.lexicon, threshold)
     lexicon, model = classifier.lexicon, classifier.model
@@ -82,11 +94,18 @@ def label(text: str, classifier: Classifier, threshold: float) -> Classification
     if model_kind != rules.kind:
         cues.append("review:rules_and_model_disagree")
     confidence = probabilities[kind]
+    needs_review = confidence < threshold
+    if needs_review:
+        cues.append("review:confidence_below_threshold")
+        if rules.confidence < threshold:
+            cues.append("review:rules_unsure")
+        if learned[model_kind] < threshold:
+            cues.append("review:model_unsure")
     return Classification(
         text=rules.text,
         kind=kind,
         confidence=confidence,
-        needs_review=confidence < threshold,
+        needs_review=needs_review,
         cues=tuple(cues),
         probabilities=probabilities,
         version=classifier.version,

@@ -1,4 +1,4 @@
-"""Classifier v6: the model file's loader, training determinism, inference against training,
+"""Classifier v7: the model file's loader, training determinism, inference against training,
 and the ensemble's contract (kinds, review routing, cues, version)."""
 
 from __future__ import annotations
@@ -46,14 +46,22 @@ def write_model(tmp_path: Path, change: dict[str, object]) -> Path:
 # --- the model file -----------------------------------------------------------------------
 
 
-def test_the_stored_model_is_v6_for_the_lexicon_and_trained_on_the_listed_data(classifier):
+def test_the_stored_model_is_v7_for_the_lexicon_and_trained_on_the_listed_data(classifier):
     model = classifier.model
-    assert model.version == 6 and model.lexicon_version == classifier.lexicon.version == 6
+    assert model.version == 7 and model.lexicon_version == classifier.lexicon.version == 6
     files = [DATA / name for name in training.TRAINING_FILES]
     # a changed labelled set without retraining fails here: retrain and commit the model
     assert model.data_hash == training.data_hash(files)
-    assert classifier.version == f"v6+{model.data_hash[:12]}"
+    assert classifier.version == f"v7+{model.data_hash[:12]}"
     assert 0.0 < model.rules_weight < 1.0 and len(model.weights) > 1000
+    assert "actions_blind6.csv" in training.TRAINING_FILES
+    assert (model.rules_weight, model.temperature) == (training.RULES_WEIGHT, training.TEMPERATURE)
+
+
+def test_neither_half_alone_can_clear_review_against_the_other(classifier):
+    # the pool is linear: a half that is sure contributes at most its weight
+    weight, threshold = classifier.model.rules_weight, classifier.threshold
+    assert weight < threshold and 1.0 - weight < threshold
 
 
 def test_a_model_file_reports_every_problem_at_once(tmp_path):
@@ -66,12 +74,21 @@ def test_a_model_file_reports_every_problem_at_once(tmp_path):
             "classes": ["a", "b"],
             "bias": [1, 2],
             "rules_weight": 2,
+            "temperature": 0,
         },
     )
     with pytest.raises(ModelError) as caught:
         load_model(path)
     where = [line.split(": ")[1] for line in caught.value.errors]
-    assert where == ["format", "version", "data_hash", "classes", "rules_weight", "bias"]
+    assert where == [
+        "format",
+        "version",
+        "data_hash",
+        "classes",
+        "rules_weight",
+        "temperature",
+        "bias",
+    ]
     assert all(line.startswith(f"{path.resolve()}: ") for line in caught.value.errors)
 
 
@@ -152,6 +169,14 @@ def test_inference_matches_the_training_scripts_predictions(classifier):
         assert [got[kind] for kind in KINDS] == pytest.approx(list(row), abs=1e-9)
 
 
+def test_the_temperature_divides_the_models_scores_before_the_softmax():
+    sure = TextModel("", 7, 6, "0" * 64, 0.5, (0.0, 2.0, 0.0), {}, temperature=1.0)
+    softer = TextModel("", 7, 6, "0" * 64, 0.5, (0.0, 2.0, 0.0), {}, temperature=2.0)
+    e2, e1 = 2.718281828459045**2, 2.718281828459045
+    assert predict(sure, {})["collective"] == pytest.approx(e2 / (e2 + 2))
+    assert predict(softer, {})["collective"] == pytest.approx(e1 / (e1 + 2))
+
+
 def test_features_are_words_pairs_and_character_grams_of_unit_length():
     features = text_features("added a disclaimer")
     assert {"w:added", "b:added a", "c: ad", "c:mer "} <= set(features)
@@ -181,11 +206,24 @@ def test_rules_and_model_that_disagree_send_the_action_to_review(classifier):
     text = "Added a disclaimer to the chatbot's answers."
     assert classify(text, classifier.lexicon, 0.7).kind == "individual"
     # a model that always says collective, however sure, outvotes nothing: it halves
-    contrary = TextModel("", 6, 6, "0" * 64, 0.5, (0.0, 20.0, 0.0), {})
+    contrary = TextModel("", 7, 6, "0" * 64, 0.5, (0.0, 20.0, 0.0), {})
     result = label(text, Classifier(classifier.lexicon, contrary), 0.7)
     assert result.needs_review and result.confidence < 0.7
     assert "review:rules_and_model_disagree" in result.cues
     assert "model:collective" in result.cues
+    # what decided review: the pooled confidence; neither half was unsure on its own
+    assert "review:confidence_below_threshold" in result.cues
+    assert "review:rules_unsure" not in result.cues and "review:model_unsure" not in result.cues
+
+
+def test_a_reviewed_action_names_the_unsure_half_and_a_confident_one_no_review_cue(classifier):
+    unsure = TextModel("", 7, 6, "0" * 64, 0.5, (0.0, 0.0, 0.0), {})
+    text = "Added a disclaimer to the chatbot's answers."
+    result = label(text, Classifier(classifier.lexicon, unsure), 0.9)
+    assert result.needs_review and "review:model_unsure" in result.cues
+    confident = label("We held the launch two weeks for an external bias audit.", classifier, 0.7)
+    assert not confident.needs_review
+    assert not [cue for cue in confident.cues if cue.startswith("review:")]
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ from assessments.classify import (
     load_classifier,
     load_labelled_actions,
     measure_accuracy,
+    review_threshold,
 )
 from assessments.datafile import DataFileError
 
@@ -77,7 +78,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         threshold = options["threshold"]
         if threshold is None:
-            threshold = getattr(settings, "RECOUPLE_CLASSIFIER_THRESHOLD", classifier.threshold)
+            threshold = review_threshold(classifier, settings.RECOUPLE_CLASSIFIER_THRESHOLD)
         if not 0.0 <= threshold <= 1.0:
             raise CommandError(f"The threshold must be between 0 and 1, got {threshold}.")
         reports: list[tuple[str, AccuracyReport]] = []

@@ -4,8 +4,8 @@ A stable command-line contract (docs: architecture, "Stable command-line contrac
 --json, one object per action and line with the keys text, kind ("individual",
 "collective", or "none" for a text that describes no action taken), confidence,
 needs_review and cues. The review threshold is settings.RECOUPLE_CLASSIFIER_THRESHOLD when
-defined, else the lexicon's own default; the classifier itself never reads settings.
-Labels come from classifier v6, the rules and the n-gram model voting together.
+set, else the classifier's own (chosen with its model); the classifier never reads settings.
+Labels come from classifier v7, the rules and the calibrated n-gram model voting together.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.classify import Classification, label, load_classifier
+from assessments.classify import Classification, label, load_classifier, review_threshold
 from assessments.datafile import DataFileError
 
 
@@ -58,7 +58,7 @@ class Command(BaseCommand):
             classifier = load_classifier()
         except DataFileError as error:  # the lexicon or the model file
             raise CommandError(str(error)) from error
-        threshold = getattr(settings, "RECOUPLE_CLASSIFIER_THRESHOLD", classifier.threshold)
+        threshold = review_threshold(classifier, settings.RECOUPLE_CLASSIFIER_THRESHOLD)
         for action in actions:
             try:
                 result = label(action, classifier, threshold)
