@@ -312,6 +312,10 @@ def store_submission(response: Response, instrument: Instrument, answers: Answer
     classify_actions(response, instrument, answers, quotable)
 
 
+# What classify_actions sets again on an unchanged text at a resubmission.
+ACTION_LABELS = ["kind", "confidence", "needs_review", "cues", "may_quote"]
+
+
 def classify_actions(
     response: Response,
     instrument: Instrument,
@@ -322,37 +326,43 @@ def classify_actions(
     taken); low confidence goes to the review queue.
 
     `quotable`: keys of the answers the respondent allowed to be quoted (copied onto each
-    action as `may_quote`). Re-submitting after a reopen replaces the labels, but a
-    reviewer's decision on an unchanged text is kept.
+    action as `may_quote`). Re-submitting after a reopen relabels an unchanged text (same
+    item, same words) in place: its row, public id and review decision stay. Recreating it
+    would give only the requester's texts new rows, which tells the team lead who approved
+    the reopen which texts are theirs. A changed text is a new action with a new public id.
     """
     lexicon = load_lexicon()
     threshold = settings.RECOUPLE_CLASSIFIER_THRESHOLD
-    previous = {(a.item_key, a.text): a for a in response.actions.filter(reviewed_at__isnull=False)}
-    response.actions.all().delete()
-    made = []
+    previous = {(a.item_key, a.text): a for a in response.actions.all()}
+    out: list[ClassifiedAction] = []
+    kept: list[ClassifiedAction] = []
+    made: list[ClassifiedAction] = []
     for item in instrument.items:
         text = answers.get(item.key)
         if item.type != "action" or not isinstance(text, str) or not text.strip():
             continue
         result = classify(text, lexicon, threshold)
-        action = ClassifiedAction(
-            response=response,
-            cycle_id=response.cycle_id,
-            team_id=response.team_id,
-            item_key=item.key,
-            text=result.text,
-            kind=result.kind,
-            confidence=result.confidence,
-            needs_review=result.needs_review,
-            cues=list(result.cues),
-            may_quote=item.key in quotable,
-        )
-        kept = previous.get((item.key, result.text))
-        if kept:
-            action.reviewed_kind, action.reviewed_by_id = kept.reviewed_kind, kept.reviewed_by_id
-            action.reviewed_at, action.review_reason = kept.reviewed_at, kept.review_reason
-        made.append(action)
-    return ClassifiedAction.objects.bulk_create(made)
+        action = previous.pop((item.key, result.text), None)
+        if action is None:
+            action = ClassifiedAction(
+                response=response,
+                cycle_id=response.cycle_id,
+                team_id=response.team_id,
+                item_key=item.key,
+                text=result.text,
+            )
+            made.append(action)
+        else:
+            kept.append(action)
+        action.kind, action.confidence = result.kind, result.confidence
+        action.needs_review, action.cues = result.needs_review, list(result.cues)
+        action.may_quote = item.key in quotable
+        out.append(action)
+    if previous:  # texts changed or emptied since the last submission
+        ClassifiedAction.objects.filter(pk__in=[a.pk for a in previous.values()]).delete()
+    ClassifiedAction.objects.bulk_update(kept, ACTION_LABELS)
+    ClassifiedAction.objects.bulk_create(made)
+    return out
 
 
 REVIEW_REASON_MAX = 500
@@ -383,7 +393,9 @@ def confirm_suggestions(actor: User, actions: list[ClassifiedAction]) -> int:
     ids = [action.pk for action in actions]
     fresh = ClassifiedAction.objects.select_for_update().filter(pk__in=ids, reviewed_at=None)
     confirmed = 0
-    for action in fresh.select_related("cycle__organization").order_by("pk"):
+    # In public-id order (random): row-id order would be submission order, and it would
+    # show in the audit log and the reviewed actions' order (by review time).
+    for action in fresh.select_related("cycle__organization").order_by("public_id"):
         _store_review(actor, action, action.kind, "", bulk=True)
         confirmed += 1
     return confirmed

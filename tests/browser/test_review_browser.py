@@ -125,6 +125,6 @@ def test_screenshots_of_the_queue_and_an_action(queued, page, live_server, sign_
     page.wait_for_load_state("networkidle")
     page.screenshot(path=str(SHOTS / f"review-confirm-{width}.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    page.goto(f"{live_server.url}/o/acme/reviews/{queued[0].pk}/")
+    page.goto(f"{live_server.url}/o/acme/reviews/{queued[0].public_id}/")
     page.screenshot(path=str(SHOTS / f"review-action-{width}.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
