@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import random
 import re
 import uuid
@@ -133,6 +134,8 @@ def test_team_lead_sees_only_their_teams_pending_actions_without_authors(world, 
         assert person not in page
     for response in Response.objects.all():
         assert f"responses/{response.pk}/" not in page
+    for action in ClassifiedAction.objects.all():  # row ids follow submission order
+        assert f"/reviews/{action.pk}/" not in page and f"action-{action.pk}-" not in page
     assert QUESTION in page  # which question the text answered
 
 
@@ -329,11 +332,78 @@ def test_review_survives_a_reopen_and_resubmit_of_the_same_text(world, cycle, su
         {"kind": "none", "reason": "Too vague"},
     )
     response = action.response
-    response.status = Response.Status.DRAFT
-    response.save(update_fields=["status"])
+    rows = {a.item_key: (a.pk, a.public_id, a.created_at) for a in response.actions.all()}
+    reopen(response)
     submit_response(response)
     again = ClassifiedAction.objects.get(response=response, text=VAGUE)
     assert again.final_kind() == "none" and again.review_reason == "Too vague"
+    # The same rows, not copies: new rows (new ids) for only this response's texts would
+    # tell the team lead who approved the reopen which texts are the requester's.
+    assert {a.item_key: (a.pk, a.public_id, a.created_at) for a in response.actions.all()} == rows
+    assert len(rows) == 2
+
+
+def test_a_changed_text_at_resubmission_is_a_new_action(world, submitted, login):
+    action = pending_vague(world.alpha)
+    login(world.tess).post(
+        reverse("review_action", args=["acme", action.public_id]),
+        {"kind": "none", "reason": "Too vague"},
+    )
+    response = action.response
+    kept = ClassifiedAction.objects.get(response=response, item_key="act_collective")
+    reopen(response)
+    changed = "Wrote a checklist for prompt changes and used it every sprint."
+    Answer.objects.filter(response=response, item_key=action.item_key).update(value=changed)
+    submit_response(response)
+    new = ClassifiedAction.objects.get(response=response, item_key=action.item_key)
+    assert new.text == changed and not new.is_reviewed()  # the old decision was on other words
+    assert new.pk != action.pk and new.public_id != action.public_id
+    assert not ClassifiedAction.objects.filter(public_id=action.public_id).exists()
+    same = ClassifiedAction.objects.get(response=response, item_key="act_collective")
+    assert (same.pk, same.public_id) == (kept.pk, kept.public_id)
+
+
+def test_public_ids_do_not_follow_creation_order(world, submitted):
+    response = Response.objects.filter(team=world.alpha).first()
+    made = [
+        ClassifiedAction.objects.create(
+            response=response,
+            cycle=response.cycle,
+            team=response.team,
+            item_key=f"act_{i}",
+            text=f"Action number {i}",
+            kind="individual",
+            confidence=0.5,
+        )
+        for i in range(60)
+    ]
+    public_ids = [a.public_id for a in made]
+    # Random (version 4), not time-based like versions 1 and 7, which sort by creation.
+    assert all(p.version == 4 for p in public_ids)
+    assert len(set(public_ids)) == len(made)
+    # In a random order about half the steps rise (29.5 of 59, give or take 2.3); in
+    # creation order all 59 would, in reverse order none.
+    rises = sum(a < b for a, b in itertools.pairwise(public_ids))
+    assert 10 <= rises <= 49, rises
+    assert sum(str(a) < str(b) for a, b in itertools.pairwise(public_ids)) == rises
+
+
+def test_the_queue_breaks_ties_by_public_id_not_by_submission(world, submitted, login):
+    rows = login(world.tess).get(reverse("review_queue", args=["acme"]), {"state": "all"})
+    by_text: dict[str, list[str]] = {}
+    for row in rows.context["rows"]:
+        by_text.setdefault(row.text, []).append(row.public_id)
+    assert sorted(len(ids) for ids in by_text.values()) == [3, 3]  # same text, same confidence
+    assert all(ids == sorted(ids) for ids in by_text.values())
+
+
+@pytest.mark.parametrize(
+    "ref", ["12", "not-a-public-id", "0" * 36, "0123456789abcdef" * 2, "x" * 500]
+)
+def test_a_malformed_public_id_is_404_not_500(world, submitted, login, ref):
+    client = login(world.tess)
+    assert client.get(f"/o/acme/reviews/{ref}/").status_code == 404
+    assert client.post(f"/o/acme/reviews/{ref}/", {"kind": "none"}).status_code == 404
 
 
 def test_team_lead_cannot_review_another_teams_action(world, submitted, login):
@@ -346,6 +416,11 @@ def test_team_lead_cannot_review_another_teams_action(world, submitted, login):
     assert not beta_action.is_reviewed()
 
 
+def reopen(response: Response) -> None:
+    response.status = Response.Status.DRAFT
+    response.save(update_fields=["status"])
+
+
 def test_another_organisations_action_id_is_404(world, submitted, login):
     other_cycle = another_cycle(world, world.other, "Q4", "other-q4", [world.other_team])
     submit_with_actions(world, other_cycle, world.charlie, world.other_team, VAGUE, VAGUE)
@@ -355,6 +430,9 @@ def test_another_organisations_action_id_is_404(world, submitted, login):
     assert admin.get(reverse("review_action", args=["acme", uuid.uuid4()])).status_code == 404
     confirm = reverse("review_confirm", args=["acme"])
     assert admin.post(confirm, {"action": [theirs.public_id]}).status_code == 404
+    assert admin.post(confirm, {"action": [uuid.uuid4()]}).status_code == 404
+    theirs.refresh_from_db()
+    assert not theirs.is_reviewed()
 
 
 def test_members_and_leaders_cannot_review(world, submitted, login):
@@ -407,6 +485,8 @@ def test_bulk_confirm_asks_first_then_agrees_with_each_suggestion(world, submitt
     events = AuditEvent.objects.filter(action=AuditEvent.Action.ACTION_REVIEWED)
     assert sorted(int(e.target_id) for e in events) == sorted(a.pk for a in actions[:2])
     assert all(e.data["bulk"] is True for e in events)
+    # Recorded in public-id order: row-id order would be submission order, in the audit log.
+    assert [e.target_repr for e in events.order_by("pk")] == [f"Action {p}" for p in sorted(ids)]
     assert not ClassifiedAction.objects.get(pk=actions[2].pk).is_reviewed()
 
 
@@ -430,6 +510,8 @@ def test_bulk_confirm_keeps_a_decision_made_in_the_meantime(world, submitted, lo
         ({}, "Select at least one action"),
         ({"action": ["abc"]}, "not valid"),
         ({"action": ["-1"]}, "not valid"),
+        ({"action": ["12"]}, "not valid"),  # a row id is not a public id
+        ({"action": [str(uuid.UUID(int=1)), "x" * 5000]}, "not valid"),
         ({"action": [str(n) for n in range(1, 102)]}, "at most 100"),
     ],
 )
