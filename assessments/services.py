@@ -312,10 +312,6 @@ def store_submission(response: Response, instrument: Instrument, answers: Answer
     classify_actions(response, instrument, answers, quotable)
 
 
-# What classify_actions sets again on an unchanged text at a resubmission.
-ACTION_LABELS = ["kind", "confidence", "needs_review", "cues", "may_quote"]
-
-
 def classify_actions(
     response: Response,
     instrument: Instrument,
@@ -326,10 +322,11 @@ def classify_actions(
     taken); low confidence goes to the review queue.
 
     `quotable`: keys of the answers the respondent allowed to be quoted (copied onto each
-    action as `may_quote`). Re-submitting after a reopen relabels an unchanged text (same
-    item, same words) in place: its row, public id and review decision stay. Recreating it
-    would give only the requester's texts new rows, which tells the team lead who approved
-    the reopen which texts are theirs. A changed text is a new action with a new public id.
+    action as `may_quote`). Re-submitting after a reopen keeps an unchanged text (same item,
+    same words) as it was: its row, public id, labels and review decision; only `may_quote`
+    follows the answer. New rows, or new labels after a lexicon change, for only the
+    requester's texts would tell the team lead who approved the reopen which texts are
+    theirs. A changed text is a new action with a new public id.
     """
     lexicon = load_lexicon()
     threshold = settings.RECOUPLE_CLASSIFIER_THRESHOLD
@@ -341,26 +338,29 @@ def classify_actions(
         text = answers.get(item.key)
         if item.type != "action" or not isinstance(text, str) or not text.strip():
             continue
-        result = classify(text, lexicon, threshold)
-        action = previous.pop((item.key, result.text), None)
-        if action is None:
+        action = previous.pop((item.key, text.strip()), None)
+        if action is not None:
+            action.may_quote = item.key in quotable
+            kept.append(action)
+        else:
+            result = classify(text, lexicon, threshold)
             action = ClassifiedAction(
                 response=response,
                 cycle_id=response.cycle_id,
                 team_id=response.team_id,
                 item_key=item.key,
                 text=result.text,
+                kind=result.kind,
+                confidence=result.confidence,
+                needs_review=result.needs_review,
+                cues=list(result.cues),
+                may_quote=item.key in quotable,
             )
             made.append(action)
-        else:
-            kept.append(action)
-        action.kind, action.confidence = result.kind, result.confidence
-        action.needs_review, action.cues = result.needs_review, list(result.cues)
-        action.may_quote = item.key in quotable
         out.append(action)
     if previous:  # texts changed or emptied since the last submission
         ClassifiedAction.objects.filter(pk__in=[a.pk for a in previous.values()]).delete()
-    ClassifiedAction.objects.bulk_update(kept, ACTION_LABELS)
+    ClassifiedAction.objects.bulk_update(kept, ["may_quote"])
     ClassifiedAction.objects.bulk_create(made)
     return out
 

@@ -343,6 +343,29 @@ def test_review_survives_a_reopen_and_resubmit_of_the_same_text(world, cycle, su
     assert len(rows) == 2
 
 
+def test_an_unchanged_text_keeps_its_labels_and_follows_the_quote_consent(world, submitted):
+    """Labels from an earlier lexicon stay: relabelling only the resubmitted response's texts
+    would single them out in the queue as new rows would. Consent to quote may change."""
+    action = ClassifiedAction.objects.get(
+        team=world.alpha, text=CLEAR_COLLECTIVE, response=pending_vague(world.alpha).response
+    )
+    ClassifiedAction.objects.filter(pk=action.pk).update(
+        kind="individual", confidence=0.61, needs_review=True, cues=["old:cue"], may_quote=False
+    )
+    reopen(action.response)
+    Answer.objects.filter(response=action.response, item_key=action.item_key).update(may_quote=True)
+    submit_response(action.response)
+    again = ClassifiedAction.objects.get(pk=action.pk)
+    assert (again.public_id, again.kind, again.confidence, again.needs_review, again.cues) == (
+        action.public_id,
+        "individual",
+        0.61,
+        True,
+        ["old:cue"],
+    )
+    assert again.may_quote
+
+
 def test_a_changed_text_at_resubmission_is_a_new_action(world, submitted, login):
     action = pending_vague(world.alpha)
     login(world.tess).post(
