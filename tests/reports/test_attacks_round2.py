@@ -29,7 +29,7 @@ from assessments.services import (
 from orgs.models import Membership, Team
 from reports.disclosure import Person, Prior, plan_release
 from tests.builders import add_people, release, submit
-from tests.reports.test_disclosure_audit import exposed, release_sequence, shown_rows
+from tests.reports.exposure import exposed, release_sequence, shown_rows
 
 K = 3
 V1 = instrument_for("1")
