@@ -4,6 +4,7 @@ orgs/access.py: an outsider gets 404, a member without the right role 403."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -210,19 +211,20 @@ def _release_models() -> tuple[Any, Any]:
 
 
 def action_for_review(
-    membership: Membership, action_id: int, scope: ReviewScope | None = None
+    membership: Membership, public_id: uuid.UUID, scope: ReviewScope | None = None
 ) -> ClassifiedAction:
-    """A classified action the member may review: 404 outside the organisation or outside
-    the review scope (a team below the anonymity threshold, a response not submitted);
-    403 for a team lead of another team."""
+    """A classified action the member may review, by its public id (pages never show row
+    ids, which follow submission order): 404 outside the organisation or outside the review
+    scope (a team below the anonymity threshold, a response not submitted); 403 for a team
+    lead of another team."""
     action = get_object_or_404(
         ClassifiedAction.objects.select_related("team", "cycle__instrument", "reviewed_by"),
         cycle__organization=membership.organization,
-        pk=action_id,
+        public_id=public_id,
     )
     if not can_lead_team(membership, action.team):
-        # 404, not 403: another team's action must look like a missing one, or walking ids
-        # would count other teams' actions and see new ones arrive.
+        # 404, not 403: another team's action must look like a missing one, so that a
+        # public id seen elsewhere (an old link, a former role) tells nothing.
         if membership.role in REVIEWERS:
             raise Http404("No such action in your review queue.")
         raise PermissionDenied("Only the team's lead or an org admin reviews its actions.")

@@ -188,6 +188,8 @@ def seed_demo_review(org: Organization, cycle_slug: str = "2026-q2") -> dict[str
     pending = ClassifiedAction.objects.filter(
         cycle__organization=org, cycle__slug=cycle_slug, needs_review=True, reviewed_at__isnull=True
     ).select_related("team", "cycle__organization")
+    # In public-id order: the audit log lists the reviews, and submission order must not show.
+    pending = pending.order_by("public_id")
     leads = {
         m.team_id: m.user for m in Membership.objects.filter(organization=org, role=Role.TEAM_LEAD)
     }

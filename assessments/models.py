@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from django.conf import settings
@@ -173,6 +174,9 @@ class ClassifiedAction(models.Model):
     # Final kinds that are actions taken, counted as such downstream.
     ACTION_KINDS = (Kind.INDIVIDUAL, Kind.COLLECTIVE)
 
+    # How pages, forms and the audit log name an action. Random (UUID4), never the row id:
+    # ids grow in submission order, which with the participation page names authors.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="actions")
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="actions")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="actions")
@@ -201,8 +205,9 @@ class ClassifiedAction(models.Model):
 
     def __str__(self) -> str:
         # No text: this string lands in the audit log, which every org admin reads, and a
-        # respondent's words are shown only where the anonymity rules allow.
-        return f"Action {self.pk}"
+        # respondent's words are shown only where the anonymity rules allow. No row id
+        # either: ids follow submission order.
+        return f"Action {self.public_id}"
 
     def is_reviewed(self) -> bool:
         return self.reviewed_at is not None

@@ -347,38 +347,48 @@ def classify_actions(
     taken); low confidence goes to the review queue.
 
     `quotable`: keys of the answers the respondent allowed to be quoted (copied onto each
-    action as `may_quote`). Re-submitting after a reopen replaces the labels, but a
-    reviewer's decision on an unchanged text is kept.
+    action as `may_quote`). Re-submitting after a reopen keeps an unchanged text (same item,
+    same words) as it was: its row, public id, labels and review decision; only `may_quote`
+    follows the answer. New rows, or new labels after a lexicon change, for only the
+    requester's texts would tell the team lead who approved the reopen which texts are
+    theirs. A changed text is a new action with a new public id.
     """
     classifier = load_classifier()
     threshold = review_threshold(classifier, settings.RECOUPLE_CLASSIFIER_THRESHOLD)
-    previous = {(a.item_key, a.text): a for a in response.actions.filter(reviewed_at__isnull=False)}
-    response.actions.all().delete()
-    made = []
+    previous = {(a.item_key, a.text): a for a in response.actions.all()}
+    out: list[ClassifiedAction] = []
+    kept: list[ClassifiedAction] = []
+    made: list[ClassifiedAction] = []
     for item in instrument.items:
         text = answers.get(item.key)
         if item.type != "action" or not isinstance(text, str) or not text.strip():
             continue
-        result = label(text, classifier, threshold)
-        action = ClassifiedAction(
-            response=response,
-            cycle_id=response.cycle_id,
-            team_id=response.team_id,
-            item_key=item.key,
-            text=result.text,
-            kind=result.kind,
-            confidence=result.confidence,
-            needs_review=result.needs_review,
-            cues=list(result.cues),
-            classifier_version=result.version,
-            may_quote=item.key in quotable,
-        )
-        kept = previous.get((item.key, result.text))
-        if kept:
-            action.reviewed_kind, action.reviewed_by_id = kept.reviewed_kind, kept.reviewed_by_id
-            action.reviewed_at, action.review_reason = kept.reviewed_at, kept.review_reason
-        made.append(action)
-    return ClassifiedAction.objects.bulk_create(made)
+        action = previous.pop((item.key, text.strip()), None)
+        if action is not None:
+            action.may_quote = item.key in quotable
+            kept.append(action)
+        else:
+            result = label(text, classifier, threshold)
+            action = ClassifiedAction(
+                response=response,
+                cycle_id=response.cycle_id,
+                team_id=response.team_id,
+                item_key=item.key,
+                text=result.text,
+                kind=result.kind,
+                confidence=result.confidence,
+                needs_review=result.needs_review,
+                cues=list(result.cues),
+                classifier_version=result.version,
+                may_quote=item.key in quotable,
+            )
+            made.append(action)
+        out.append(action)
+    if previous:  # texts changed or emptied since the last submission
+        ClassifiedAction.objects.filter(pk__in=[a.pk for a in previous.values()]).delete()
+    ClassifiedAction.objects.bulk_update(kept, ["may_quote"])
+    ClassifiedAction.objects.bulk_create(made)
+    return out
 
 
 REVIEW_REASON_MAX = 500
@@ -409,7 +419,9 @@ def confirm_suggestions(actor: User, actions: list[ClassifiedAction]) -> int:
     ids = [action.pk for action in actions]
     fresh = ClassifiedAction.objects.select_for_update().filter(pk__in=ids, reviewed_at=None)
     confirmed = 0
-    for action in fresh.select_related("cycle__organization").order_by("pk"):
+    # In public-id order (random): row-id order would be submission order, and it would
+    # show in the audit log and the reviewed actions' order (by review time).
+    for action in fresh.select_related("cycle__organization").order_by("public_id"):
         _store_review(actor, action, action.kind, "", bulk=True)
         confirmed += 1
     return confirmed

@@ -52,7 +52,7 @@ org_patterns = [
         name="response_export",
     ),
     path("reviews/", review.review_queue, name="review_queue"),
-    path("reviews/<int:action>/", review.review_action, name="review_action"),
+    path("reviews/<uuid:action>/", review.review_action, name="review_action"),
     path("reviews/confirm/", review.review_confirm, name="review_confirm"),
     path("admin/reviews/", review.review_stats, name="review_stats"),
     path("admin/reviews/export.csv", review.review_export, name="review_export"),

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
 from orgs.models import Membership, Organization, Role, Team, User
@@ -22,6 +24,16 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def latest_schema_after(transactional_db):
+    """For a test that migrates backwards: afterwards every app is migrated forward again
+    (migrating one app back also unapplies other apps' migrations that depend on it, and
+    the tests after it need every table and column)."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @dataclass

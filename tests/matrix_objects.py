@@ -116,7 +116,7 @@ def objects_for(world) -> dict[str, object]:
         "response": response.pk,
         "section": instrument_for("1").sections[0].key,
         "fmt": "json",
-        "action": action.pk,
+        "action": action.public_id,
         "reopen_request": ReopenRequest.objects.create(
             response=response, cycle=cycle, team=world.alpha, reason="Typo"
         ).pk,

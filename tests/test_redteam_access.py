@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -36,8 +37,8 @@ def test_a_team_lead_cannot_tell_another_teams_action_ids_from_missing_ones(
     missing ids; review actions should too."""
     client = login(world.tess)
     beta_action = ClassifiedAction.objects.filter(team=world.beta).first()
-    missing = ClassifiedAction.objects.order_by("-pk").first().pk + 1000
-    other = client.get(reverse("review_action", args=["acme", beta_action.pk])).status_code
+    missing = uuid.uuid4()
+    other = client.get(reverse("review_action", args=["acme", beta_action.public_id])).status_code
     absent = client.get(reverse("review_action", args=["acme", missing])).status_code
     assert other == absent == 404
 

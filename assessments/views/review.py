@@ -2,11 +2,15 @@
 
 Anonymity (assessments.access.review_scope): no page names an author or a response; a team's
 actions appear only in cycles where it has at least k submitted respondents; smaller teams'
-actions go to org admins only, pooled and without the team's name.
+actions go to org admins only, pooled and without the team's name. Pages, forms and links
+name an action by its random public id, never its row id, and no list is ordered by
+anything that follows submission (row id, created_at): with the participation page, that
+order would pair texts with people.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -66,7 +70,7 @@ class KindChoice:
 class ReviewRow:
     """One action as the queue shows it: no author, no response, a team only above k."""
 
-    pk: int
+    public_id: str
     text: str
     question: str
     cycle: str
@@ -107,7 +111,7 @@ def _row(
     named = scope.names_team(action.cycle_id, action.team_id)
     reviewed = action.is_reviewed()
     return ReviewRow(
-        pk=action.pk,
+        public_id=str(action.public_id),
         text=action.text,
         question=_question(instruments, action.cycle, action.item_key),
         cycle=action.cycle.name,
@@ -169,15 +173,15 @@ def review_queue(request: HttpRequest, m: Membership) -> HttpResponse:
         reviewed=Count("pk", filter=Q(reviewed_at__isnull=False)),
         all=Count("pk"),
     )
-    # Ordered by confidence and text, never by submission: the order must not tell who
-    # answered when.
+    # Ordered by confidence and text, ties by the random public id, never by submission
+    # (id, created_at): the order must not tell who answered when.
     if state == "pending":
         actions = actions.filter(needs_review=True, reviewed_at__isnull=True)
-        actions = actions.order_by("confidence", "text", "id")
+        actions = actions.order_by("confidence", "text", "public_id")
     elif state == "reviewed":
-        actions = actions.filter(reviewed_at__isnull=False).order_by("-reviewed_at", "id")
+        actions = actions.filter(reviewed_at__isnull=False).order_by("-reviewed_at", "public_id")
     else:
-        actions = actions.order_by("-cycle__opens_on", "confidence", "text", "id")
+        actions = actions.order_by("-cycle__opens_on", "confidence", "text", "public_id")
     page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
     instruments: dict[str, Instrument] = {}
     rows = [_row(action, scope, instruments) for action in page.object_list]
@@ -205,7 +209,9 @@ def review_queue(request: HttpRequest, m: Membership) -> HttpResponse:
 
 @org_view(policy="team:lead")
 @require_http_methods(["GET", "POST"])
-def review_action(request: AuthenticatedHttpRequest, m: Membership, action: int) -> HttpResponse:
+def review_action(
+    request: AuthenticatedHttpRequest, m: Membership, action: uuid.UUID
+) -> HttpResponse:
     scope = review_scope(m)
     target = action_for_review(m, action, scope)
     errors: dict[str, str] = {}
@@ -237,19 +243,31 @@ def review_action(request: AuthenticatedHttpRequest, m: Membership, action: int)
     )
 
 
+def _public_ids(raw: list[str]) -> list[uuid.UUID] | None:
+    """The selected actions' public ids, sorted and without repeats; None if one is not a
+    public id at all (a forged or mangled form)."""
+    if any(len(value) > 36 for value in raw):
+        return None
+    try:
+        return sorted({uuid.UUID(value) for value in raw})
+    except ValueError:
+        return None
+
+
 @org_view(REVIEWERS)
 @require_POST
 def review_confirm(request: AuthenticatedHttpRequest, m: Membership) -> HttpResponse:
     """Bulk agree: first a confirmation page listing the selected actions, then the save."""
     raw = request.POST.getlist("action")
+    public_ids = _public_ids(raw)
     error = ""
     if not raw:
         error = "Select at least one action to agree with."
     elif len(raw) > BULK_MAX:
         error = f"Select at most {BULK_MAX} actions at a time."
-    elif not all(value.isdigit() and len(value) < 12 for value in raw):
+    elif public_ids is None:
         error = "That selection is not valid: go back to the queue and select again."
-    if error:
+    if error or public_ids is None:
         return render(
             request,
             "assessments/review/confirm.html",
@@ -257,8 +275,8 @@ def review_confirm(request: AuthenticatedHttpRequest, m: Membership) -> HttpResp
             status=400,
         )
     scope = review_scope(m)
-    ids = sorted({int(value) for value in raw})
-    targets = [action_for_review(m, pk, scope) for pk in ids]
+    # Listed in public-id order (random), never in row-id (submission) order.
+    targets = [action_for_review(m, public_id, scope) for public_id in public_ids]
     if request.POST.get("confirmed") == "yes":
         confirmed = services.confirm_suggestions(request.user, targets)
         skipped = len(targets) - confirmed
@@ -324,6 +342,6 @@ def review_export(request: HttpRequest, m: Membership) -> HttpResponse:
             for a in _admin_actions(m)
             .filter(reviewed_at__isnull=False)
             .exclude(reviewed_kind=ClassifiedAction.Kind.DUPLICATE)
-            .order_by("reviewed_at", "id")
+            .order_by("reviewed_at", "public_id")
         ),
     )

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import random
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -91,7 +93,9 @@ def queue(client, **params) -> str:
 def queue_rows(client) -> tuple:
     """The queue's rows and counts as shown (the page also holds per-request tokens)."""
     page = client.get(reverse("review_queue", args=["acme"]), {"state": "all"})
-    return tuple((r.pk, r.text, r.team) for r in page.context["rows"]), page.context["counts"]
+    return tuple((r.public_id, r.text, r.team) for r in page.context["rows"]), page.context[
+        "counts"
+    ]
 
 
 def pending_vague(team: Team) -> ClassifiedAction:
@@ -130,6 +134,8 @@ def test_team_lead_sees_only_their_teams_pending_actions_without_authors(world, 
         assert person not in page
     for response in Response.objects.all():
         assert f"responses/{response.pk}/" not in page
+    for action in ClassifiedAction.objects.all():  # row ids follow submission order
+        assert f"/reviews/{action.pk}/" not in page and f"action-{action.pk}-" not in page
     assert QUESTION in page  # which question the text answered
 
 
@@ -140,7 +146,7 @@ def test_team_lead_never_sees_their_own_teams_actions_below_k(world, cycle, logi
     page = queue(client, state="all")
     assert VAGUE not in page and CLEAR_COLLECTIVE not in page
     action = pending_vague(world.alpha)
-    url = reverse("review_action", args=["acme", action.pk])
+    url = reverse("review_action", args=["acme", action.public_id])
     assert client.get(url).status_code == 404
     assert client.post(url, {"kind": "individual"}).status_code == 404
     action.refresh_from_db()
@@ -156,7 +162,7 @@ def test_attack_5_a_one_person_teams_action_cannot_be_attributed(world, cycle, l
     admin = login(world.alice)
     # Beta is the only team below k: its action is nobody else's, so it is not shown at all.
     assert ONE_PERSON_TEXT not in queue(admin, state="all")
-    detail = reverse("review_action", args=["acme", bobs.pk])
+    detail = reverse("review_action", args=["acme", bobs.public_id])
     assert admin.get(detail).status_code == 404
     assert (
         ONE_PERSON_TEXT not in admin.get(reverse("review_export", args=["acme"])).content.decode()
@@ -181,7 +187,7 @@ def test_small_teams_actions_go_to_admins_pooled_and_without_the_team_name(world
     assert "A team below the anonymity threshold" in page
     assert "Beta" not in page and "Gamma Squad" not in page
     assert "Alpha" in page  # teams at or above k are named
-    detail = admin.get(reverse("review_action", args=["acme", bobs.pk])).content.decode()
+    detail = admin.get(reverse("review_action", args=["acme", bobs.public_id])).content.decode()
     assert ONE_PERSON_TEXT in detail and "Beta" not in detail
     assert "bob@example.com" not in detail and "Bob" not in detail
     # Team leads see no pooled actions, not even their own team's.
@@ -203,11 +209,11 @@ def test_actions_of_a_reopened_response_leave_the_queue_only_with_a_release(worl
     assert queue_rows(client) == before
     release(cycle)  # one withdrawal from a team of 4 waits: the release keeps it
     assert queue_rows(client) == before
-    assert client.get(reverse("review_action", args=["acme", action.pk])).status_code == 200
+    assert client.get(reverse("review_action", args=["acme", action.public_id])).status_code == 200
     fill_team(world, cycle, world.alpha, 7)  # 3 more: with the withdrawal, 4 changes >= k
     release(cycle)
     assert queue(client, state="all").count(f"“{VAGUE}”</p>") == 6  # 3 of the first 4, 3 new
-    assert client.get(reverse("review_action", args=["acme", action.pk])).status_code == 404
+    assert client.get(reverse("review_action", args=["acme", action.public_id])).status_code == 404
 
 
 def test_a_raised_threshold_applies_to_the_queue_at_once(world, cycle, submitted, login):
@@ -231,7 +237,7 @@ def test_a_raised_threshold_applies_to_the_queue_at_once(world, cycle, submitted
 
 def test_the_suggestion_is_not_preselected_and_the_question_is_shown(world, submitted, login):
     action = pending_vague(world.alpha)
-    page = login(world.tess).get(reverse("review_action", args=["acme", action.pk]))
+    page = login(world.tess).get(reverse("review_action", args=["acme", action.public_id]))
     html = page.content.decode()
     assert page.status_code == 200
     assert " checked" not in html
@@ -245,7 +251,7 @@ def test_agreeing_takes_one_click_and_no_reason(world, submitted, login):
     action = pending_vague(world.alpha)
     client = login(world.tess)
     response = client.post(
-        reverse("review_action", args=["acme", action.pk]),
+        reverse("review_action", args=["acme", action.public_id]),
         {"kind": action.kind, "state": "pending", "page": "1"},
     )
     assert response.status_code == 302
@@ -255,15 +261,16 @@ def test_agreeing_takes_one_click_and_no_reason(world, submitted, login):
     event = AuditEvent.objects.get(action=AuditEvent.Action.ACTION_REVIEWED)
     assert event.data["decision"] == action.kind and event.data["reason"] == ""
     assert event.actor == world.tess
-    # Every org admin reads the audit log: it names the action by id, never by its words.
-    assert event.target_repr == f"Action {action.pk}"
+    # Every org admin reads the audit log: it names the action by its public id, never by
+    # its words or its row id (which follows submission order).
+    assert event.target_repr == f"Action {action.public_id}"
     assert action.text[:20] not in str(event.data) + event.target_repr
 
 
 def test_disagreeing_needs_a_reason_and_is_stored_audited_and_used(world, submitted, login):
     action = pending_vague(world.alpha)
     other = "collective" if action.kind != "collective" else "individual"
-    url = reverse("review_action", args=["acme", action.pk])
+    url = reverse("review_action", args=["acme", action.public_id])
     client = login(world.tess)
     refused = client.post(url, {"kind": other, "reason": "  "})
     assert refused.status_code == 400
@@ -289,7 +296,7 @@ def test_disagreeing_needs_a_reason_and_is_stored_audited_and_used(world, submit
 @pytest.mark.parametrize("decision", ["none", "duplicate"])
 def test_reviewers_can_say_not_an_action_or_duplicate(world, submitted, login, decision):
     action = pending_vague(world.alpha)
-    url = reverse("review_action", args=["acme", action.pk])
+    url = reverse("review_action", args=["acme", action.public_id])
     assert login(world.tess).post(url, {"kind": decision, "reason": "Too vague"}).status_code == 302
     action.refresh_from_db()
     assert action.final_kind() == decision
@@ -299,7 +306,7 @@ def test_reviewers_can_say_not_an_action_or_duplicate(world, submitted, login, d
 @pytest.mark.parametrize("kind", ["sideways", "", "INDIVIDUAL", "x" * 200])
 def test_an_unknown_kind_is_refused_and_nothing_typed_is_lost(world, submitted, login, kind):
     action = pending_vague(world.alpha)
-    url = reverse("review_action", args=["acme", action.pk])
+    url = reverse("review_action", args=["acme", action.public_id])
     response = login(world.tess).post(url, {"kind": kind, "reason": "My careful reason"})
     assert response.status_code == 400
     html = response.content.decode()
@@ -311,7 +318,7 @@ def test_an_unknown_kind_is_refused_and_nothing_typed_is_lost(world, submitted, 
 
 def test_an_overlong_reason_is_refused_and_kept(world, submitted, login):
     action = pending_vague(world.alpha)
-    url = reverse("review_action", args=["acme", action.pk])
+    url = reverse("review_action", args=["acme", action.public_id])
     response = login(world.tess).post(url, {"kind": "none", "reason": "y" * 600})
     assert response.status_code == 400
     assert "under 500 characters" in response.content.decode()
@@ -321,20 +328,110 @@ def test_an_overlong_reason_is_refused_and_kept(world, submitted, login):
 def test_review_survives_a_reopen_and_resubmit_of_the_same_text(world, cycle, submitted, login):
     action = pending_vague(world.alpha)
     login(world.tess).post(
-        reverse("review_action", args=["acme", action.pk]),
+        reverse("review_action", args=["acme", action.public_id]),
         {"kind": "none", "reason": "Too vague"},
     )
     response = action.response
-    response.status = Response.Status.DRAFT
-    response.save(update_fields=["status"])
+    rows = {a.item_key: (a.pk, a.public_id, a.created_at) for a in response.actions.all()}
+    reopen(response)
     submit_response(response)
     again = ClassifiedAction.objects.get(response=response, text=VAGUE)
     assert again.final_kind() == "none" and again.review_reason == "Too vague"
+    # The same rows, not copies: new rows (new ids) for only this response's texts would
+    # tell the team lead who approved the reopen which texts are the requester's.
+    assert {a.item_key: (a.pk, a.public_id, a.created_at) for a in response.actions.all()} == rows
+    assert len(rows) == 2
+
+
+def test_an_unchanged_text_keeps_its_labels_and_follows_the_quote_consent(world, submitted):
+    """Labels from an earlier lexicon stay: relabelling only the resubmitted response's texts
+    would single them out in the queue as new rows would. Consent to quote may change."""
+    action = ClassifiedAction.objects.get(
+        team=world.alpha, text=CLEAR_COLLECTIVE, response=pending_vague(world.alpha).response
+    )
+    ClassifiedAction.objects.filter(pk=action.pk).update(
+        kind="individual", confidence=0.61, needs_review=True, cues=["old:cue"], may_quote=False
+    )
+    reopen(action.response)
+    Answer.objects.filter(response=action.response, item_key=action.item_key).update(may_quote=True)
+    submit_response(action.response)
+    again = ClassifiedAction.objects.get(pk=action.pk)
+    assert (again.public_id, again.kind, again.confidence, again.needs_review, again.cues) == (
+        action.public_id,
+        "individual",
+        0.61,
+        True,
+        ["old:cue"],
+    )
+    assert again.may_quote
+
+
+def test_a_changed_text_at_resubmission_is_a_new_action(world, submitted, login):
+    action = pending_vague(world.alpha)
+    login(world.tess).post(
+        reverse("review_action", args=["acme", action.public_id]),
+        {"kind": "none", "reason": "Too vague"},
+    )
+    response = action.response
+    kept = ClassifiedAction.objects.get(response=response, item_key="act_collective")
+    reopen(response)
+    changed = "Wrote a checklist for prompt changes and used it every sprint."
+    Answer.objects.filter(response=response, item_key=action.item_key).update(value=changed)
+    submit_response(response)
+    new = ClassifiedAction.objects.get(response=response, item_key=action.item_key)
+    assert new.text == changed and not new.is_reviewed()  # the old decision was on other words
+    assert new.pk != action.pk and new.public_id != action.public_id
+    assert not ClassifiedAction.objects.filter(public_id=action.public_id).exists()
+    same = ClassifiedAction.objects.get(response=response, item_key="act_collective")
+    assert (same.pk, same.public_id) == (kept.pk, kept.public_id)
+
+
+def test_public_ids_do_not_follow_creation_order(world, submitted):
+    response = Response.objects.filter(team=world.alpha).first()
+    made = [
+        ClassifiedAction.objects.create(
+            response=response,
+            cycle=response.cycle,
+            team=response.team,
+            item_key=f"act_{i}",
+            text=f"Action number {i}",
+            kind="individual",
+            confidence=0.5,
+        )
+        for i in range(60)
+    ]
+    public_ids = [a.public_id for a in made]
+    # Random (version 4), not time-based like versions 1 and 7, which sort by creation.
+    assert all(p.version == 4 for p in public_ids)
+    assert len(set(public_ids)) == len(made)
+    # In a random order about half the steps rise (29.5 of 59, give or take 2.3); in
+    # creation order all 59 would, in reverse order none.
+    rises = sum(a < b for a, b in itertools.pairwise(public_ids))
+    assert 10 <= rises <= 49, rises
+    assert sum(str(a) < str(b) for a, b in itertools.pairwise(public_ids)) == rises
+
+
+def test_the_queue_breaks_ties_by_public_id_not_by_submission(world, submitted, login):
+    rows = login(world.tess).get(reverse("review_queue", args=["acme"]), {"state": "all"})
+    by_text: dict[str, list[str]] = {}
+    for row in rows.context["rows"]:
+        by_text.setdefault(row.text, []).append(row.public_id)
+    assert sorted(len(ids) for ids in by_text.values()) == [3, 3]  # same text, same confidence
+    assert all(ids == sorted(ids) for ids in by_text.values())
+
+
+@pytest.mark.parametrize(
+    "ref", ["12", "not-a-public-id", "0" * 36, "0123456789abcdef" * 2, "x" * 500]
+)
+def test_a_malformed_public_id_is_404_not_500(world, submitted, login, ref):
+    client = login(world.tess)
+    assert client.get(f"/o/acme/reviews/{ref}/").status_code == 404
+    assert client.post(f"/o/acme/reviews/{ref}/", {"kind": "none"}).status_code == 404
 
 
 def test_team_lead_cannot_review_another_teams_action(world, submitted, login):
     beta_action = pending_vague(world.beta)
-    url = reverse("review_action", args=["acme", beta_action.pk])
+    url = reverse("review_action", args=["acme", beta_action.public_id])
     assert login(world.tess).post(url, {"kind": "individual", "reason": "x"}).status_code == 404
     assert login(world.tess).get(url).status_code == 404
     assert login(world.charlie).get(url).status_code == 404
@@ -342,15 +439,23 @@ def test_team_lead_cannot_review_another_teams_action(world, submitted, login):
     assert not beta_action.is_reviewed()
 
 
+def reopen(response: Response) -> None:
+    response.status = Response.Status.DRAFT
+    response.save(update_fields=["status"])
+
+
 def test_another_organisations_action_id_is_404(world, submitted, login):
     other_cycle = another_cycle(world, world.other, "Q4", "other-q4", [world.other_team])
     submit_with_actions(world, other_cycle, world.charlie, world.other_team, VAGUE, VAGUE)
     theirs = ClassifiedAction.objects.filter(team=world.other_team).first()
     admin = login(world.alice)
-    assert admin.get(reverse("review_action", args=["acme", theirs.pk])).status_code == 404
-    assert admin.get(reverse("review_action", args=["acme", 999_999])).status_code == 404
+    assert admin.get(reverse("review_action", args=["acme", theirs.public_id])).status_code == 404
+    assert admin.get(reverse("review_action", args=["acme", uuid.uuid4()])).status_code == 404
     confirm = reverse("review_confirm", args=["acme"])
-    assert admin.post(confirm, {"action": [theirs.pk]}).status_code == 404
+    assert admin.post(confirm, {"action": [theirs.public_id]}).status_code == 404
+    assert admin.post(confirm, {"action": [uuid.uuid4()]}).status_code == 404
+    theirs.refresh_from_db()
+    assert not theirs.is_reviewed()
 
 
 def test_members_and_leaders_cannot_review(world, submitted, login):
@@ -358,7 +463,10 @@ def test_members_and_leaders_cannot_review(world, submitted, login):
     for user in (world.max, world.leo):
         client = login(user)
         assert client.get(reverse("review_queue", args=["acme"])).status_code == 403
-        assert client.post(reverse("review_action", args=["acme", action.pk])).status_code == 403
+        assert (
+            client.post(reverse("review_action", args=["acme", action.public_id])).status_code
+            == 403
+        )
         assert client.post(reverse("review_confirm", args=["acme"])).status_code == 403
     anonymous = login(None).get(reverse("review_queue", args=["acme"]))
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
@@ -387,7 +495,7 @@ def test_bulk_confirm_asks_first_then_agrees_with_each_suggestion(world, submitt
     actions = list(ClassifiedAction.objects.filter(team=world.alpha, text=VAGUE))
     url = reverse("review_confirm", args=["acme"])
     client = login(world.tess)
-    ids = [a.pk for a in actions[:2]]
+    ids = [a.public_id for a in actions[:2]]
     asked = client.post(url, {"action": ids})
     assert asked.status_code == 200
     html = asked.content.decode()
@@ -395,11 +503,13 @@ def test_bulk_confirm_asks_first_then_agrees_with_each_suggestion(world, submitt
     assert not ClassifiedAction.objects.filter(reviewed_at__isnull=False).exists()
     done = client.post(url, {"action": ids, "confirmed": "yes", "state": "pending"})
     assert done.status_code == 302 and done["Location"] == "/o/acme/reviews/?state=pending"
-    for action in ClassifiedAction.objects.filter(pk__in=ids):
+    for action in ClassifiedAction.objects.filter(public_id__in=ids):
         assert action.final_kind() == action.kind and action.reviewed_by == world.tess
     events = AuditEvent.objects.filter(action=AuditEvent.Action.ACTION_REVIEWED)
-    assert sorted(int(e.target_id) for e in events) == sorted(ids)
+    assert sorted(int(e.target_id) for e in events) == sorted(a.pk for a in actions[:2])
     assert all(e.data["bulk"] is True for e in events)
+    # Recorded in public-id order: row-id order would be submission order, in the audit log.
+    assert [e.target_repr for e in events.order_by("pk")] == [f"Action {p}" for p in sorted(ids)]
     assert not ClassifiedAction.objects.get(pk=actions[2].pk).is_reviewed()
 
 
@@ -407,10 +517,11 @@ def test_bulk_confirm_keeps_a_decision_made_in_the_meantime(world, submitted, lo
     action = pending_vague(world.alpha)
     client = login(world.tess)
     client.post(
-        reverse("review_action", args=["acme", action.pk]), {"kind": "duplicate", "reason": "Twice"}
+        reverse("review_action", args=["acme", action.public_id]),
+        {"kind": "duplicate", "reason": "Twice"},
     )
     client.post(
-        reverse("review_confirm", args=["acme"]), {"action": [action.pk], "confirmed": "yes"}
+        reverse("review_confirm", args=["acme"]), {"action": [action.public_id], "confirmed": "yes"}
     )
     action.refresh_from_db()
     assert action.reviewed_kind == "duplicate"
@@ -422,6 +533,8 @@ def test_bulk_confirm_keeps_a_decision_made_in_the_meantime(world, submitted, lo
         ({}, "Select at least one action"),
         ({"action": ["abc"]}, "not valid"),
         ({"action": ["-1"]}, "not valid"),
+        ({"action": ["12"]}, "not valid"),  # a row id is not a public id
+        ({"action": [str(uuid.UUID(int=1)), "x" * 5000]}, "not valid"),
         ({"action": [str(n) for n in range(1, 102)]}, "at most 100"),
     ],
 )
@@ -436,7 +549,9 @@ def test_bulk_confirm_of_another_teams_action_is_refused(world, submitted, login
     beta_action = pending_vague(world.beta)
     url = reverse("review_confirm", args=["acme"])
     client = login(world.tess)
-    assert client.post(url, {"action": [beta_action.pk], "confirmed": "yes"}).status_code == 404
+    assert (
+        client.post(url, {"action": [beta_action.public_id], "confirmed": "yes"}).status_code == 404
+    )
     assert client.get(url).status_code == 405
     beta_action.refresh_from_db()
     assert not beta_action.is_reviewed()
@@ -445,8 +560,10 @@ def test_bulk_confirm_of_another_teams_action_is_refused(world, submitted, login
 def test_queue_controls_are_labelled_and_reachable_by_keyboard(world, submitted, login):
     html = queue(login(world.tess))
     for checkbox in re.findall(r'<input class="form-check-input" type="checkbox"[^>]*>', html):
-        pk = re.search(r'id="select-(\d+)"', checkbox).group(1)
-        assert f'class="form-check-label small text-body-secondary" for="select-{pk}"' in html
+        public_id = re.search(r'id="select-([0-9a-f-]{36})"', checkbox).group(1)
+        assert (
+            f'class="form-check-label small text-body-secondary" for="select-{public_id}"' in html
+        )
         assert 'form="bulk"' in checkbox
     assert '<label class="form-label small mb-1" for="cycle-filter">Cycle</label>' in html
     listing = html[html.index('<div class="vstack gap-2">') :]
@@ -477,9 +594,11 @@ def test_admin_sees_override_rate_and_exports_labelled_data(world, submitted, lo
     alpha = pending_vague(world.alpha)
     beta = pending_vague(world.beta)
     admin = login(world.alice)
-    admin.post(reverse("review_action", args=["acme", alpha.pk]), {"kind": alpha.kind})
+    admin.post(reverse("review_action", args=["acme", alpha.public_id]), {"kind": alpha.kind})
     other = "collective" if beta.kind != "collective" else "individual"
-    admin.post(reverse("review_action", args=["acme", beta.pk]), {"kind": other, "reason": "wrong"})
+    admin.post(
+        reverse("review_action", args=["acme", beta.public_id]), {"kind": other, "reason": "wrong"}
+    )
     page = admin.get(reverse("review_stats", args=["acme"])).content.decode()
     assert "50%" in page  # one of two reviews overrode the classifier
     rows = list(
@@ -494,7 +613,8 @@ def test_duplicates_are_left_out_of_the_labelled_export(world, submitted, login)
     action = pending_vague(world.alpha)
     admin = login(world.alice)
     admin.post(
-        reverse("review_action", args=["acme", action.pk]), {"kind": "duplicate", "reason": "Twice"}
+        reverse("review_action", args=["acme", action.public_id]),
+        {"kind": "duplicate", "reason": "Twice"},
     )
     export = admin.get(reverse("review_export", args=["acme"])).content.decode()
     assert VAGUE not in export

@@ -93,12 +93,12 @@ def test_the_queue_works_from_the_keyboard_alone(queued, page, live_server, sign
     joined = "\n".join(reached)
     unique = set(reached)
     assert "cycle-filter" in reached
-    assert all(f"select-{action.pk}" in reached for action in queued)
+    assert all(f"select-{action.public_id}" in reached for action in queued)
     assert "Agree with the suggestion for the selected actions…" in joined
     assert len({r for r in unique if r.startswith("Agree: ")}) == 3
     assert len({r for r in unique if r.startswith("Decide differently")}) == 3
     # Tick one action and confirm it with Space and Enter only.
-    page.focus(f"#select-{queued[0].pk}")
+    page.focus(f"#select-{queued[0].public_id}")
     page.keyboard.press("Space")
     page.focus("#bulk button[type=submit]")
     with page.expect_navigation():
@@ -125,6 +125,6 @@ def test_screenshots_of_the_queue_and_an_action(queued, page, live_server, sign_
     page.wait_for_load_state("networkidle")
     page.screenshot(path=str(SHOTS / f"review-confirm-{width}.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    page.goto(f"{live_server.url}/o/acme/reviews/{queued[0].pk}/")
+    page.goto(f"{live_server.url}/o/acme/reviews/{queued[0].public_id}/")
     page.screenshot(path=str(SHOTS / f"review-action-{width}.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0

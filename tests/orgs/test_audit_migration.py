@@ -9,7 +9,7 @@ BEFORE = [("orgs", "0008_roster_apply_status")]
 AFTER = [("orgs", "0009_audit_without_action_text")]
 
 
-def test_earlier_review_events_lose_the_actions_text(transactional_db):
+def test_earlier_review_events_lose_the_actions_text(latest_schema_after):
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps

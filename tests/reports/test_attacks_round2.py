@@ -144,18 +144,27 @@ TEXTS = (
     "I tried to break the chatbot with awkward questions",
     "I checked each prompt change against our checklist",
     "I told users in the help page that answers come from AI",
+    "I asked a colleague to review the refusal messages with me",
+    "I turned off the feature for a customer whose data looked wrong",
 )
-QUEUE_ROW = re.compile(r'id="action-(\d+)-text">“([^”]*)”')
+# Whatever reference the queue gives each action (a row id before the fix, a public id now).
+QUEUE_ROW = re.compile(r'id="action-([^"]+)-text">“([^”]*)”')
 
 
 def only_action(text: str) -> dict[str, object]:
     return {"act_individual": text, "act_collective": ""}
 
 
-def _queue(client) -> dict[str, int]:
-    """What a reviewer reads on the review queue ("All actions"): text -> the id in its links."""
+def _queue(client) -> dict[str, str]:
+    """What a reviewer reads on the review queue ("All actions"): text -> the reference in
+    its element id and links."""
     body = client.get(reverse("review_queue", args=["acme"]) + "?state=all").content.decode()
-    return {text: int(pk) for pk, text in QUEUE_ROW.findall(body)}
+    return {text: ref for ref, text in QUEUE_ROW.findall(body)}
+
+
+def _in_order(queue: dict[str, str]) -> list[str]:
+    """The texts by their references, in natural order (numbers by value)."""
+    return sorted(queue, key=lambda text: (len(queue[text]), queue[text]))
 
 
 def _not_submitted(client, cycle) -> set[str]:
@@ -166,15 +175,13 @@ def _not_submitted(client, cycle) -> set[str]:
     return names
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack 2: review-queue links carry ClassifiedAction ids, which follow submission "
-    "order; with the participation names on, a team lead names each text's author",
-)
 def test_attack_r2_2_review_queue_ids_follow_submission_order(world, cycle, login):
+    """Fixed: the queue refers to actions by random public ids. The lead still sorts the
+    texts by them and pairs them with the submission order; that now names all eight
+    authors only by chance (1 in 8!)."""
     world.acme.show_participation_names = True  # an org setting, off by default
     world.acme.save()
-    people = [world.max, *add_people(world.acme, world.alpha, 5)]
+    people = [world.max, *add_people(world.acme, world.alpha, 7)]
     lead = login(world.tess)
     waiting = _not_submitted(lead, cycle)
     order = []  # who submitted, in order, as the team lead sees it on the participation page
@@ -185,8 +192,8 @@ def test_attack_r2_2_review_queue_ids_follow_submission_order(world, cycle, logi
         waiting = now
     release(cycle)
     queue = _queue(lead)
-    assert len(queue) == len(people)  # Alpha is released (6 >= k): its texts are in the queue
-    guessed = dict(zip(sorted(queue, key=queue.__getitem__), order, strict=True))
+    assert len(queue) == len(people)  # Alpha is released (8 >= k): its texts are in the queue
+    guessed = dict(zip(_in_order(queue), order, strict=True))
     truth = {
         a.text: a.response.respondent.email
         for a in ClassifiedAction.objects.filter(team=world.alpha).select_related(
@@ -194,17 +201,17 @@ def test_attack_r2_2_review_queue_ids_follow_submission_order(world, cycle, logi
         )
     }
     named = {text for text, who in guessed.items() if truth[text] == who}
-    # Today every one of the six texts is attributed to its author by name.
+    # Before the fix every one of the texts was attributed to its author by name.
     assert len(named) < len(people), named
+    assert not set(queue.values()) & {  # and no row id shows in the queue
+        str(pk) for pk in ClassifiedAction.objects.values_list("pk", flat=True)
+    }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack 2b: a reopened response resubmitted unchanged gets new ClassifiedAction "
-    "ids (classify_actions deletes and recreates them): its text moves to the end of the "
-    "queue's id order, so the lead who approved the request knows the requester's text",
-)
 def test_attack_r2_2b_reopen_moves_the_requesters_text_to_the_end(world, cycle, login):
+    """Fixed: a reopened response resubmitted unchanged used to get new ClassifiedAction
+    rows (and ids), so its text moved to the end of the queue's id order and the lead who
+    approved the request knew the requester's text. Unchanged texts now keep their row."""
     people = [world.max, *add_people(world.acme, world.alpha, 4)]
     for i, user in enumerate(people):
         text = f"I checked the prompt changes of sprint {i} against our checklist"
@@ -219,8 +226,8 @@ def test_attack_r2_2b_reopen_moves_the_requesters_text_to_the_end(world, cycle, 
     assert set(after) == set(before)  # the release did not change: same texts
     moved = {text for text in after if after[text] != before[text]}
     max_text = ClassifiedAction.objects.get(response=target).text
-    # Today exactly the requester's text changes id, and becomes the largest.
-    assert not moved, (moved == {max_text}, max(after, key=after.__getitem__) == max_text)
+    # Before the fix exactly the requester's text changed id, and became the largest.
+    assert not moved, (moved == {max_text}, _in_order(after)[-1] == max_text)
 
 
 # --- Attack 3: the pool of one release minus a team of the next is two people ---------------

@@ -278,7 +278,7 @@ def test_a_review_shows_at_the_next_release(world, results, login):
     in_review = {c["kind"]: c["count"] for c in view["free_text"]["action_counts"]}["in_review"]
     assert in_review >= 1
     lead.post(
-        reverse("review_action", args=["acme", action.pk]),
+        reverse("review_action", args=["acme", action.public_id]),
         {"kind": "collective", "reason": "x-team"},
     )
     release(results)

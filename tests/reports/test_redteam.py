@@ -172,11 +172,11 @@ def queue_texts(client):
 
 
 def queue_rows(client):
-    """What a reviewer's queue shows (ids, texts, teams, counts), without the page's
+    """What a reviewer's queue shows (public ids, texts, teams, counts), without the page's
     per-request tokens."""
     page = client.get(reverse("review_queue", args=["acme"]) + "?state=all")
     assert page.status_code == 200
-    rows = tuple((r.pk, r.text, r.team, r.pending) for r in page.context["rows"])
+    rows = tuple((r.public_id, r.text, r.team, r.pending) for r in page.context["rows"])
     return rows, dict(page.context["counts"])
 
 
@@ -200,7 +200,7 @@ def test_a_new_action_enters_the_review_queue_only_with_a_release_of_k_changed_p
     newcomer = add_people(world.acme, world.alpha, 1, start=10)[0]
     submit(cycle, world.alpha, newcomer, GUARDRAILS, extra={"act_individual": NEW_TEXT})
     new_action = ClassifiedAction.objects.get(text=NEW_TEXT)
-    detail = reverse("review_action", args=["acme", new_action.pk])
+    detail = reverse("review_action", args=["acme", new_action.public_id])
     for user in reviewers:
         assert queue_rows(login(user)) == before[user]  # not at submission
         assert login(user).get(detail).status_code == 404  # nor by walking ids
