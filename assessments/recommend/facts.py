@@ -10,8 +10,6 @@ from assessments.instrument.types import Answers, Instrument, Thresholds
 from assessments.scoring.group import GroupAggregate, item_counts
 from assessments.scoring.response import ResponseScore
 
-SUBJECTS = ("team", "group", "respondent")
-
 
 @dataclass(frozen=True)
 class Facts:

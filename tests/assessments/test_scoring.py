@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import random
 
 import pytest
@@ -23,7 +22,6 @@ from assessments.scoring.group import (
     item_answered_counts,
     item_distribution,
 )
-from assessments.scoring.katz_lift import enabler_lift, risk_ratio
 from assessments.scoring.profile import PROFILE_STATES, decoupling_gap, recoupling_profile
 from assessments.scoring.response import ResponseScore, score_response
 from tests.assessments.hand_built import (
@@ -341,112 +339,6 @@ def _lift_respondents(
     return respondents
 
 
-def test_enabler_lift_matches_hand_computed_katz_interval() -> None:
-    inst = practice_instrument()
-    # With leadership (agree, 75 >= 60): 8 of 10 report the practice; without: 2 of 10.
-    respondents = _lift_respondents(
-        inst, [("a", "yes", 8), ("a", "no", 2), ("d", "yes", 2), ("d", "no", 8)]
-    )
-    cells = enabler_lift(inst, respondents)
-    cell = next(c for c in cells if c.enabler == "leadership" and c.practice_item == "i1")
-    assert cell.with_enabler == (8, 10)
-    assert cell.without_enabler == (2, 10)
-    # RR = 0.8 / 0.2 = 4; SE(log RR) = sqrt(1/8 - 1/10 + 1/2 - 1/10) = sqrt(0.425) = 0.65192;
-    # CI = exp(ln 4 -/+ 1.95996 * 0.65192) = (1.1147, 14.354).
-    assert cell.ratio == pytest.approx(4.0)
-    assert cell.ci_low == pytest.approx(1.1147, abs=1e-4)
-    assert cell.ci_high == pytest.approx(14.354, abs=1e-3)
-    assert not cell.withheld
-    assert cell.reason is None
-    assert "Katz" in cell.method
-    assert "Haldane" not in cell.method
-    assert cell.practice_label == "Text of i1"
-    assert cell.resource == "individual"
-
-
-def test_enabler_lift_applies_haldane_correction_to_zero_counts() -> None:
-    inst = practice_instrument()
-    respondents = _lift_respondents(inst, [("sa", "yes", 5), ("sd", "no", 5)])
-    cell = next(
-        c
-        for c in enabler_lift(inst, respondents)
-        if c.enabler == "leadership" and c.practice_item == "i1"
-    )
-    # Corrected: (5.5 / 6) / (0.5 / 6) = 11; SE = sqrt(1/5.5 - 1/6 + 1/0.5 - 1/6) = 1.35959.
-    assert cell.ratio == pytest.approx(11.0)
-    se = math.sqrt(1 / 5.5 - 1 / 6 + 1 / 0.5 - 1 / 6)
-    assert cell.ci_low == pytest.approx(11 * math.exp(-1.959964 * se), rel=1e-5)
-    assert cell.ci_high == pytest.approx(11 * math.exp(1.959964 * se), rel=1e-5)
-    assert "Haldane" in cell.method
-
-
-def test_risk_ratio_without_correction_keeps_raw_counts() -> None:
-    ratio, low, high, corrected = risk_ratio((3, 6), (1, 4))
-    assert ratio == pytest.approx(2.0)
-    assert low < ratio < high
-    assert not corrected
-
-
-def test_enabler_lift_withholds_small_groups_with_reason() -> None:
-    inst = practice_instrument()
-    respondents = _lift_respondents(inst, [("a", "yes", 4), ("d", "no", 6)])
-    cell = next(
-        c
-        for c in enabler_lift(inst, respondents)
-        if c.enabler == "leadership" and c.practice_item == "i1"
-    )
-    assert cell.withheld
-    assert cell.ratio is None
-    assert cell.reason is not None
-    assert "4 report leadership commitment" in cell.reason
-    assert "at least 5" in cell.reason
-    assert not enabler_lift(inst, respondents, min_group=4)[0].withheld
-
-
-def test_enabler_lift_withholds_when_nobody_reports_the_practice() -> None:
-    inst = practice_instrument()
-    respondents = _lift_respondents(inst, [("a", "no", 5), ("d", "no", 5)])
-    cell = next(
-        c
-        for c in enabler_lift(inst, respondents)
-        if c.enabler == "leadership" and c.practice_item == "i1"
-    )
-    assert cell.withheld
-    assert cell.reason is not None
-    assert "Nobody" in cell.reason
-
-
-def test_enabler_lift_excludes_missing_enabler_and_unscored_practice() -> None:
-    inst = practice_instrument()
-    respondents = _lift_respondents(
-        inst,
-        [("a", "yes", 5), ("d", "no", 5), ("a", "dk", 3), ("a", "na", 2), ("", "yes", 4)],
-    )
-    cell = next(
-        c
-        for c in enabler_lift(inst, respondents)
-        if c.enabler == "leadership" and c.practice_item == "i1"
-    )
-    assert cell.with_enabler == (5, 5)
-    assert cell.without_enabler == (0, 5)
-
-
-def test_enabler_lift_covers_each_enabler_and_practice_item_sorted() -> None:
-    inst = practice_instrument()
-    respondents = _lift_respondents(
-        inst, [("a", "yes", 8), ("a", "no", 2), ("d", "yes", 2), ("d", "no", 8)]
-    )
-    cells = enabler_lift(inst, respondents)
-    assert {(c.enabler, c.practice_item) for c in cells} == {
-        (e, p) for e in ("leadership", "principles") for p in ("i1", "c1")
-    }
-    shown = [c for c in cells if not c.withheld]
-    assert [c.ratio for c in shown] == sorted((c.ratio for c in shown), reverse=True)
-    first_withheld = next(i for i, c in enumerate(cells) if c.withheld)
-    assert all(c.withheld for c in cells[first_withheld:])
-    json.dumps([c.to_dict() for c in cells])
-
-
 # --- Change between cycles --------------------------------------------------------------
 
 
@@ -519,9 +411,6 @@ def test_v1_random_responses_score_within_range(v1: Instrument) -> None:
         json.dumps(result.to_dict())
     group = aggregate(scores, v1.thresholds)
     assert all(s.n > 150 for s in group.constructs.values())
-    cells = enabler_lift(v1, [(s, random_answers(v1, rng)) for s in scores])
-    practice_items = [i for i in v1.items if i.is_practice]
-    assert len(cells) == 2 * len(practice_items)
 
 
 def test_v1_lifecycle_stage_hides_live_only_items(v1: Instrument) -> None:
