@@ -154,8 +154,8 @@ def _audited(
     )
     # What the attacker has anyway: each unit's and the organisation's count of the
     # practice, and every row an earlier release showed of it (W + L + Rp is p's total then).
-    before = scored_before.get(practice, frozenset())
-    fixed = [u & (scored | before) for u in units] + [scored]
+    ever = scored | scored_before.get(practice, frozenset())
+    fixed = [u & ever for u in units] + [scored]
     fixed += [
         row
         for key, row in sorted(prior.last.items())

@@ -39,10 +39,17 @@ def signed_exposed(rows: Sequence[frozenset[Version]], k: int) -> list[frozenset
     blocks, spanning = _blocks(unique)
     found: list[frozenset[Version]] = []
     for block in blocks:  # what local rows alone show (a team of fewer than k, ...)
-        found += _exposed_in(block.matrix, block.versions, k)
+        if len(block.matrix) == 1:  # one row: exposed when it holds fewer than k
+            found += [frozenset(block.versions)] if _people(block.versions) < k else []
+        elif len(block.matrix) > 1:
+            found += _exposed_in(block.matrix, block.versions, k)
     if spanning:
         found += _through_spanning(blocks, spanning, k)
     return sorted(set(found), key=lambda s: (len(s), sorted(s)))
+
+
+def _people(versions: Sequence[Version]) -> int:
+    return len({rid for rid, _ in versions})
 
 
 @dataclass(frozen=True)
@@ -192,11 +199,10 @@ def _exposed_on(
 
 def _exposed_in(matrix: np.ndarray, versions: list[Version], k: int) -> list[frozenset[Version]]:
     """Exposed sets of a small system (rows x versions), by a bounded search over atoms."""
-    keys = [tuple(np.round(col, 9)) for col in matrix.T]
-    by_key: dict[tuple[float, ...], list[int]] = {}
-    for j, key in enumerate(keys):
-        by_key.setdefault(key, []).append(j)
-    atoms = list(by_key.values())
+    _, first, label = np.unique(
+        np.round(matrix.T, 9), axis=0, return_index=True, return_inverse=True
+    )
+    atoms = [np.flatnonzero(label.ravel() == a).tolist() for a in np.argsort(first)]
     people = [frozenset(versions[j][0] for j in a) for a in atoms]
     small = [i for i, p in enumerate(people) if len(p) < k]
     if not small:
