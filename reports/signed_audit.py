@@ -131,12 +131,15 @@ def _system(blocks: list[_Block], spanning: list[frozenset[Version]]) -> _System
         spans[[index[v] for v in row], j] = 1.0
     sizes = np.array([len(b.versions) for b in blocks])
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(int)
-    centred = spans.copy()
-    for block, start in zip(blocks, starts, strict=True):
-        if block.matrix.shape[0]:
-            local = _row_basis(block.matrix)  # |B| x r_B
-            part = slice(int(start), int(start) + len(block.versions))
-            centred[part] -= local @ (local.T @ spans[part])
+    # A block of one row (a team, most of them) absorbs its mean; others their projection.
+    rows = np.array([b.matrix.shape[0] for b in blocks])
+    means = np.add.reduceat(spans, starts, axis=0) / sizes[:, None]
+    means[rows != 1] = 0.0
+    centred = spans - np.repeat(means, sizes, axis=0)
+    for b in np.flatnonzero(rows > 1):
+        local = _row_basis(blocks[b].matrix)  # |B| x r_B
+        part = slice(int(starts[b]), int(starts[b]) + len(blocks[b].versions))
+        centred[part] -= local @ (local.T @ spans[part])
     return _System(versions, starts, spans, centred)
 
 
