@@ -13,6 +13,14 @@ could take one release's W from the last one's, or the practice's organisation c
   it, is theirs);
 - each of W, L, Rp and Re moved by 0 or at least k people since the cell was last shown.
 
+Those rules look at one cell at a time. An attacker combines cells: with_k(leadership, p)
+minus with_k(principles, p) is one person's answer to p when the two cells' W differ by
+that person. So the cells of one practice that pass the rules are then audited together
+(reports/signed_audit.py): each with_k and without_k is a sum of p's answers over W or L,
+and with the released units' and the organisation's counts of p (their people scored on p)
+and the rows shown by earlier releases, no signed combination may live on fewer than k
+people. Where one would, the practice's smallest cells are withheld until none does.
+
 Otherwise the cell is withheld, its counts too, and the rows it last showed are carried on
 to the next release, which compares with them.
 """
@@ -21,12 +29,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
+from types import MappingProxyType
 
 from assessments import lift
 from assessments.instrument.types import ENABLERS, Instrument
 
 from .dashboards import Entry
 from .disclosure import Row, Version, persons, safe_change
+from .signed_audit import signed_exposed
 
 PARTS = ("W", "L", "Rp", "Re")
 
@@ -80,11 +91,33 @@ def cell_rows(
     return out
 
 
+def scored_practices(instrument: Instrument, entries: Sequence[Entry]) -> dict[str, Row]:
+    """The versions with a score on each practice item (for the last release's entries: whom
+    its units' counts of the practice were over)."""
+    reports = lift.respondent_reports(instrument, [(e.score, e.answers) for e in entries])
+    return {
+        item.key: frozenset(
+            (e.rid, e.digest)
+            for e, r in zip(entries, reports, strict=True)
+            if r.practices.get(item.key) is not None
+        )
+        for item in lift.practice_items(instrument)
+    }
+
+
 def plan_lift(
-    rows: Mapping[tuple[str, str], Mapping[str, Row]], prior: LiftRows, k: int
+    rows: Mapping[tuple[str, str], Mapping[str, Row]],
+    prior: LiftRows,
+    k: int,
+    units: Sequence[Row] = (),
+    scored_before: Mapping[str, Row] = MappingProxyType({}),
 ) -> LiftPlan:
+    """Which cells the release withholds. `units` are the people of every unit (team or
+    pool) whose counts of each practice a release showed, this one's and the last one's;
+    `scored_before` the last release's people with a score on each practice."""
     withheld = set()
     last = dict(prior.last)
+    passed: dict[str, list[str]] = {}
     for (enabler, practice), parts in rows.items():
         sizes_ok = persons(parts["W"]) >= k and persons(parts["L"]) >= k
         rests_ok = all(persons(parts[p]) == 0 or persons(parts[p]) >= k for p in ("Rp", "Re"))
@@ -92,7 +125,64 @@ def plan_lift(
             safe_change(prior.last.get(name(enabler, practice, p)), parts[p], k) for p in PARTS
         )
         if sizes_ok and rests_ok and moves_ok:
-            last |= {name(enabler, practice, p): parts[p] for p in PARTS}
+            passed.setdefault(practice, []).append(enabler)
         else:
             withheld.add((enabler, practice))
+    for practice, enablers in passed.items():
+        shown = _audited(practice, enablers, rows, prior, units, scored_before, k)
+        for enabler in enablers:
+            if enabler in shown:
+                last |= {name(enabler, practice, p): rows[(enabler, practice)][p] for p in PARTS}
+            else:
+                withheld.add((enabler, practice))
     return LiftPlan(frozenset(withheld), LiftRows(last))
+
+
+def _audited(
+    practice: str,
+    enablers: Sequence[str],
+    rows: Mapping[tuple[str, str], Mapping[str, Row]],
+    prior: LiftRows,
+    units: Sequence[Row],
+    scored_before: Mapping[str, Row],
+    k: int,
+) -> tuple[str, ...]:
+    """The most of `enablers`' cells on `practice` that can be shown together: the fewest
+    withheld, the smallest first (by their smaller group, then enabler order)."""
+    scored: Row = frozenset().union(
+        *(rows[(e, p)][part] for (e, p) in rows if p == practice for part in ("W", "L", "Rp"))
+    )
+    # What the attacker has anyway: each unit's and the organisation's count of the
+    # practice, and every row an earlier release showed of it (W + L + Rp is p's total then).
+    ever = scored | scored_before.get(practice, frozenset())
+    fixed = [u & ever for u in units] + [scored]
+    fixed += [
+        row
+        for key, row in sorted(prior.last.items())
+        if key.split("|")[1] == practice and key.split("|")[2] in ("W", "L", "Rp")
+    ]
+    lost = _already_exposed(fixed, k)
+
+    def smallness(kept: tuple[str, ...]) -> tuple[int, list[int]]:
+        dropped = [e for e in enablers if e not in kept]
+        sizes = sorted(
+            min(persons(rows[(e, practice)]["W"]), persons(rows[(e, practice)]["L"]))
+            for e in dropped
+        )
+        return sum(sizes), [enablers.index(e) for e in dropped]
+
+    for size in range(len(enablers), 0, -1):
+        for kept in sorted(combinations(enablers, size), key=smallness):
+            shown = [rows[(e, practice)][part] for e in kept for part in ("W", "L")]
+            if not signed_exposed([r - lost for r in fixed + shown], k):
+                return kept
+    return ()
+
+
+def _already_exposed(rows: Sequence[Row], k: int) -> frozenset[Version]:
+    """Versions earlier releases already let an attacker single out (shown before this
+    audit, or under a lower threshold): taken as known, so only new exposures count."""
+    lost: frozenset[Version] = frozenset()
+    while found := signed_exposed([r - lost for r in rows], k):
+        lost = lost.union(*found)
+    return lost

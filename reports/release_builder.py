@@ -29,11 +29,12 @@ from .disclosure import (
     Prior,
     Version,
     cell_key,
+    is_cell,
     plan_families,
     plan_regrouping,
     plan_release,
 )
-from .lift_rows import LiftPlan, LiftRows, cell_rows, plan_lift
+from .lift_rows import LiftPlan, LiftRows, cell_rows, plan_lift, scored_practices
 
 Means = Mapping[str, float | None]
 ORG_PAGE = "org"
@@ -101,7 +102,15 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
     counted = [e for u in released for e in u.members]
     # Who reports each enabler and practice, once for the disclosure rows and the lift table.
     reports = lift.respondent_reports(data.instrument, [(e.score, e.answers) for e in counted])
-    lift_plan = plan_lift(cell_rows(data.instrument, counted, reports), data.prior_lift, k)
+    lift_plan = plan_lift(
+        cell_rows(data.instrument, counted, reports),
+        data.prior_lift,
+        k,
+        # Whose counts of each practice the units showed, now and in the last release.
+        [frozenset((e.rid, e.digest) for e in u.members) for u in released]
+        + [row for key, row in sorted(prior.last.items()) if not is_cell(key)],
+        scored_practices(data.instrument, list(data.prior_entries.values())),
+    )
     pooled = [data.teams[t].name for t in plan.pool_teams if t in data.teams]
     hidden = 0 if plan.pool is not None else len(plan.pool_teams)
     pages[ORG_PAGE] = to_plain(

@@ -105,12 +105,6 @@ def lift_org(world, cycle):
     return cycle, responses
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack 1: lift cells of leadership and principles on one practice differ by one "
-    "person (reports/lift_rows.py checks each cell alone); with_k(lead) - with_k(princ) is "
-    "that person's answer to every practice",
-)
 def test_attack_r2_1_lift_cells_of_two_enablers_differenced(world, lift_org, login):
     _, responses = lift_org
     target = responses[11]

@@ -1,0 +1,270 @@
+"""The enabler-lift table's disclosure control (reports/lift_rows.py) over whole organisations.
+
+Per practice p, every count the pages show is a sum of p's answers over a set of people: each
+unit's and the organisation's people scored on p, and each shown cell's W and L (with_k,
+without_k), in this release and the last. The check here is independent of
+reports/signed_audit.py: a set S of fewer than k people is exposed when some nonzero vector
+of the row space lives on S's versions, i.e. when the null space's rows for S have rank
+below |S|."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reports.lift_rows import LiftRows, name, plan_lift
+from reports.signed_audit import signed_exposed
+
+ENABLERS = ("leadership", "principles")
+PRACTICES = ("p1", "p2", "p3")
+
+
+def exposed_sets(rows: list[frozenset], k: int) -> list[frozenset]:
+    """Every set of k - 1 people (or all, when fewer) on whose versions some nonzero vector of
+    the row space lives: exactly when the residual projector's block for those versions is
+    singular. A vector on fewer people lives on every such set holding them, so checking
+    the sets of k - 1 people finds every exposure."""
+    versions, residual = _residual(rows)
+    # A row-space vector is the same on versions in exactly the same rows; one that is
+    # nonzero on such a class of k or more people lives on k or more. So only versions in
+    # smaller classes can carry an exposure.
+    classes: dict[frozenset, list[int]] = {}
+    for i, v in enumerate(versions):
+        classes.setdefault(frozenset(j for j, r in enumerate(rows) if v in r), []).append(i)
+    small = {i for c in classes.values() if len({versions[j][0] for j in c}) < k for i in c}
+    people = sorted({versions[i][0] for i in small})
+    columns = {p: [i for i in sorted(small) if versions[i][0] == p] for p in people}
+    if not people:
+        return []
+    combos = list(itertools.combinations(people, min(k - 1, len(people))))
+    width = max(sum(len(columns[p]) for p in c) for c in combos)
+    padded = np.eye(len(versions) + width)  # padding adds eigenvalues of 1 only
+    padded[: len(versions), : len(versions)] = residual
+    index = np.array(
+        [
+            (cols := [i for p in c for i in columns[p]])
+            + list(range(len(versions), len(versions) + width - len(cols)))
+            for c in combos
+        ]
+    )
+    blocks = padded[index[:, :, None], index[:, None, :]]
+    smallest = np.linalg.eigvalsh(blocks)[:, 0]
+    return [
+        frozenset(versions[i] for p in c for i in columns[p])
+        for c, low in zip(combos, smallest, strict=True)
+        if low < 1e-9
+    ]
+
+
+def lives_on(rows: list[frozenset], some: frozenset) -> bool:
+    """Does a nonzero vector of the row space live on the versions `some`?"""
+    versions, residual = _residual(rows)
+    cols = [i for i, v in enumerate(versions) if v in some]
+    return bool(cols) and np.linalg.eigvalsh(residual[np.ix_(cols, cols)])[0] < 1e-9
+
+
+def _residual(rows: list[frozenset]) -> tuple[list, np.ndarray]:
+    """The versions and the projector onto what the rows cannot see (I minus the row
+    space's projector), over the versions."""
+    rows = [r for r in rows if r]
+    versions = sorted({v for r in rows for v in r})
+    if not versions:
+        return [], np.zeros((0, 0))
+    index = {v: i for i, v in enumerate(versions)}
+    a = np.zeros((len(rows), len(versions)))
+    for i, row in enumerate(rows):
+        a[i, [index[v] for v in row]] = 1.0
+    _, s, vt = np.linalg.svd(a)
+    null = vt[int(np.sum(s > 1e-9 * s[0])) :].T
+    return versions, null @ null.T
+
+
+def cells_of(people: dict[int, tuple[str, tuple, tuple]]) -> dict:
+    """W, L, Rp, Re of every cell, as reports/lift_rows.cell_rows builds them."""
+    out = {}
+    for e, enabler in enumerate(ENABLERS):
+        high = {(rid, d) for rid, (d, en, _) in people.items() if en[e] is True}
+        low = {(rid, d) for rid, (d, en, _) in people.items() if en[e] is False}
+        for p, practice in enumerate(PRACTICES):
+            scored = {(rid, d) for rid, (d, _, pr) in people.items() if pr[p] is not None}
+            out[(enabler, practice)] = {
+                "W": frozenset(high & scored),
+                "L": frozenset(low & scored),
+                "Rp": frozenset(scored - high - low),
+                "Re": frozenset((high | low) - scored),
+            }
+    return out
+
+
+def _scored(cells: dict, practice: str) -> frozenset:
+    return frozenset().union(
+        *(parts[q] for (_, p), parts in cells.items() if p == practice for q in ("W", "L", "Rp"))
+    )
+
+
+def shown_rows(cells: dict, plan, units: list[frozenset], practice: str) -> list[frozenset]:
+    """What the pages show of one practice: units and organisation, and the shown cells."""
+    scored = _scored(cells, practice)
+    rows = [u & scored for u in units] + [scored]
+    for (enabler, p), parts in cells.items():
+        if p == practice and (enabler, p) not in plan.withheld:
+            rows += [parts["W"], parts["L"]]
+    return rows
+
+
+answer = st.sampled_from([True, True, False, False, None])
+
+
+@st.composite
+def organisation(draw):
+    """Teams of at least k (released units), enablers and practices at random, then a
+    second release in which some people change their answers (a new version each)."""
+    k = draw(st.sampled_from([3, 4, 5]))
+    n = draw(st.integers(6, 40))
+    sizes = []
+    while sum(sizes) < n:
+        sizes.append(draw(st.integers(k, max(k, 12))))
+    team = [t for t, size in enumerate(sizes) for _ in range(size)]
+    people = {
+        rid: ("d1", tuple(draw(answer) for _ in ENABLERS), tuple(draw(answer) for _ in PRACTICES))
+        for rid in range(len(team))
+    }
+    # Whole teams answer again (so the teams' own rows stay safe across releases, as
+    # reports/disclosure.py keeps them): each member's response is a new version.
+    again = draw(st.sets(st.sampled_from(sorted(set(team)))))
+    later = dict(people)
+    for rid, t in enumerate(team):
+        if t in again:
+            later[rid] = (
+                "d2",
+                tuple(draw(answer) for _ in ENABLERS),
+                tuple(draw(answer) for _ in PRACTICES),
+            )
+    return k, team, _family_blanked(people, team, k), _family_blanked(later, team, k)
+
+
+def _family_blanked(people: dict, team: list[int], k: int) -> dict:
+    """A unit where fewer than k people have a score on a practice shows none of it
+    (reports/disclosure.py's family plan): its people leave that practice's cells too."""
+    out = dict(people)
+    for unit in set(team):
+        members = [rid for rid, t in enumerate(team) if t == unit]
+        for p in range(len(PRACTICES)):
+            if sum(out[rid][2][p] is not None for rid in members) < k:
+                for rid in members:
+                    d, en, pr = out[rid]
+                    out[rid] = (d, en, (*pr[:p], None, *pr[p + 1 :]))
+    return out
+
+
+def _units(team: list[int], people: dict) -> list[frozenset]:
+    return [
+        frozenset((rid, people[rid][0]) for rid, t in enumerate(team) if t == unit)
+        for unit in sorted(set(team))
+    ]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(organisation())
+def test_no_signed_combination_of_shown_lift_counts_isolates_fewer_than_k(case):
+    k, team, first, second = case
+    earlier: dict[str, list[frozenset]] = {p: [] for p in PRACTICES}
+    prior, units_before, scored_before = LiftRows(), [], {}
+    for people in (first, second):
+        cells, units = cells_of(people), _units(team, people)
+        plan = plan_lift(cells, prior, k, units + units_before, scored_before)
+        for practice in PRACTICES:
+            rows = shown_rows(cells, plan, units, practice)
+            assert not exposed_sets(rows, k), ("within one release", practice)
+            earlier[practice] += rows
+            assert not exposed_sets(earlier[practice], k), ("across releases", practice)
+        prior, units_before = plan.state, units
+        scored_before = {p: _scored(cells, p) for p in PRACTICES}
+
+
+def test_two_enablers_cells_one_person_apart_are_not_both_shown():
+    """The red team's attack in miniature: 6 report both enablers, 5 neither, one only
+    leadership. W(leadership) - W(principles) is that person; one cell must go."""
+    both, neither = [(i, "d1") for i in range(6)], [(i, "d1") for i in range(6, 11)]
+    target = (11, "d1")
+    people = {rid: ("d1", (True, True), (True, False, True)) for rid, _ in both}
+    people |= {rid: ("d1", (False, False), (False, True, False)) for rid, _ in neither}
+    people[11] = ("d1", (True, False), (True, True, False))
+    cells = cells_of(people)
+    assert cells[("leadership", "p1")]["W"] - cells[("principles", "p1")]["W"] == {target}
+    plan = plan_lift(cells, LiftRows(), 3, _units([0] * 12, people))
+    # The smaller cell goes (leadership: 7 with, 5 without); principles stays.
+    assert {e for e, _ in plan.withheld} == {"leadership"}
+    assert len(plan.withheld) == len(PRACTICES)
+    for practice in PRACTICES:
+        assert not exposed_sets(shown_rows(cells, plan, _units([0] * 12, people), practice), 3)
+
+
+def test_a_withheld_cell_keeps_its_last_rows_for_the_next_release():
+    people = {rid: ("d1", (rid % 2 == 0, rid % 3 == 0), (True, rid < 6, True)) for rid in range(12)}
+    cells = cells_of(people)
+    first = plan_lift(cells, LiftRows(), 3, _units([0] * 12, people))
+    assert first.withheld == set()  # nothing here singles anyone out
+    # One person's new version moves every W or L by 1: the cells are withheld and the
+    # rows they showed are what the next release still compares with.
+    later = people | {0: ("d2", (False, False), (True, True, None))}
+    second = plan_lift(cells_of(later), first.state, 3, _units([0] * 12, later))
+    assert ("leadership", "p1") in second.withheld
+    key = name("leadership", "p1", "W")
+    assert second.state.last[key] == first.state.last[key]
+
+
+def test_signed_exposed_finds_differences_and_sums():
+    v = [(i, "d1") for i in range(8)]
+    rows = [frozenset(v), frozenset(v[:7]), frozenset(v[:3])]
+    assert signed_exposed(rows, 3) == [frozenset({v[7]})]  # all - first seven
+    assert signed_exposed([frozenset(v), frozenset(v[2:])], 3) == [frozenset(v[:2])]
+    assert not signed_exposed([frozenset(v), frozenset(v[:4])], 3)
+    # A person's new version minus the old: one person, two versions.
+    old, new = (9, "d1"), (9, "d2")
+    assert signed_exposed([frozenset({*v[:4], old}), frozenset({*v[:4], new})], 3) == [
+        frozenset({old, new})
+    ]
+
+
+def test_plan_lift_on_a_1600_person_organisation_takes_under_ten_seconds():
+    rng = random.Random(7)
+    people = {
+        rid: (
+            "d1",
+            tuple(rng.choices([True, False, None], [49, 49, 2])[0] for _ in ENABLERS),
+            tuple(rng.choices([True, False, None], [45, 45, 10])[0] for _ in PRACTICES),
+        )
+        for rid in range(1600)
+    }
+    start = time.perf_counter()
+    plan = plan_lift(
+        cells_of(people), LiftRows(), 3, _units([rid // 8 for rid in range(1600)], people)
+    )
+    assert time.perf_counter() - start < 10
+    assert not plan.withheld
+
+
+@st.composite
+def any_rows(draw):
+    """Rows over up to 11 people, some with an old and a new version."""
+    k = draw(st.sampled_from([2, 3, 4, 5]))
+    n = draw(st.integers(3, 11))
+    versions = [(i, "d1") for i in range(n)]
+    versions += [(i, "d2") for i in draw(st.sets(st.integers(0, n - 1), max_size=3))]
+    rows = draw(st.lists(st.sets(st.sampled_from(versions)), min_size=1, max_size=6))
+    return k, [frozenset(r) for r in rows]
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_rows())
+def test_signed_exposed_agrees_with_the_brute_force_check(case):
+    k, rows = case
+    found, truth = signed_exposed(rows, k), exposed_sets(rows, k)
+    assert bool(found) == bool(truth)
+    assert all(lives_on(rows, s) and len({rid for rid, _ in s}) < k for s in found)
