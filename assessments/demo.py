@@ -73,10 +73,13 @@ COLLECTIVE_ACTIONS = [
     "Legal and security ran a company-wide red-team exercise on our agent.",
     "Responsible AI goals were added to every PM's performance review this year.",
 ]
-AMBIGUOUS_ACTIONS = [
-    "Talked to a few people about whether we should do something about bias.",
-    "Made sure things were handled properly.",
-]
+# Texts a careful reader can label but the classifier is unsure of (they go to review), with
+# what that reader decides: the demo's team lead has some to work through.
+AMBIGUOUS_ACTIONS = {
+    "We looked into bias a bit before launch.": "individual",
+    "Made sure things were handled properly.": "none",
+    "Worked with security on the jailbreak thing.": "collective",
+}
 
 
 def _pick_option(item: Item, level: float, rng: random.Random) -> str:
@@ -166,9 +169,9 @@ def demo_answers(
         if item.construct:
             answers[item.key] = _pick_option(item, _item_level(item, climate, self_view), rng)
     if rng.random() < 0.7:
-        answers["act_individual"] = rng.choice(INDIVIDUAL_ACTIONS + AMBIGUOUS_ACTIONS[:1])
+        answers["act_individual"] = rng.choice([*INDIVIDUAL_ACTIONS, *list(AMBIGUOUS_ACTIONS)[:1]])
     if rng.random() < 0.5 or climate.collective_practice > 60:
-        answers["act_collective"] = rng.choice(COLLECTIVE_ACTIONS + AMBIGUOUS_ACTIONS[1:])
+        answers["act_collective"] = rng.choice([*COLLECTIVE_ACTIONS, *list(AMBIGUOUS_ACTIONS)[1:]])
     visible = visible_item_keys(instrument, answers)
     return {k: v for k, v in answers.items() if k in visible}
 
@@ -177,7 +180,7 @@ def demo_answers(
 DEMO_LABELS = (
     dict.fromkeys(INDIVIDUAL_ACTIONS, "individual")
     | dict.fromkeys(COLLECTIVE_ACTIONS, "collective")
-    | dict.fromkeys(AMBIGUOUS_ACTIONS, "individual")
+    | AMBIGUOUS_ACTIONS
 )
 
 
