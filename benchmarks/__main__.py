@@ -58,6 +58,7 @@ ORDER = (
     "lift_power_rr3_n200",
     "lift_interval_coverage",
     "lift_power_estimate_check",
+    "null_dashboard_claim_rate",
     "roster_import_s_20k",
 )
 
