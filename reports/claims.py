@@ -90,8 +90,7 @@ def item_summaries(
             ]
             s = differences.summary_from_counts(scored)
             if s is not None and s.n == n:
-                binary = {score for score, c in scored if c} <= {0.0, 100.0}
-                out[item.key] = differences.Summary(n, float(mean), s.sd, binary)
+                out[item.key] = differences.Summary(n, float(mean), s.sd, tuple(scored))
     return out
 
 

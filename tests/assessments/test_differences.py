@@ -20,6 +20,7 @@ from assessments.differences import (
     clustered_mean_interval,
     holm,
     mean_interval,
+    permutation_p,
     side_of,
     summary_from_counts,
     summary_interval,
@@ -140,18 +141,21 @@ def test_clustered_mean_interval_matches_statsmodels_cluster_robust_mean(seed: i
     assert clustered_mean_interval([[50.0, 75.0]]) is None
 
 
-def test_changes_found_controls_false_discoveries_and_tests_yes_no_exactly() -> None:
+def test_changes_found_controls_false_discoveries_and_tests_counted_answers_exactly() -> None:
     rng = random.Random(7)
     pairs: list[tuple[Summary | None, Summary | None]] = []
     for _ in range(30):  # nothing changed
         pairs.append((summary_of(_sample(rng, 8, 50, 20)), summary_of(_sample(rng, 8, 50, 20))))
     pairs.append((Summary(10, 10.0, 10.0), Summary(10, 90.0, 10.0)))  # a large real change
-    yes_no = (Summary(8, 25.0, 46.3, binary=True), Summary(8, 75.0, 46.3, binary=True))
+    yes_no = (
+        Summary(8, 25.0, 46.3, ((0.0, 6), (100.0, 2))),
+        Summary(8, 75.0, 46.3, ((0.0, 2), (100.0, 6))),
+    )
     pairs += [yes_no, (None, Summary(5, 50.0, 10.0))]
     found = changes_found(pairs)
     assert found[30][2] is True and found[-1] == (None, None, False)
     p_values = [
-        stats.fisher_exact([[6, 2], [2, 6]]).pvalue
+        permutation_p(((0.0, 6), (100.0, 2)), ((0.0, 2), (100.0, 6)))
         if i == 31
         else stats.ttest_ind_from_stats(
             b.mean, b.sd, b.n, a.mean, a.sd, a.n, equal_var=False
@@ -170,3 +174,31 @@ def test_summary_interval_matches_scipy_t_interval_from_summary() -> None:
     low, high = stats.t.interval(0.975, 8, 58.0, 20.0 / 3)
     assert (got.low, got.high) == (pytest.approx(low, rel=1e-9), pytest.approx(high, rel=1e-9))
     assert summary_interval(Summary(1, 58.0, 0.0)) is None
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_permutation_p_is_scipys_exact_permutation_test(seed: int) -> None:
+    rng = random.Random(seed)
+    scale = [0.0, 25.0, 50.0, 75.0, 100.0] if seed % 2 else [0.0, 100.0]
+    a = [rng.choice(scale) for _ in range(rng.randint(2, 7))]
+    b = [rng.choice(scale[: len(scale) // 2 + 1]) for _ in range(rng.randint(2, 7))]
+    ref = stats.permutation_test(
+        (b, a),
+        # |difference| at least the observed one: the two-sided p this module means.
+        lambda x, y: abs(np.mean(x) - np.mean(y)),
+        permutation_type="independent",
+        n_resamples=np.inf,
+        alternative="greater",
+    ).pvalue
+
+    def counted(values: list[float]) -> list[tuple[float, int]]:
+        return [(s, values.count(s)) for s in scale]
+
+    assert permutation_p(counted(a), counted(b)) == pytest.approx(ref, rel=1e-9)
+
+
+def test_permutation_p_of_yes_no_answers_is_fishers_exact_p() -> None:
+    # 6 of 8 yes against 2 of 8: for a 2x2 table the permutation test of the difference in
+    # shares orders tables as Fisher's two-sided test does here (a symmetric table).
+    got = permutation_p(((0.0, 2), (100.0, 6)), ((0.0, 6), (100.0, 2)))
+    assert got == pytest.approx(stats.fisher_exact([[6, 2], [2, 6]]).pvalue, rel=1e-12)
