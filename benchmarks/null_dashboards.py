@@ -298,13 +298,26 @@ def audit(null: str, orgs: int, seed: str = "null-dashboards") -> Tally:
         for key, said in claims_of_org(sim.pages["org"]).items():
             tally.org_claims[key] = tally.org_claims.get(key, 0) + said
         any_team: dict[str, bool] = {}
+        fails: set[str] = set()
+        passes: set[str] = set()
         for key, page in sim.pages.items():
             if not key.startswith("team:") or not page.get("visible"):
                 continue
             tally.teams += 1
+            for row in page.get("real_test", ()):
+                if row.get("failed"):
+                    fails.add(row["part"])
+                # Before the fix a part that did not fail passed; after, it must pass clearly.
+                if row.get("passed", not row.get("failed")) and row.get("n"):
+                    passes.add(row["part"])
             for claim, said in claims_of_team(page, instrument, truth).items():
                 tally.team_claims[claim] = tally.team_claims.get(claim, 0) + said
                 any_team[claim] = any_team.get(claim, False) or said
+        # Teams of one true climate, yet one team fails a part another passes.
+        said_apart = bool(fails & passes)
+        tally.org_claims["teams_fail_and_pass_the_same_part"] = (
+            tally.org_claims.get("teams_fail_and_pass_the_same_part", 0) + said_apart
+        )
         for claim, said in any_team.items():
             tally.any_team_claims[claim] = tally.any_team_claims.get(claim, 0) + said
     return tally
