@@ -6,5 +6,6 @@ a table and writes `benchmarks/results.json`. Nothing here is a timed assert in 
 
 Modules: `database` (the throwaway database), `fixtures` (the synthetic organisations),
 `stats` (result entries), `domain`, `pages`, `pdfs`, `autosave` (the measurements),
-`evidence` (simulations of the enabler-lift statistics; no database).
+`evidence` (simulations of the enabler-lift statistics, and as the part `claims` the audit
+of dashboard claims in null organisations, `null_dashboards`; no database).
 """

@@ -1,7 +1,8 @@
 """`python -m benchmarks [--quick] [--only PARTS] [--profile NAME]`: see benchmarks/__init__.py.
 
-`--only evidence` (the lift simulations) needs no database: it runs alone and updates only
-its own entries of the results file. Every other run creates the database
+`--only evidence` (the lift simulations) and `--only claims` (dashboard claims in null
+organisations) need no database: they run alone and update only their own entries of the
+results file. Every other run creates the database
 `recouple_bench_<pid>` on the server of DATABASE_URL (default: local PostgreSQL), migrates
 it, builds the data, measures, prints a table, writes the results and drops the database,
 also on failure or Ctrl-C.
@@ -24,8 +25,18 @@ from typing import Any
 from .database import Server
 
 HERE = Path(__file__).resolve().parent
-PARTS = ("domain", "releases", "pages", "pdf", "autosave", "evidence", "roster", "releases1000")
-NO_DATABASE = {"evidence"}  # parts that run without Django or a database
+PARTS = (
+    "domain",
+    "releases",
+    "pages",
+    "pdf",
+    "autosave",
+    "evidence",
+    "claims",
+    "roster",
+    "releases1000",
+)
+NO_DATABASE = {"evidence", "claims"}  # parts that run without Django or a database
 # Parts that measure the synthetic organisations (the others build their own data).
 NEEDS_ORGS = frozenset({"releases", "pages", "pdf", "autosave", "releases1000"})
 PROFILES = (
@@ -58,6 +69,7 @@ ORDER = (
     "lift_power_rr3_n200",
     "lift_interval_coverage",
     "lift_power_estimate_check",
+    "null_dashboard_claim_rate",
     "roster_import_s_20k",
 )
 
@@ -195,6 +207,11 @@ def run(args: argparse.Namespace, server: Server, database_url: str, started: fl
 
         results |= evidence.simulations()
         t = phase("evidence", t)
+    if "claims" in args.parts:
+        from . import evidence
+
+        results |= evidence.claim_simulations()
+        t = phase("claims", t)
     if "releases1000" in args.parts and not args.quick:
         huge = fixtures.build_org("bench-huge", 1000, password_hash)
         built = release_bench.release_all(huge)
@@ -240,7 +257,11 @@ def run_without_database(args: argparse.Namespace) -> int:
     from . import evidence
 
     started, cpu = time.monotonic(), time.process_time()
-    results = evidence.simulations()
+    results: dict[str, dict[str, Any]] = {}
+    if "evidence" in args.parts:
+        results |= evidence.simulations()
+    if "claims" in args.parts:
+        results |= evidence.claim_simulations()
     seconds = round(time.monotonic() - started, 1)
     cpu_seconds = round(time.process_time() - cpu, 1)
     previous: dict[str, Any] = {}
@@ -250,7 +271,7 @@ def run_without_database(args: argparse.Namespace) -> int:
     merged = previous | results
     ordered = {k: merged[k] for k in ORDER if k in merged}
     ordered |= {k: v for k, v in merged.items() if k not in ordered}
-    meta["evidence"] = {
+    meta[args.only] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": seconds,
         "cpu_seconds": cpu_seconds,  # the wall time grows with other work on the machine

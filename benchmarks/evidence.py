@@ -1,6 +1,8 @@
 """Simulations of the enabler-lift statistics: false findings, power and interval coverage.
 
-`python -m benchmarks --only evidence` runs these alone, without a database.
+`python -m benchmarks --only evidence` runs these alone, without a database. The audit of
+dashboard claims in null organisations (`null_dashboard_claims`, two cycles of 25 teams each
+through `build_release`: minutes, not seconds) is its own part, `--only claims`.
 
 Simulated organisations are made at the level of what each respondent reports (each
 enabler and each of v1's 23 practice items: reported, not reported, or no score). From
@@ -24,7 +26,9 @@ from assessments.instrument.types import Item
 from assessments.lift.cells import POWER, POWER_RATIO, Q_LEVEL, Reports
 from assessments.lift.stats import risk_ratio_interval, two_proportion_sample_size
 from assessments.lift.table import assess_cells, count_cells, practice_items
+from assessments.recommend.rules import DEFAULT_RULES_PATH, load_rules
 
+from . import null_dashboards
 from .stats import entry
 
 ORGS = 500  # simulated organisations per scenario (the target asks for at least 500)
@@ -241,6 +245,58 @@ def power_estimate_check(orgs: int = CHECK_ORGS, seed: str = "power") -> dict[st
     }
 
 
+DASHBOARD_ORGS = 40  # per null (two cycles each through build_release: about 1 s an org)
+# Difference and improvement findings: what a page states as a change or a difference.
+ORG_DIFFERENCE_CLAIMS = ("self_view_difference", "org_trend_better_or_worse")
+TEAM_DIFFERENCE_CLAIMS = ("team_item_better_or_worse", "team_trend_better_or_worse")
+
+
+def null_dashboard_claims(
+    orgs: int = DASHBOARD_ORGS, seed: str = "null-dashboards"
+) -> dict[str, dict[str, Any]]:
+    """Null organisations (benchmarks/null_dashboards.py: both nulls, two cycles, nothing
+    differs or changes): how many state a difference or change as a finding on the
+    organisation page or on the page of one team (the first released), and each claim's
+    rate, organisation and team pages apart."""
+    stated = total = 0
+    per_claim: dict[str, list[int]] = {}
+    instrument = load_version("2")
+    rules = load_rules(DEFAULT_RULES_PATH, instrument)
+    for null in null_dashboards.NULLS:
+        rng = random.Random(f"{seed}:{null}")
+        for _ in range(orgs):
+            sim = null_dashboards.simulate(null, rng, instrument, rules)
+            org = null_dashboards.claims_of_org(sim.pages["org"])
+            team_page = next(
+                p for k, p in sorted(sim.pages.items()) if k.startswith("team:") and p["visible"]
+            )
+            team = null_dashboards.claims_of_team(team_page, instrument)
+            for key, said in (org | team).items():
+                counts = per_claim.setdefault(f"{null}:{key}", [0, 0])
+                counts[0] += said
+                counts[1] += 1
+            total += 1
+            stated += any(org[c] for c in ORG_DIFFERENCE_CLAIMS) or any(
+                team[c] for c in TEAM_DIFFERENCE_CLAIMS
+            )
+    return {
+        "null_dashboard_claim_rate": _share_entry(
+            stated,
+            total,
+            target=0.05,
+            op="<=",
+            setting=(
+                f"{orgs} organisations per null (uniform answers; one centred climate for "
+                f"every team), {null_dashboards.RESPONDENTS} respondents over "
+                f"{null_dashboards.TEAMS} teams, two cycles, instrument v2, k = "
+                f"{null_dashboards.THRESHOLD}; claims: {', '.join(ORG_DIFFERENCE_CLAIMS)} "
+                f"(organisation page), {', '.join(TEAM_DIFFERENCE_CLAIMS)} (one team page)"
+            ),
+            claims={key: f"{k}/{n}" for key, (k, n) in sorted(per_claim.items())},
+        )
+    }
+
+
 def simulations() -> dict[str, dict[str, Any]]:
     """All evidence figures, with how long they took."""
     start = time.monotonic()
@@ -249,4 +305,13 @@ def simulations() -> dict[str, dict[str, Any]]:
     results |= power_estimate_check()
     for value in results.values():
         value["seconds_all_evidence"] = round(time.monotonic() - start, 1)
+    return results
+
+
+def claim_simulations() -> dict[str, dict[str, Any]]:
+    """The `claims` part: the null-organisation audit of dashboard claims, with its time."""
+    start = time.monotonic()
+    results = null_dashboard_claims()
+    for value in results.values():
+        value["seconds"] = round(time.monotonic() - start, 1)
     return results

@@ -60,6 +60,9 @@ class ReleaseInput:
     prior_lift: LiftRows = field(default_factory=LiftRows)
     team_history: Mapping[int, Sequence[tuple[str, Means]]] = field(default_factory=dict)
     org_history: Sequence[tuple[str, Means]] = ()
+    # The organisation's construct statistics (n, mean, sd) at the last point of
+    # `org_history`: they test the trend's last step.
+    org_previous: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     cycle_name: str = "This cycle"
     # Per team: the name of the latest earlier cycle with a stored page of the team, and that
     # page (at least "visible" and "drilldown"), for the change on each item kept by key.
@@ -123,6 +126,7 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
             pooled_teams=pooled if plan.pool is not None else (),
             hidden_teams=hidden,
             history=data.org_history,
+            previous_constructs=data.org_previous,
             cycle_name=data.cycle_name,
             computed=computed,
             lift_withheld=lift_plan.withheld,
@@ -237,6 +241,7 @@ def _team_pages(
                     if previous
                     else None
                 ),
+                previous_page=previous[1] if previous else None,
             )
         )
         for recs in ("recs_team", "recs_leadership"):

@@ -84,7 +84,7 @@ def _versions(release: Release) -> dict[int, str]:
 
 def _build(cycle: Cycle, latest: Release | None, regroup: bool = False) -> BuiltRelease:
     instrument = instrument_for(cycle.instrument.version)
-    org_history, team_history = selectors.earlier_means(cycle)
+    org_history, team_history, org_previous = selectors.earlier_means(cycle)
     prior = Prior()
     prior_entries = {}
     earlier_entries = {}
@@ -117,6 +117,7 @@ def _build(cycle: Cycle, latest: Release | None, regroup: bool = False) -> Built
             prior_lift=prior_lift,
             team_history=team_history,
             org_history=org_history,
+            org_previous=org_previous,
             cycle_name=cycle.name,
             regroup=regroup,
         )

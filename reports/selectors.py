@@ -268,9 +268,14 @@ def submissions_stamp(cycle: Cycle) -> str:
 
 def earlier_means(
     cycle: Cycle,
-) -> tuple[list[tuple[str, dict[str, Any]]], dict[int, list[tuple[str, dict[str, Any]]]]]:
+) -> tuple[
+    list[tuple[str, dict[str, Any]]],
+    dict[int, list[tuple[str, dict[str, Any]]]],
+    dict[str, Any],
+]:
     """Released construct means of the organisation and each team in earlier cycles, oldest
-    first (two queries): the trend lines."""
+    first (two queries): the trend lines; and the organisation's latest earlier construct
+    statistics (n, mean, sd), which test the trend's last step."""
     earlier = list(
         Cycle.objects.filter(organization_id=cycle.organization_id, opens_on__lt=cycle.opens_on)
         .exclude(state=Cycle.State.DRAFT)
@@ -288,14 +293,16 @@ def earlier_means(
         .values_list("release_id", "team_id", "data__means", "data__overall__aggregate")
     )
     order = {latest: i for i, (_, latest) in enumerate(earlier)}
+    last: dict[str, Any] = {}
     for release_id, team_id, means, overall in sorted(pages, key=lambda p: order[p[0]]):
         name = names[release_id]
         if team_id is None:
             if overall:
                 org.append((name, {k: c["mean"] for k, c in overall["constructs"].items()}))
+                last = overall["constructs"]
         elif means:
             teams.setdefault(team_id, []).append((name, means))
-    return org, teams
+    return org, teams, last
 
 
 def previous_team_pages(cycle: Cycle) -> dict[int, tuple[str, dict[str, Any]]]:
@@ -318,11 +325,18 @@ def previous_team_pages(cycle: Cycle) -> dict[int, tuple[str, dict[str, Any]]]:
         if team_id not in newest or recency[release_id] > newest[team_id][0]:
             newest[team_id] = (recency[release_id], page_id)
     pages = ReleasePage.objects.filter(pk__in=[p for _, p in newest.values()]).values_list(
-        "team_id", "release_id", "data__visible", "data__drilldown"
+        "team_id", "release_id", "data__visible", "data__drilldown", "data__constructs"
     )
     return {
-        team_id: (names[release_id], {"visible": bool(visible), "drilldown": drilldown or []})
-        for team_id, release_id, visible, drilldown in pages
+        team_id: (
+            names[release_id],
+            {
+                "visible": bool(visible),
+                "drilldown": drilldown or [],
+                "constructs": constructs or [],
+            },
+        )
+        for team_id, release_id, visible, drilldown, constructs in pages
     }
 
 

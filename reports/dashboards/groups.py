@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from assessments import differences
 from assessments.instrument.types import CONSTRUCTS, PRACTICE_CATEGORIES, Instrument
 from assessments.recommend.facts import Facts, facts_from_aggregate
 from assessments.scoring.group import (
@@ -26,6 +27,8 @@ from assessments.scoring.group import (
 )
 from assessments.scoring.profile import decoupling_gap, recoupling_profile
 
+from .. import claims
+from ..claims import Spreads
 from .entries import CATEGORY_LABELS, KIND_LABELS, Entry
 
 
@@ -290,10 +293,22 @@ def whole(value: float) -> int:
     return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def trend_view(points: Sequence[tuple[str, Mapping[str, float | None]]]) -> dict[str, Any] | None:
-    """Released construct means over cycles, with the change over the last step."""
+def trend_view(
+    points: Sequence[tuple[str, Mapping[str, float | None]]], spreads: Spreads | None = None
+) -> dict[str, Any] | None:
+    """Released construct means over cycles, with the change over the last step. A change is
+    called better or worse only when its interval excludes 0 (Welch, the constructs' intervals
+    holding together at the trend family's level, `claims.TREND_METHOD`); `spreads`: each
+    construct's released (then, now) summary. Without both, the change is shown as a number
+    and not called either."""
     if len(points) < 2:
         return None
+    keys = list(CONSTRUCTS)
+    level = claims.family_level(len(keys))
+    tests = differences.bonferroni_differences(
+        [(spreads or {}).get(k, (None, None)) for k in keys], level
+    )
+    tested = dict(zip(keys, tests, strict=True))
     series = [
         {
             "label": meta["label"],
@@ -307,12 +322,28 @@ def trend_view(points: Sequence[tuple[str, Mapping[str, float | None]]]) -> dict
     for key, meta in CONSTRUCTS.items():
         before, now = previous.get(key), current.get(key)
         change = None if before is None or now is None else now - before
-        improved = None if not change else (change < 0) == (meta["polarity"] == "lower_is_better")
-        deltas.append({"label": meta["label"], "change": change, "improved": improved})
+        d = tested[key]
+        clear = bool(change and d and d.excludes_zero)
+        improved = (
+            (change < 0) == (meta["polarity"] == "lower_is_better")
+            if clear and change is not None
+            else None
+        )
+        deltas.append(
+            {
+                "label": meta["label"],
+                "change": change,
+                "improved": improved,
+                "low": d.low if d else None,
+                "high": d.high if d else None,
+                "tested": d is not None,
+            }
+        )
     return {
         "cycles": [name for name, _ in points],
         "series": series,
         "deltas": deltas,
         "from": previous_name,
         "to": current_name,
+        "method": claims.TREND_METHOD.format(m=len(keys), level=100 * level),
     }

@@ -13,6 +13,7 @@ from assessments.recommend.rules import Rule
 from assessments.scoring.profile import PROFILE_STATES
 
 from .. import charts
+from ..claims import Spreads, summary_of_stats
 from .entries import Entry, Unit
 from .groups import GroupResult, free_text_view, group_result, trend_view
 from .recommendations import leadership_actions
@@ -42,11 +43,14 @@ def build_org_page(
     computed: Mapping[str, GroupResult] | None = None,
     lift_withheld: frozenset[tuple[str, str]] = frozenset(),
     lift_reports: Sequence[lift.Reports] | None = None,
+    previous_constructs: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The organisation page over released units (teams and pool, or their cells under one
     filter value). Organisation-wide figures are over the union of the units shown, so no
     total minus the units reveals anyone left out. Leadership actions, enabler lift and
-    quotes use the unfiltered page only."""
+    quotes use the unfiltered page only. `previous_constructs`: the organisation's construct
+    statistics (n, mean, sd) at the last point of `history`, which test the trend's last
+    step."""
     groups = []
     for u in units:
         g = (computed or {}).get(u.key) or group_result(
@@ -84,7 +88,10 @@ def build_org_page(
         ]
     view |= _lift_view(instrument, counted, threshold, lift_withheld, lift_reports)
     view["free_text"] = free_text_view(instrument, counted)
-    trend = trend_view([*history, (cycle_name, overall.aggregate.means())])
+    trend = trend_view(
+        [*history, (cycle_name, overall.aggregate.means())],
+        _trend_spreads(previous_constructs or {}, overall),
+    )
     if trend:
         trend["chart"] = charts.trend_chart(
             "org-trend",
@@ -94,6 +101,18 @@ def build_org_page(
     view["trend"] = trend
     view |= leadership_actions(rules, groups)
     return view
+
+
+def _trend_spreads(previous: Mapping[str, Mapping[str, Any]], overall: GroupResult) -> Spreads:
+    """Each construct's (then, now) summary, for the test of the trend's last step."""
+    now = overall.aggregate.constructs
+    return {
+        c: (
+            summary_of_stats(previous.get(c) or {}),
+            summary_of_stats({"n": now[c].n, "mean": now[c].mean, "sd": now[c].sd}),
+        )
+        for c in CONSTRUCTS
+    }
 
 
 def _org_charts(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from assessments import differences
 from assessments.instrument.types import CONSTRUCTS, Instrument
 from assessments.recommend.facts import facts_from_response
 from assessments.recommend.recommendations import recommend
@@ -14,6 +15,13 @@ from assessments.scoring.group import GroupAggregate
 from assessments.scoring.response import ResponseScore
 
 from .. import charts
+from ..claims import (
+    FAMILY_ALPHA,
+    ITEM_CHANGE_METHOD,
+    construct_summaries,
+    item_summaries,
+    near_the_line,
+)
 from .entries import Entry, TeamInfo
 from .groups import (
     GroupResult,
@@ -41,12 +49,16 @@ def build_team_page(
     cycle_name: str = "This cycle",
     group: GroupResult | None = None,
     previous_items: tuple[str, Mapping[str, float], Collection[str]] | None = None,
+    previous_page: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A released team's page: scores, profile, practices, free text, recommendations, trend.
 
     `history`: earlier cycles' released construct means for this team, oldest first;
     `group`: the team's group result when already computed; `previous_items`: the previous
-    cycle's name and released item means (`item_means_of_page`), for the change per item."""
+    cycle's name, released item means (`item_means_of_page`) and asked item keys
+    (`item_keys_of_page`), for the change per item; `previous_page`: that cycle's stored
+    page, whose spreads (answer counts, construct sd) test the changes. Without it no change
+    is called better or worse."""
     n = len(members)
     group = group or group_result(instrument, f"team:{team.id}", team.name, members, threshold)
     agg = group.aggregate
@@ -69,15 +81,25 @@ def build_team_page(
         "instrument_version": instrument.version,
         "sd_shown": sd_allowed(n, threshold),
     }
-    view["trend"] = trend_view([*history, (cycle_name, agg.means())])
+    before = construct_summaries(previous_page) if previous_page else {}
+    now = construct_summaries(view)
+    view["trend"] = trend_view(
+        [*history, (cycle_name, agg.means())],
+        {c: (before.get(c), now.get(c)) for c in CONSTRUCTS},
+    )
     view |= v2_views(instrument, members)
     view["item_changes"] = None
     if previous_items is not None:
         name, means, asked = previous_items
+        spreads = (
+            item_summaries(instrument, previous_page or {}, threshold),
+            item_summaries(instrument, view, threshold),
+        )
         view["item_changes"] = {
             "from": name,
-            "rows": item_change_rows(view["drilldown"], means),
+            "rows": item_change_rows(view["drilldown"], means, spreads),
             "withheld": withheld_item_changes(view["drilldown"], means, asked),
+            "method": ITEM_CHANGE_METHOD,
         }
     return view
 
@@ -167,7 +189,7 @@ def item_changes_for_display(instrument: Instrument, changes: Mapping[str, Any])
 
 def _profile_view(agg: GroupAggregate) -> dict[str, Any]:
     p = agg.profile
-    return {
+    return near_the_line(agg, p.threshold) | {
         "state": p.state,
         "label": p.label,
         "summary": p.summary,
@@ -284,11 +306,17 @@ def item_keys_of_page(page: Mapping[str, Any] | None) -> set[str]:
 
 
 def item_change_rows(
-    drilldown: Sequence[Mapping[str, Any]], previous: Mapping[str, float]
+    drilldown: Sequence[Mapping[str, Any]],
+    previous: Mapping[str, float],
+    spreads: tuple[Mapping[str, differences.Summary], Mapping[str, differences.Summary]]
+    | None = None,
 ) -> list[dict[str, Any]]:
     """Change of each item mean against an earlier cycle, matched by item key, so a cycle on
     instrument v2 compares with one on v1 on every item that kept its key. Polarity-aware;
-    only items with a released mean on both sides."""
+    only items with a released mean on both sides. A change is better or worse (`improved`)
+    only when it is a finding over all the rows (`differences.changes_found` at the
+    per-question family's share of 5 %, `claims.FAMILY_ALPHA`), from the (then, now) item
+    `spreads`; otherwise `improved` is None."""
     rows = []
     for construct in drilldown:
         meta = CONSTRUCTS[construct["key"]]  # the stored drilldown is compact: no words
@@ -309,4 +337,13 @@ def item_change_rows(
                     "improved": None if not change else (change < 0) == lower_is_better,
                 }
             )
+    then, now = spreads or ({}, {})
+    found = differences.changes_found(
+        [(then.get(r["key"]), now.get(r["key"])) for r in rows], FAMILY_ALPHA
+    )
+    for row, (d, q, finding) in zip(rows, found, strict=True):
+        row |= {"low": d.low if d else None, "high": d.high if d else None, "q": q}
+        row["finding"] = finding
+        if not finding:
+            row["improved"] = None
     return rows

@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from assessments import differences
 from assessments.instrument.types import CONSTRUCTS, Instrument
 
+from ..claims import COMPARE_METHOD, FAMILY_LEVEL, LAYER_RULE, REAL_TEST_RULE, summary_of_stats
 from .entries import Entry, Unit, filter_options
 from .groups import item_score, whole
 
@@ -18,6 +20,7 @@ AGREE_MIN = 75.0
 
 
 # A governance layer whose mean is below this breaks the chain policy -> controls -> operations.
+# 50 is the middle of every scale: "sometimes", "neither agree nor disagree", half yes.
 LAYER_BROKEN_BELOW = 50.0
 
 
@@ -123,6 +126,7 @@ def with_self_view_comparison(
     total = org_page.get("n_counted", 0)
     sizes: dict[str, int] = {}
     means: dict[str, dict[str, float | None]] = {}
+    spreads: dict[str, dict[str, differences.Summary | None]] = {}
     for value in ("guardrail", "gatekeeper"):
         page = segment_pages.get(value)
         n = page.get("n_counted", 0) if page and page.get("visible") else 0
@@ -130,7 +134,17 @@ def with_self_view_comparison(
         if n >= threshold and total - n >= threshold and page:
             constructs = page["overall"]["aggregate"]["constructs"]
             means[value] = {c: constructs[c]["mean"] for c in COMPARED_CONSTRUCTS}
+            spreads[value] = {c: summary_of_stats(constructs[c]) for c in COMPARED_CONSTRUCTS}
     shown = len(means) == 2
+    # Gatekeepers minus guardrails, the three intervals holding together at this claim
+    # family's level (its share of the dashboard's 5 %, claims.FAMILY_LEVEL).
+    tests = differences.bonferroni_differences(
+        [
+            (spreads.get("guardrail", {}).get(c), spreads.get("gatekeeper", {}).get(c))
+            for c in COMPARED_CONSTRUCTS
+        ],
+        FAMILY_LEVEL,
+    )
     split = dict(split)
     split["compare_shown"] = shown
     split["compare_n"] = sizes
@@ -140,10 +154,19 @@ def with_self_view_comparison(
             "label": CONSTRUCTS[c]["label"],
             "guardrail": means.get("guardrail", {}).get(c),
             "gatekeeper": means.get("gatekeeper", {}).get(c),
+            "low": d.low if d and shown else None,
+            "high": d.high if d and shown else None,
+            "finding": bool(d and shown and d.excludes_zero),
         }
-        for c in COMPARED_CONSTRUCTS
+        for c, d in zip(COMPARED_CONSTRUCTS, tests, strict=True)
     ]
+    split["compare_finding"] = any(r["finding"] for r in split["compare"])
     split["compare_sentence"] = _compare_sentence(split["compare"], sizes) if shown else ""
+    split["compare_method"] = COMPARE_METHOD.format(
+        level=100 * differences.bonferroni_level(len(COMPARED_CONSTRUCTS), FAMILY_LEVEL),
+        m=len(COMPARED_CONSTRUCTS),
+        sd_min=2 * threshold,
+    )
     split["too_small"] = (
         ""
         if shown
@@ -154,21 +177,33 @@ def with_self_view_comparison(
 
 
 def _compare_sentence(rows: Sequence[Mapping[str, Any]], sizes: Mapping[str, int]) -> str:
-    """How guardrails and gatekeepers differ, largest difference first, with the sizes of
-    the released groups compared (smaller than the split when some teams have too few)."""
-    parts = []
+    """How guardrails and gatekeepers differ: the differences whose interval excludes 0
+    first, largest first; the rest as "no clear difference", with their numbers; with the
+    sizes of the released groups compared (smaller than the split when some teams have too
+    few)."""
+    parts, unclear, untested = [], [], []
     for c in sorted(
         (c for c in rows if c["guardrail"] is not None and c["gatekeeper"] is not None),
-        key=lambda c: -abs(c["gatekeeper"] - c["guardrail"]),
+        key=lambda c: (not c.get("finding"), -abs(c["gatekeeper"] - c["guardrail"])),
     ):
         guard, gate, label = whole(c["guardrail"]), whole(c["gatekeeper"]), _lower(c["label"])
-        if guard == gate:
-            parts.append(f"both {guard} on {label}")
+        if c.get("low") is None:
+            untested.append(f"{label} (guardrails {guard}, gatekeepers {gate})")
+            continue
+        interval = f"interval {c['low']:.0f} to {c['high']:.0f}"
+        if not c.get("finding"):
+            unclear.append(f"{label} (guardrails {guard}, gatekeepers {gate}; {interval})")
             continue
         high, low, who = (
             (gate, guard, "gatekeepers") if gate > guard else (guard, gate, "guardrails")
         )
-        parts.append(f"{who} score {high - low} higher on {label} ({high} vs {low})")
+        parts.append(f"{who} score {high - low} higher on {label} ({high} vs {low}; {interval})")
+    if unclear:
+        parts.append("no clear difference on " + _and_list(unclear))
+    if untested:
+        parts.append(
+            "not tested, as a spread is not released for so few people, on " + _and_list(untested)
+        )
     if not parts:
         return ""
     return (
@@ -221,8 +256,16 @@ def layer_view(instrument: Instrument, members: Sequence[Entry]) -> dict[str, An
     if not layered:
         return None
     rows: list[dict[str, Any]] = []
+    level = differences.bonferroni_level(len(LAYER_LABELS))
     for layer in ("policy", "controls", "operations"):
-        scores = [s for i in layered if i.layer == layer for s in _item_scores_of(members, i.key)]
+        keys = [i.key for i in layered if i.layer == layer]
+        # Each person's answers to the layer's items, kept together: the interval counts people.
+        people = [
+            [s for key in keys if (s := item_score(r, "governance_design", key)) is not None]
+            for r in members
+        ]
+        scores = [s for person in people for s in person]
+        interval = differences.clustered_mean_interval(people, level)
         rows.append(
             {
                 "layer": layer,
@@ -230,13 +273,28 @@ def layer_view(instrument: Instrument, members: Sequence[Entry]) -> dict[str, An
                 "plain": LAYER_PLAIN[layer],
                 "mean": _mean(scores),
                 "answers": len(scores),
-                "items": sum(i.layer == layer for i in layered),
+                "items": len(keys),
+                "low": interval.low if interval else None,
+                "high": interval.high if interval else None,
+                "side": differences.side_of(interval, LAYER_BROKEN_BELOW) if scores else None,
             }
         )
-    broken = next(
-        (r for r in rows if r["mean"] is not None and r["mean"] < LAYER_BROKEN_BELOW), None
-    )
-    return {"rows": rows, "broken": broken["layer"] if broken else None, "sentence": _chain(rows)}
+    broken = next((r for r in rows if r["mean"] is not None and _layer_side(r) == "below"), None)
+    return {
+        "rows": rows,
+        "broken": broken["layer"] if broken else None,
+        "sentence": _chain(rows),
+        "rule": LAYER_RULE.format(cut=LAYER_BROKEN_BELOW, level=100 * level),
+    }
+
+
+def _layer_side(row: Mapping[str, Any]) -> str:
+    """Below, above or across the cut: from the row's interval, or from its mean alone
+    where it has none (a degenerate interval)."""
+    if "side" in row:
+        return str(row["side"])
+    mean = float(row["mean"])
+    return differences.side_of(differences.Interval(mean, mean, mean, 1.0), LAYER_BROKEN_BELOW)
 
 
 def _chain(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -248,7 +306,7 @@ def _chain(rows: Sequence[Mapping[str, Any]]) -> str:
         )
     cut = f"{LAYER_BROKEN_BELOW:.0f}"
     for before, row in zip([None, *rows], rows, strict=False):
-        if row["mean"] >= LAYER_BROKEN_BELOW:
+        if _layer_side(row) != "below":
             continue
         if before is None:
             return (
@@ -264,6 +322,14 @@ def _chain(rows: Sequence[Mapping[str, Any]]) -> str:
                 else "controls exist but there is little evidence from production that they work."
             )
         )
+    unclear = [r for r in rows if _layer_side(r) == "unclear"]
+    if unclear:
+        return (
+            "No layer is clearly below "
+            f"{cut}, but the chain cannot be called whole either: "
+            + _and_list([f"{r['label'].lower()} ({r['mean']:.0f})" for r in unclear])
+            + f" could be on either side of {cut} with this many people."
+        )
     return f"The chain holds: every layer scores {cut} or more."
 
 
@@ -271,12 +337,15 @@ def real_test_view(instrument: Instrument, members: Sequence[Entry]) -> list[dic
     """The three parts of the real test: share of people agreeing they can explain, prove and
     prevent, with counts."""
     rows: list[dict[str, Any]] = []
+    level = differences.bonferroni_level(len(REAL_TEST_LABELS))
     for part in ("explain", "prove", "prevent"):
         item = next((i for i in instrument.items if i.real_test == part), None)
         if item is None:
             continue
         scores = _item_scores_of(members, item.key)
         agree = sum(s >= AGREE_MIN for s in scores)
+        interval = differences.wilson_interval(agree, len(scores), level)
+        side = differences.side_of(interval, 0.5) if scores else None
         rows.append(
             {
                 "part": part,
@@ -285,7 +354,12 @@ def real_test_view(instrument: Instrument, members: Sequence[Entry]) -> list[dic
                 "agree": agree,
                 "n": len(scores),
                 "share": 100 * agree / len(scores) if scores else None,
-                "failed": bool(scores) and agree / len(scores) < 0.5,
+                "low": 100 * interval.low if interval else None,
+                "high": 100 * interval.high if interval else None,
+                # Fails (or passes) only when the whole interval of the share is under (at
+                # or over) half: 3 of 8 agreeing is not evidence that fewer than half do.
+                "failed": side == "below",
+                "passed": side == "above",
             }
         )
     return rows
@@ -328,18 +402,30 @@ def real_test_sentence(rows: Sequence[Mapping[str, Any]]) -> str:
     def part(r: Mapping[str, Any]) -> str:
         return f"{REAL_TEST_PARTS[r['part']]} ({r['agree']} of {r['n']} agree, {r['share']:.0f}%)"
 
-    if not failed:
+    # Rows without "passed" (from before intervals) pass whenever they do not fail.
+    passed = [r for r in answered if not r["failed"] and r.get("passed", True)]
+    unclear = [r for r in answered if not r["failed"] and r not in passed]
+    not_clear = (
+        "not clear yet on " + ", ".join(part(r) for r in unclear) + " (too few people to tell "
+        "whether more or fewer than half agree)"
+    )
+    if not failed and not unclear:
         return (
             f"Passes all {len(answered)} parts of the real test: at least half agree they can "
             "explain what happened, prove why and stop it happening again."
         )
-    passed = [r for r in answered if not r["failed"]]
+    if not failed:
+        head = "Clearly fails no part of the real test; "
+        if passed:
+            head += "passes on " + ", ".join(part(r) for r in passed) + "; "
+        return head + not_clear + "."
     head = (
         "Fails every part of the real test: "
-        if not passed
+        if len(failed) == len(answered)
         else f"Fails {len(failed)} of {len(answered)} parts of the real test: "
     )
     tail = "; passes on " + ", ".join(part(r) for r in passed) if passed else ""
+    tail += "; " + not_clear if unclear else ""
     return head + " and ".join(part(r) for r in failed) + tail + "."
 
 
@@ -372,6 +458,9 @@ def v2_views(instrument: Instrument, members: Sequence[Entry]) -> dict[str, Any]
         "pressure": pressure_view(instrument, members),
         "layers": layer_view(instrument, members),
         "real_test": real_test_view(instrument, members),
+        "real_test_rule": REAL_TEST_RULE.format(
+            level=100 * differences.bonferroni_level(len(REAL_TEST_LABELS))
+        ),
         "dont_know_rows": dont_know_rows(instrument, members),
         "dont_know_method": instrument.methods,
     }
@@ -391,15 +480,20 @@ def governance_by_group(instrument: Instrument, units: Sequence[Unit]) -> dict[s
     groups, computed over each group's own released people."""
     if not any(i.layer for i in instrument.items):
         return None
-    breaks = dict.fromkeys((*LAYER_LABELS, "holds", "unread"), 0)
+    breaks = dict.fromkeys((*LAYER_LABELS, "holds", "unclear", "unread"), 0)
     failing = dict.fromkeys(REAL_TEST_LABELS, 0)
+    unclear_parts = 0
     for u in units:
         layers = layer_view(instrument, u.members)
         if layers:
             known = all(r["mean"] is not None for r in layers["rows"])
-            breaks[layers["broken"] or ("holds" if known else "unread")] += 1
+            whole = known and all(r["side"] == "above" for r in layers["rows"])
+            breaks[
+                layers["broken"] or ("unread" if not known else "holds" if whole else "unclear")
+            ] += 1
         for row in real_test_view(instrument, u.members):
             failing[row["part"]] += int(row["failed"])
+            unclear_parts += int(not row["failed"] and not row.get("passed", True))
     n = len(units)
     said = []
     at = [
@@ -409,14 +503,21 @@ def governance_by_group(instrument: Instrument, units: Sequence[Unit]) -> dict[s
         said.append("breaks " + _and_list(at))
     if breaks["holds"]:
         said.append(f"holds in {breaks['holds']}")
+    if breaks["unclear"]:
+        said.append(f"is neither clearly broken nor clearly whole in {breaks['unclear']}")
     if breaks["unread"]:
         said.append(f"cannot be read yet in {breaks['unread']}")
     groups = f"{n} group{'s' if n != 1 else ''}"
     chain = f"Across {groups}, the chain " + "; it ".join(said) + "." if said else ""
     real_test = (
-        f"Of {groups}, fewer than half agree on "
+        f"Of {groups}, clearly fewer than half agree on "
         + _and_list([f"{REAL_TEST_PARTS[p]} in {failing[p]}" for p in REAL_TEST_LABELS])
         + "."
+        + (
+            " Elsewhere, some parts cannot be told apart from half with so few people."
+            if unclear_parts
+            else ""
+        )
     )
     return {
         "groups": n,

@@ -80,10 +80,11 @@ def v2() -> Instrument:
 def test_the_change_on_each_item_kept_by_key_is_now_minus_then_of_both_released_means(
     v1, v2
 ) -> None:
-    before = build("1", entries(v1, ALPHA, GUARDRAILS, 4, 1) | entries(v1, BETA, RECOUPLED, 4, 9))
+    # Twelve people a cycle in Alpha: enough for a 50-point change to pass the test.
+    before = build("1", entries(v1, ALPHA, GUARDRAILS, 12, 1) | entries(v1, BETA, RECOUPLED, 4, 21))
     after = build(
         "2",
-        entries(v2, ALPHA, RECOUPLED, 5, 101) | entries(v2, BETA, RECOUPLED, 4, 109),
+        entries(v2, ALPHA, RECOUPLED, 12, 101) | entries(v2, BETA, RECOUPLED, 4, 121),
         {ALPHA.id: ("2026 Q4", before["team:1"])},
     )
     changes = after["team:1"]["item_changes"]
@@ -99,6 +100,7 @@ def test_the_change_on_each_item_kept_by_key_is_now_minus_then_of_both_released_
         assert row["change"] == pytest.approx(now[key] - then[key])
     # From guardrails without backing to recoupled: leadership backing rises, which is better.
     assert rows[KEPT]["change"] > 0 and rows[KEPT]["improved"] is True
+    assert rows[KEPT]["finding"] and rows[KEPT]["low"] > 0
     # Beta has no previous page: no change is claimed for it.
     assert after["team:2"]["item_changes"] is None
 

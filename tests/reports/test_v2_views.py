@@ -127,7 +127,10 @@ def test_org_dashboard_shows_the_layer_chain_real_test_dont_know_and_pressure(
     layers = view["layers"]
     assert [r["layer"] for r in layers["rows"]] == ["policy", "controls", "operations"]
     assert all(r["mean"] is not None for r in layers["rows"])
-    assert layers["sentence"].startswith("The chain")
+    # Ten people: operations at 40 is not clearly below 50, so no break is claimed; the
+    # rule that decides is on the page.
+    assert layers["sentence"].startswith(("The chain", "No layer is clearly below 50"))
+    assert all(r["low"] <= r["mean"] <= r["high"] for r in layers["rows"])
     assert [r["part"] for r in view["real_test"]] == ["explain", "prove", "prevent"]
     assert all(r["n"] == 10 for r in view["real_test"])
     dk = {r["key"]: r for r in view["dont_know_rows"]}
@@ -139,6 +142,7 @@ def test_org_dashboard_shows_the_layer_chain_real_test_dont_know_and_pressure(
     for marker in ("layer-view", "real-test", "dont-know", "pressure-by-team"):
         assert f'data-testid="{marker}"' in page, marker
     assert "Can prove why it happened" in page
+    assert 'data-testid="layer-rule"' in page and "clearly below 50 of 100" in page
     assert "6 of 6" in page  # Alpha's people under strong pressure
 
 
@@ -202,7 +206,7 @@ def test_both_pdfs_carry_the_v2_views(world, v2_results, tmp_path, settings):
         text = " ".join(_text(path).split())
         assert "Guardrails or gatekeepers?" in text, path
         assert "The real test" in text and "Can stop it happening again" in text, path
-        assert "Governance chain" in text and "The chain" in text, path
+        assert "Governance chain" in text and "the chain" in text.lower(), path
         assert "don't know" in text.lower(), path
     assert "Delivery pressure beside each team" in " ".join(_text(org_pdf).split())
 
@@ -238,8 +242,10 @@ def test_chain_sentence_names_the_first_broken_link(means, expected) -> None:
 
 
 def v1_then_v2(world, cycle):
-    """Alpha answers v1 last quarter (guardrails without backing) and v2 now (recoupled)."""
-    people = [world.tess, world.max, *add_people(world.acme, world.alpha, 2)]
+    """Alpha answers v1 last quarter (guardrails without backing) and v2 now (recoupled).
+    Eight people: with four a side no change on one question can pass the exact test over
+    forty questions (its smallest p is 1 in 70), so nothing would be called better."""
+    people = [world.tess, world.max, *add_people(world.acme, world.alpha, 6)]
     for user in people:
         submit(cycle, world.alpha, user, GUARDRAILS)
     Cycle.objects.filter(pk=cycle.pk).update(
@@ -266,7 +272,7 @@ def test_item_changes_match_items_by_key_from_a_v1_cycle_to_a_v2_cycle(world, cy
     rows = {r["key"]: r for r in after["item_changes"]["rows"]}
     # Every item with a released mean in both cycles is compared, and only those.
     assert set(rows) == set(previous) & set(current)
-    # Agreement items have no "don't know", so all four people score them in both cycles.
+    # Agreement items have no "don't know", so all eight people score them in both cycles.
     assert {"lead_backs_delay", "lead_speed_wins", "prin_can_name"} <= set(rows)
     assert "gov_real_explain" not in rows and "gov_traceability_test" not in rows
     backing = rows["lead_backs_delay"]
@@ -274,9 +280,13 @@ def test_item_changes_match_items_by_key_from_a_v1_cycle_to_a_v2_cycle(world, cy
     assert backing["change"] == pytest.approx(backing["current"] - backing["previous"])
     # From guardrails without backing to recoupled: leadership backing rises, and that is
     # better; a constrainer item that falls is better too.
-    assert backing["change"] > 0 and backing["improved"] is True
+    # A change is called better only where it passes the test over all
+    # the questions compared (Benjamini-Hochberg); then always in the construct's direction.
+    assert backing["change"] > 0 and backing["improved"] in (True if backing["finding"] else None,)
     falling = [r for r in rows.values() if r["key"].startswith("unc_") and r["change"] < 0]
-    assert falling and all(r["improved"] for r in falling)
+    assert falling
+    assert all(r["improved"] is (True if r["finding"] else None) for r in falling)
+    assert any(r["finding"] for r in rows.values())
     # Beta did not take part last quarter: nothing to compare with.
     _, beta = selectors.release_page(later, f"team:{world.beta.pk}")
     assert beta is None or beta["item_changes"] is None
@@ -326,7 +336,9 @@ def test_org_dashboard_leads_with_governance_at_a_glance(world, v2_results, logi
     failed = [r for r in view["real_test"] if r["failed"]]
     for row in view["real_test"]:
         assert (REAL_TEST_PARTS[row["part"]] in glance["real_test"]) or not row["n"]
-    assert glance["real_test"].startswith("Fails" if failed else "Passes")
+    assert glance["real_test"].startswith(
+        "Fails" if failed else ("Passes", "Clearly fails no part")
+    )
     # Per released team: where its own chain breaks and which parts it fails, counted.
     teams = [
         selectors.release_page(v2_results, f"team:{t.pk}")[1] for t in (world.alpha, world.beta)

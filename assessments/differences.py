@@ -1,0 +1,349 @@
+"""When a dashboard may say that something differs, changed, breaks or fails. Pure.
+
+Released groups are small (a team is often 5 to 10 people), so their means move by ten
+points or more from noise alone. A page states a difference (guardrails vs gatekeepers, one
+cycle vs the last) only when its confidence interval excludes 0 after allowing for the
+number of comparisons made at once, and a level claim (a governance layer "breaks", a part
+of the real test "fails") only when the interval lies wholly on one side of a cut stated on
+the page. Otherwise the page says there is no clear difference, or that it cannot tell, and
+shows the numbers as description.
+
+- Two means: Welch's t interval (unequal variances), from released summaries.
+- Several differences at once: Bonferroni-adjusted intervals where a handful are compared
+  and each is shown with its interval (the interval then carries the decision); Benjamini–
+  Hochberg where dozens are (a question-by-question comparison), as the enabler lift does.
+- One mean against a cut: Student's t interval over people (not over answers: one person's
+  answers to several items of a layer go together).
+- One share against a cut: Wilson's score interval (behaves at 0 of n and n of n).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Literal
+
+from .lift.stats import benjamini_hochberg
+
+LEVEL = 0.95  # every interval's family-wide confidence
+Q_LEVEL = 0.05  # false-discovery rate for many comparisons at once
+Side = Literal["below", "above", "unclear"]
+
+__all__ = [
+    "LEVEL",
+    "Q_LEVEL",
+    "Difference",
+    "Interval",
+    "Side",
+    "Summary",
+    "benjamini_hochberg",
+    "bonferroni_differences",
+    "bonferroni_level",
+    "changes_found",
+    "clustered_mean_interval",
+    "holm",
+    "mean_interval",
+    "permutation_p",
+    "side_of",
+    "summary_from_counts",
+    "summary_interval",
+    "summary_of",
+    "t_cdf",
+    "t_quantile",
+    "welch_difference",
+    "wilson_interval",
+]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A released group's figures on one measure: how many, mean, standard deviation."""
+
+    n: int
+    mean: float
+    sd: float
+    # The answers behind it, as (score, how many), where known: changes are then tested
+    # exactly (`permutation_p`) rather than with Welch's t.
+    counts: tuple[tuple[float, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Interval:
+    estimate: float
+    low: float
+    high: float
+    level: float
+
+
+@dataclass(frozen=True)
+class Difference:
+    """`second.mean - first.mean` with its Welch interval at `level` and two-sided p."""
+
+    difference: float
+    low: float
+    high: float
+    level: float
+    p: float
+    df: float
+
+    @property
+    def excludes_zero(self) -> bool:
+        return self.low > 0.0 or self.high < 0.0
+
+
+# --- Student's t ---------------------------------------------------------------------------
+
+
+def _betacf(a: float, b: float, x: float) -> float:
+    """Continued fraction of the regularised incomplete beta (modified Lentz)."""
+    tiny, eps = 1e-300, 1e-15
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 400):
+        m2 = 2 * m
+        for aa in (
+            m * (b - m) * x / ((qam + m2) * (a + m2)),
+            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
+        ):
+            d = 1.0 + aa * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + aa / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < eps:
+            break
+    return h
+
+
+def _betainc(a: float, b: float, x: float) -> float:
+    """Regularised incomplete beta I_x(a, b)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    front = math.exp(
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _betacf(a, b, x) / a
+    return 1.0 - front * _betacf(b, a, 1.0 - x) / b
+
+
+def t_cdf(t: float, df: float) -> float:
+    """P(T <= t) for Student's t with `df` > 0 (not necessarily whole) degrees of freedom."""
+    if df <= 0:
+        raise ValueError("degrees of freedom must be positive")
+    tail = 0.5 * _betainc(df / 2.0, 0.5, df / (df + t * t))
+    return 1.0 - tail if t > 0 else tail
+
+
+def t_quantile(p: float, df: float) -> float:
+    """The t below which a share `p` (0 < p < 1) of Student's t(df) lies."""
+    if not 0.0 < p < 1.0:
+        raise ValueError("p must be strictly between 0 and 1")
+    if p < 0.5:
+        return -t_quantile(1.0 - p, df)
+    low, high = 0.0, 1.0
+    while t_cdf(high, df) < p:
+        high *= 2.0
+    while high - low > 1e-12 * max(1.0, high):
+        mid = (low + high) / 2.0
+        low, high = (mid, high) if t_cdf(mid, df) < p else (low, mid)
+    return (low + high) / 2.0
+
+
+# --- Summaries -----------------------------------------------------------------------------
+
+
+def summary_of(values: Sequence[float]) -> Summary | None:
+    """n, mean and sample standard deviation of `values`; None under two values."""
+    n = len(values)
+    if n < 2:
+        return None
+    mean = math.fsum(values) / n
+    sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
+    return Summary(n, mean, sd)
+
+
+def summary_from_counts(counts: Iterable[tuple[float, int]]) -> Summary | None:
+    """The summary of answers given as (score, how many gave it); None under two answers."""
+    pairs = [(s, c) for s, c in counts if c > 0]
+    n = sum(c for _, c in pairs)
+    if n < 2:
+        return None
+    mean = math.fsum(s * c for s, c in pairs) / n
+    sd = math.sqrt(math.fsum(c * (s - mean) ** 2 for s, c in pairs) / (n - 1))
+    return Summary(n, mean, sd)
+
+
+# --- Two means -----------------------------------------------------------------------------
+
+
+def welch_difference(first: Summary, second: Summary, level: float = LEVEL) -> Difference | None:
+    """Welch's interval and two-sided p for second.mean - first.mean; None when it cannot
+    be computed (fewer than two in a group, or no spread in either)."""
+    if first.n < 2 or second.n < 2:
+        return None
+    v1, v2 = first.sd**2 / first.n, second.sd**2 / second.n
+    se = math.sqrt(v1 + v2)
+    if se == 0.0:
+        return None
+    df = (v1 + v2) ** 2 / (v1**2 / (first.n - 1) + v2**2 / (second.n - 1))
+    diff = second.mean - first.mean
+    half = t_quantile(0.5 + level / 2.0, df) * se
+    p = min(1.0, 2.0 * t_cdf(-abs(diff) / se, df))
+    return Difference(diff, diff - half, diff + half, level, p, df)
+
+
+def bonferroni_level(comparisons: int, level: float = LEVEL) -> float:
+    """Each interval's level so that all `comparisons` hold together at `level`."""
+    return 1.0 - (1.0 - level) / max(1, comparisons)
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjusted p-values, in the order given."""
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    out = [1.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        out[i] = running
+    return out
+
+
+# --- One mean or share against a cut ------------------------------------------------------
+
+
+def mean_interval(values: Sequence[float], level: float = LEVEL) -> Interval | None:
+    """Student's t interval for the mean of `values` (one value per person); None under two
+    values. With no spread at all the interval is the mean itself."""
+    s = summary_of(values)
+    if s is None:
+        return None
+    half = t_quantile(0.5 + level / 2.0, s.n - 1) * s.sd / math.sqrt(s.n)
+    return Interval(s.mean, s.mean - half, s.mean + half, level)
+
+
+def clustered_mean_interval(
+    people: Sequence[Sequence[float]], level: float = LEVEL
+) -> Interval | None:
+    """The mean of all answers, where each person gives several (their answers to a
+    layer's items), with an interval that counts people, not answers: a cluster-robust
+    (sandwich) standard error with the small-sample factor G/(G-1), and Student's t with
+    G-1 degrees of freedom over the G people who answered. None under two people."""
+    groups = [g for g in people if g]
+    total = sum(len(g) for g in groups)
+    if len(groups) < 2:
+        return None
+    mean = math.fsum(v for g in groups for v in g) / total
+    g = len(groups)
+    spread = math.fsum((math.fsum(x) - mean * len(x)) ** 2 for x in groups)
+    se = math.sqrt(g / (g - 1) * spread) / total
+    half = t_quantile(0.5 + level / 2.0, g - 1) * se
+    return Interval(mean, mean - half, mean + half, level)
+
+
+def summary_interval(summary: Summary, level: float = LEVEL) -> Interval | None:
+    """Student's t interval for a released mean from its n and sd; None under two people."""
+    if summary.n < 2:
+        return None
+    half = t_quantile(0.5 + level / 2.0, summary.n - 1) * summary.sd / math.sqrt(summary.n)
+    return Interval(summary.mean, summary.mean - half, summary.mean + half, level)
+
+
+def wilson_interval(k: int, n: int, level: float = LEVEL) -> Interval | None:
+    """Wilson's score interval for a share k of n; None when n is 0."""
+    if n <= 0:
+        return None
+    z = NormalDist().inv_cdf(0.5 + level / 2.0)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return Interval(p, max(0.0, centre - half), min(1.0, centre + half), level)
+
+
+def side_of(interval: Interval | None, cut: float) -> Side:
+    """Whether an interval lies wholly below a cut, wholly at or above it, or across it."""
+    if interval is None:
+        return "unclear"
+    if interval.high < cut:
+        return "below"
+    if interval.low >= cut:
+        return "above"
+    return "unclear"
+
+
+# --- Decisions the pages make -------------------------------------------------------------
+
+
+def bonferroni_differences(
+    pairs: Sequence[tuple[Summary | None, Summary | None]], level: float = LEVEL
+) -> list[Difference | None]:
+    """Welch intervals for several differences shown together (second minus first), each at
+    the Bonferroni level so that all hold together at `level`. A pair without both
+    summaries still counts as a comparison made (so leaving one out buys nothing)."""
+    each = bonferroni_level(len(pairs), level)
+    return [welch_difference(a, b, each) if a and b else None for a, b in pairs]
+
+
+def changes_found(
+    pairs: Sequence[tuple[Summary | None, Summary | None]], q_level: float = Q_LEVEL
+) -> list[tuple[Difference | None, float | None, bool]]:
+    """Many changes at once (one per question): each one's 95 % Welch interval, its
+    Benjamini–Hochberg q over the changes that could be tested, and whether it is a finding
+    (q <= `q_level`). Under no change at all, the chance that any is a finding is at most
+    `q_level`."""
+    tests = [welch_difference(a, b) if a and b else None for a, b in pairs]
+    tested = [i for i, d in enumerate(tests) if d is not None]
+    qs = benjamini_hochberg([_p(*pairs[i], tests[i]) for i in tested])
+    q_of = dict(zip(tested, qs, strict=True))
+    return [(d, q_of.get(i), i in q_of and q_of[i] <= q_level) for i, d in enumerate(tests)]
+
+
+def _p(first: Summary | None, second: Summary | None, welch: Difference | None) -> float:
+    """The exact permutation p where both sides' answer counts are known, else Welch's. A
+    few people's answers on a 5-point or yes/no scale make Welch's far tail (the p-values
+    near 0.001 that Benjamini–Hochberg's first steps need) too liberal: in simulated teams of
+    8 where nothing changed, one page in ten called a question better or worse."""
+    assert first and second and welch
+    if first.counts and second.counts:
+        return permutation_p(first.counts, second.counts)
+    return welch.p
+
+
+def permutation_p(first: Sequence[tuple[float, int]], second: Sequence[tuple[float, int]]) -> float:
+    """Exact two-sided permutation p for the difference in means of two groups of answers,
+    each given as (score, how many): the share of all ways to split the pooled answers into
+    groups of these sizes whose difference is at least as large as the one observed. Exact
+    by counting (each score's answers split as a multivariate hypergeometric), so it takes
+    microseconds for the few scale points a question has."""
+    pooled: dict[int, int] = {}
+    for s, c in (*first, *second):
+        pooled[round(100 * s)] = pooled.get(round(100 * s), 0) + c
+    n1, n2 = sum(c for _, c in first), sum(c for _, c in second)
+    if n1 == 0 or n2 == 0:
+        return 1.0
+    total = sum(v * c for v, c in pooled.items())
+
+    def gap(second_sum: int) -> float:
+        return abs(second_sum / n2 - (total - second_sum) / n1)
+
+    observed = gap(sum(round(100 * s) * c for s, c in second))
+    # ways[(taken, sum)]: ways to pick `taken` of the values seen so far for the second group.
+    ways: dict[tuple[int, int], int] = {(0, 0): 1}
+    for value, count in pooled.items():
+        step: dict[tuple[int, int], int] = {}
+        for (taken, acc), w in ways.items():
+            for c in range(min(count, n2 - taken) + 1):
+                key = (taken + c, acc + c * value)
+                step[key] = step.get(key, 0) + w * math.comb(count, c)
+        ways = step
+    extreme = sum(
+        w for (taken, acc), w in ways.items() if taken == n2 and gap(acc) >= observed - 1e-9
+    )
+    return min(1.0, extreme / math.comb(n1 + n2, n2))
