@@ -341,6 +341,15 @@ def _p(first: Summary | None, second: Summary | None, welch: Difference | None) 
 
 
 def permutation_p(first: Sequence[tuple[float, int]], second: Sequence[tuple[float, int]]) -> float:
+    """The exact permutation p (below); the same answer counts recur across the questions
+    and teams of a release, so each pattern is counted once."""
+    return _permutation_p(tuple(first), tuple(second))
+
+
+@lru_cache(maxsize=65536)
+def _permutation_p(
+    first: tuple[tuple[float, int], ...], second: tuple[tuple[float, int], ...]
+) -> float:
     """Exact two-sided permutation p for the difference in means of two groups of answers,
     each given as (score, how many): the share of all ways to split the pooled answers into
     groups of these sizes whose difference is at least as large as the one observed. Exact
