@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from reports.plans import Released, movement, t_cdf, t_quantile, welch_interval
+from assessments.differences import t_cdf, t_quantile
+from reports.plans import Released, movement, welch_interval
 
 # Reference values computed with scipy 1.17.1 (stats.t.ppf, stats.ttest_ind(equal_var=False)),
 # kept as numbers so the test also runs where scipy is not installed.
