@@ -215,11 +215,13 @@ def plan_movements(org: Organization, items: Sequence[ActionPlan]) -> list[PlanM
     )
     latest_of = {c.pk: c.latest for c in released}
     wanted = {latest_of.get(p.cycle_id) for p in items} | {c.latest for c in released[:1]}
-    pages: dict[int | None, Any] = dict(
-        ReleasePage.objects.filter(
+    # Only what `plans.Released.from_page` reads, not the whole page.
+    pages: dict[int | None, Any] = {
+        release_id: {"visible": visible, "overall": overall}
+        for release_id, visible, overall in ReleasePage.objects.filter(
             release_id__in=[r for r in wanted if r], key=ORG_PAGE
-        ).values_list("release_id", "data")
-    )
+        ).values_list("release_id", "data__visible", "data__overall")
+    }
     threshold = org.anonymity_threshold
     out = []
     for plan in items:

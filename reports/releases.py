@@ -185,7 +185,8 @@ def _store(
                 team_id=int(key.split(":")[1]) if key.startswith("team:") else None,
                 data=data,
             )
-            for key, data in built.pages.items()
+            for built_key, page in built.pages.items()
+            for key, data in selectors.stored_rows(built_key, page).items()
         ],
         batch_size=200,
     )

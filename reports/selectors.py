@@ -9,7 +9,7 @@ import operator
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.db.models import Count, F, Func, JSONField, Max, Q, TextField
+from django.db.models import Count, Max, Q, TextField
 from django.db.models.functions import Cast
 
 from assessments.instrument.types import Instrument
@@ -20,6 +20,7 @@ from orgs.models import Organization, Team, team_size
 from .dashboards import FILTERS, RULES_PAGE, Entry, TeamInfo, Text, with_rule_texts
 from .disclosure import Row
 from .models import Release, ReleasePage, ResponseSnapshot
+from .release_builder import ORG_PAGE
 
 TEXT_TYPES = ("free_text", "action")
 
@@ -245,9 +246,8 @@ def decode_named_rows(data: Mapping[str, Any]) -> dict[str, Row]:
 
 def cycle_teams(cycle: Cycle) -> dict[int, TeamInfo]:
     """The cycle's teams with their current size (one query)."""
-    return {
-        t.pk: TeamInfo(t.pk, t.name, t.slug, t.size) for t in cycle.teams.annotate(size=team_size())
-    }
+    rows = cycle.teams.annotate(size=team_size()).values_list("pk", "name", "slug", "size")
+    return {pk: TeamInfo(pk, name, slug, size) for pk, name, slug, size in rows}
 
 
 def submissions_stamp(cycle: Cycle) -> str:
@@ -361,11 +361,71 @@ def latest_release(cycle: Cycle) -> Release | None:
     )
 
 
+# A stored organisation page is two rows: `key`, what the dashboard shows, and `key + MORE`,
+# what only the exports and the PDF read: each group's results (the dashboard shows how many
+# groups there are, `n_groups`), the lift tables, and the leadership actions past the first
+# `DASHBOARD_ACTIONS` (it shows how many there are, `n_actions`). At 200 teams the dashboard
+# then receives and decodes a fifth of the page. Releases stored before the split have one row.
+MORE = "#more"
+ORG_DASHBOARD_LEAVES_OUT = ("groups", "lift_rows", "lift_cells", "lift_withheld")
+DASHBOARD_ACTIONS = 8
+
+
+def is_org_page(key: str) -> bool:
+    return key == ORG_PAGE or key.startswith(ORG_PAGE + "?")
+
+
+def stored_rows(key: str, page: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The rows one built page is stored as: an organisation page split in two (see MORE)."""
+    if not is_org_page(key):
+        return {key: page}
+    more = {k: page[k] for k in ORG_DASHBOARD_LEAVES_OUT if k in page}
+    shown = {k: v for k, v in page.items() if k not in more}
+    shown["n_groups"] = len(page.get("groups") or [])
+    actions = page.get("actions")
+    if isinstance(actions, list):
+        shown["n_actions"] = len(actions)
+        shown["more_actions"] = max(0, len(actions) - DASHBOARD_ACTIONS)
+        if len(actions) > DASHBOARD_ACTIONS:
+            shown["actions"], more["actions"] = actions[:DASHBOARD_ACTIONS], actions
+    return {key: shown, key + MORE: more}
+
+
+def built_pages(release: Release) -> dict[str, dict[str, Any]]:
+    """Every page of the release whole, as the builder made it (one query)."""
+    stored = dict(ReleasePage.objects.filter(release=release).values_list("key", "data"))
+    return {
+        key: {**data, **stored.get(key + MORE, {})}
+        for key, data in stored.items()
+        if not key.endswith(MORE)
+    }
+
+
 def release_page(cycle: Cycle, key: str) -> tuple[Release | None, dict[str, Any] | None]:
-    """The latest release of the cycle and its page `key` (two queries): a team page with
-    its recommendations' rule texts, stored once per release (dashboards.RULES_PAGE). A
-    group that is not released has no page."""
-    keys = [key, RULES_PAGE] if key.startswith("team:") else [key]
+    """The latest release of the cycle and its whole page `key` (two queries): a team page
+    with its recommendations' rule texts, stored once per release (dashboards.RULES_PAGE),
+    an organisation page with what only the exports read (MORE). A group that is not
+    released has no page."""
+    extra = RULES_PAGE if key.startswith("team:") else key + MORE if is_org_page(key) else None
+    keys = [key] if extra is None else [key, extra]
+    latest, found = _latest_pages(cycle, keys)
+    page = found.get(key)
+    if page is None or extra is None or extra not in found:
+        return latest, page
+    if extra == RULES_PAGE:
+        return latest, with_rule_texts(page, found[RULES_PAGE])
+    return latest, {**page, **found[extra]}
+
+
+def dashboard_page(release: Release, key: str) -> dict[str, Any] | None:
+    """The release's page `key` as the dashboard shows it: an organisation page without
+    MORE (one query)."""
+    return (
+        ReleasePage.objects.filter(release=release, key=key).values_list("data", flat=True).first()
+    )
+
+
+def _latest_pages(cycle: Cycle, keys: list[str]) -> tuple[Release | None, dict[str, Any]]:
     rows = list(
         ReleasePage.objects.filter(release__cycle=cycle, key__in=keys)
         .only("release_id", "key", "data")
@@ -373,60 +433,8 @@ def release_page(cycle: Cycle, key: str) -> tuple[Release | None, dict[str, Any]
     )
     latest = latest_release(cycle)
     if latest is None:
-        return None, None
-    found = {p.key: p.data for p in rows if p.release_id == latest.pk}
-    page = found.get(key)
-    if page is None or RULES_PAGE not in found:
-        return latest, page
-    return latest, with_rule_texts(page, found[RULES_PAGE])
-
-
-# What the organisation dashboard does not show of a stored organisation page: each group's
-# results (it shows how many groups there are, `n_groups`) and the lift tables the exports
-# and the PDF read. At 200 teams they are more than half of the page's JSON.
-ORG_DASHBOARD_LEAVES_OUT = ("groups", "lift_rows", "lift_cells", "lift_withheld")
-
-
-class OrgPageShown(Func):
-    """A stored organisation page without `ORG_DASHBOARD_LEAVES_OUT` and with `n_groups`,
-    cut down by the database, so the dashboard neither receives nor decodes the rest."""
-
-    output_field = JSONField()
-
-    def __init__(self) -> None:
-        super().__init__(F("data"))
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        paths = ", ".join(f"'$.{k}'" for k in ORG_DASHBOARD_LEAVES_OUT)
-        template = (
-            f"json_set(json_remove(%(expressions)s, {paths}), '$.n_groups', "
-            "COALESCE(json_array_length(%(expressions)s, '$.groups'), 0))"
-        )
-        return super().as_sql(compiler, connection, template=template, **extra)
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        keys = ", ".join(f"'{k}'" for k in ORG_DASHBOARD_LEAVES_OUT)
-        template = (
-            f"((%(expressions)s - ARRAY[{keys}]::text[]) || jsonb_build_object('n_groups', "
-            "COALESCE(jsonb_array_length(%(expressions)s -> 'groups'), 0)))"
-        )
-        return super().as_sql(compiler, connection, template=template, **extra)
-
-
-def org_dashboard_page(cycle: Cycle, key: str) -> tuple[Release | None, dict[str, Any] | None]:
-    """`release_page` of an organisation page as the dashboard shows it (`OrgPageShown`),
-    in as many queries."""
-    page = (
-        ReleasePage.objects.filter(release__cycle=cycle, key=key)
-        .only("release_id")
-        .annotate(shown=OrgPageShown())
-        .order_by("-release__number")
-        .first()
-    )
-    latest = latest_release(cycle)
-    if page is None or latest is None or page.release_id != latest.pk:
-        return latest, None
-    return latest, page.shown
+        return None, {}
+    return latest, {p.key: p.data for p in rows if p.release_id == latest.pk}
 
 
 def organisation_cycles(org: Organization) -> list[Cycle]:

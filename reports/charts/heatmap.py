@@ -11,7 +11,7 @@ from assessments.vocabulary import VOCABULARY
 from .chart import Chart, ChartData
 from .colour import colour_for_goodness, text_colour_on
 from .figure import Figure, empty_chart, esc, layout, positional_axis, row_height, tick_label
-from .palette import GOODNESS_SCALE, INK, MISSING_FILL, MUTED
+from .palette import GOODNESS_SCALE, INK, MISSING_FILL, MUTED, TRANSPARENT
 from .text import display_label, format_score, goodness, is_lower_better, number, wrap
 
 KIND = "heatmap"
@@ -154,31 +154,51 @@ def _traces(data: HeatmapData) -> list[Figure]:
         "zmin": 0,
         "zmax": 100,
         "colorscale": [[stop, colour] for stop, colour in GOODNESS_SCALE],
-        "customdata": [
-            [[esc(t), esc(display_label(c.label, c.polarity))] for c in data.constructs]
-            for t in data.teams
-        ],
         "text": [[format_score(v) for v in row] for row in data.values],
+        # customdata, each cell's team and construct, is filled in by static/js/charts.js
+        # from layout.meta.cell_names: two short lists, not 1,400 pairs at 200 teams.
         "hovertemplate": "%{customdata[0]}<br>%{customdata[1]}: %{text}<extra></extra>",
     }
-    return [missing, scored]
+    return [missing, scored, *_cell_texts(data)]
 
 
-def _cell_notes(data: HeatmapData) -> list[Figure]:
-    notes = []
-    for y, row in zip(_ys(data), data.values, strict=True):
-        for x, v, c in zip(_xs(data), row, data.constructs, strict=True):
-            _, ink = c.cell(v)
-            notes.append(
-                {
-                    "x": x,
-                    "y": y,
-                    "text": format_score(v),
-                    "showarrow": False,
-                    "font": {"size": 13, "color": ink},
-                }
-            )
-    return notes
+def _cell_texts(data: HeatmapData) -> list[Figure]:
+    """Each cell's score in the ink that reads on its colour: one transparent text layer per
+    ink (plotly.js gives a heatmap's texts one colour), far lighter than an annotation each."""
+    inks = [
+        [c.cell(v)[1] for v, c in zip(row, data.constructs, strict=True)] for row in data.values
+    ]
+    layers = []
+    for ink in sorted({ink for row in inks for ink in row}):
+        layers.append(
+            {
+                "type": "heatmap",
+                "x": _xs(data),
+                "y": _ys(data),
+                "showscale": False,
+                "z": [[0 if i == ink else None for i in row] for row in inks],
+                "colorscale": [[0, TRANSPARENT], [1, TRANSPARENT]],
+                "text": [
+                    [format_score(v) if i == ink else "" for v, i in zip(vs, row, strict=True)]
+                    for vs, row in zip(data.values, inks, strict=True)
+                ],
+                "texttemplate": "%{text}",
+                "textfont": {"size": 13, "color": ink},
+                "hoverinfo": "skip",
+            }
+        )
+    return layers
+
+
+def cell_texts(figure: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(text, ink) of every cell of a heatmap figure, row by row: what a reader sees."""
+    layers = [t for t in figure["data"] if t.get("texttemplate")]
+    rows = len(layers[0]["text"]) if layers else 0
+    return [
+        next((t["text"][r][c], t["textfont"]["color"]) for t in layers if t["text"][r][c])
+        for r in range(rows)
+        for c in range(len(layers[0]["text"][r]))
+    ]
 
 
 def _layout(data: HeatmapData) -> Figure:
@@ -207,8 +227,12 @@ def _layout(data: HeatmapData) -> Figure:
         yaxis={**positional_axis(_ys(data), team_ticks), "zeroline": False},
         margin={"l": 8, "r": 8, "t": 8, "b": 60, "pad": 2},
         shapes=_legend_shapes(),
-        annotations=_cell_notes(data) + _legend_notes(),
+        annotations=_legend_notes(),
         meta={
+            "cell_names": {
+                "rows": [esc(t) for t in data.teams],
+                "columns": [esc(display_label(c.label, c.polarity)) for c in data.constructs],
+            },
             # Below about 80 px a column, the headers turn upright (static/js/charts.js).
             "narrow_below": 170 + 80 * len(data.constructs),
             "narrow": {

@@ -17,6 +17,7 @@ GRID = "#e3e8ee"
 ZERO_LINE = "#c5ced8"
 WHITE = "#ffffff"
 MISSING_FILL = "#eef1f4"
+TRANSPARENT = "rgba(0,0,0,0)"
 
 FAMILY_ORDER: tuple[str, ...] = tuple(VOCABULARY.families)
 FAMILY_COLOURS = {

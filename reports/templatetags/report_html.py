@@ -5,15 +5,17 @@ what the template it replaces did."""
 
 from __future__ import annotations
 
+import decimal
 import html
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.defaultfilters import floatformat
-from django.utils.formats import localize
+from django.utils.formats import get_format, localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
@@ -34,6 +36,8 @@ def _cell(value: Any) -> str:
     """As `{{ value }}` renders it with autoescaping on."""
     if type(value) is str:  # conditional_escape of a plain str, without its lazy-text checks
         return html.escape(value)
+    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(value)  # what localize writes of an int without grouping
     return str(conditional_escape(localize(template_localtime(value))))
 
 
@@ -50,13 +54,42 @@ def _seen_cell(value: Any, seen: dict[tuple[type, Any, int], str]) -> str:
     return seen[key]
 
 
+_HALF_UP = decimal.Context(prec=40, rounding=decimal.ROUND_HALF_UP)
+
+
+def fixed_places(value: Any, places: int) -> str | None:
+    """`floatformat(value, places)` of a float or int from 10^-9 to 10^15, with "." and no grouping
+    (as the en locales write it), in a tenth of the time; None for anything else. Rounds as
+    floatformat does: the shortest decimal that reads back as the float, half up."""
+    if type(value) not in (float, int) or not 0 <= places <= 6:
+        return None
+    if not (value == 0 or 1e-9 <= abs(value) < 1e15):
+        return None  # also NaN; floatformat writes some tiny values as they are
+    rounded = decimal.Decimal(repr(value)).quantize(
+        decimal.Decimal(1).scaleb(-places), context=_HALF_UP
+    )
+    text = f"{rounded:f}"
+    return text[1:] if text[0] == "-" and rounded.is_zero() else text
+
+
 def _number(value: Any, places: int, seen: dict[tuple[type, Any, int], str]) -> str:
     """As `{{ value|floatformat:places }}` renders it; `seen`: the values one table formatted
     already (a 200-team table repeats most of its numbers)."""
     key = _key(value, places)
     if key not in seen:
-        seen[key] = _cell(floatformat(value, places))
+        if _PLAIN not in seen:  # asked once per table: the locale does not change within one
+            seen[_PLAIN] = "yes" if _plain_numbers() else ""
+        fast = fixed_places(value, places) if seen[_PLAIN] else None
+        seen[key] = _cell(floatformat(value, places)) if fast is None else fast
     return seen[key]
+
+
+_PLAIN = (bool, "plain numbers", -1)
+
+
+def _plain_numbers() -> bool:
+    """Whether the active locale writes numbers as `fixed_places` does."""
+    return not settings.USE_THOUSAND_SEPARATOR and get_format("DECIMAL_SEPARATOR") == "."
 
 
 def _number_or(value: Any, places: int, seen: dict[tuple[type, Any, int], str]) -> str:

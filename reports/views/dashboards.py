@@ -48,9 +48,9 @@ def _pick_cycle(request: HttpRequest, cycles: Sequence[Cycle]) -> Cycle | None:
     return cycles[0] if cycles else None
 
 
-def _org_context(request: HttpRequest, m: Membership, *, shown: bool = False) -> dict[str, Any]:
-    """The organisation page under the request's filter; `shown`: only what the dashboard
-    shows of it (selectors.org_dashboard_page), not what the exports read."""
+def _org_context(request: HttpRequest, m: Membership, *, page: bool = True) -> dict[str, Any]:
+    """The organisation page under the request's filter, whole (what the exports read);
+    without `page`, only the cycle and the filter."""
     org = m.organization
     cycles = selectors.organisation_cycles(org)
     cycle = _pick_cycle(request, cycles)
@@ -67,12 +67,33 @@ def _org_context(request: HttpRequest, m: Membership, *, shown: bool = False) ->
     context["filter_groups"] = dashboards.filter_groups(instrument)
     context["selected_filter"] = "".join(f"{p}:{v}" for p, v in filters.items())
     context["export_query"] = urlencode({"cycle": cycle.slug, **filters})
-    read = selectors.org_dashboard_page if shown else selectors.release_page
-    release, page = read(cycle, org_page_key(filters))
-    context["release"] = release
-    context["view"] = page or {"visible": False, "threshold": m.organization.anonymity_threshold}
     context["ignored_filter"] = len([p for p in dashboards.FILTERS if request.GET.get(p)]) > 1
+    if page:
+        context["release"], found = selectors.release_page(cycle, org_page_key(filters))
+        context["view"] = found or _not_released(m)
     return context
+
+
+def _not_released(m: Membership) -> dict[str, Any]:
+    return {"visible": False, "threshold": m.organization.anonymity_threshold}
+
+
+def _org_body(context: dict[str, Any]) -> tuple[bool, Any]:
+    """Whether the organisation page shows results, and its body as HTML: read and rendered
+    once per release and cached, as a release never changes; so a cached body costs neither
+    reading nor decoding the stored page. The body holds no per-request content."""
+    release, key = context["release"], org_page_key(context["filters"])
+    cache_key = f"recouple:body:org:{release.pk}:{key}" if release else ""
+    cached = cache.get(cache_key) if release else None
+    if cached is None:
+        page = selectors.dashboard_page(release, key) if release else None
+        context["view"] = page or _not_released(context["m"])
+        html = render_to_string("reports/_org_body.html", context)
+        cached = (bool(context["view"].get("visible")), html)
+        if release:
+            cache.set(cache_key, cached, 24 * 3600)
+    # The body was rendered by our own templates (autoescaped).
+    return cached[0], mark_safe(cached[1])  # nosec B308 B703
 
 
 def _body(template: str, release: Release | None, key: str, context: dict[str, Any]) -> Any:
@@ -104,12 +125,11 @@ def org_dashboard(request: HttpRequest, m: Membership) -> HttpResponse:
 
 
 def _org_dashboard(request: HttpRequest, m: Membership) -> HttpResponse:
-    context = _org_context(request, m, shown=True)
+    context = _org_context(request, m, page=False)
     cycle = context["cycle"]
     if cycle is not None:
-        key = org_page_key(context["filters"])
-        context["visible"] = bool(context["view"].get("visible"))
-        context["body"] = _body("reports/_org_body.html", context["release"], key, context)
+        context["release"] = selectors.latest_release(cycle)
+        context["visible"], context["body"] = _org_body(context)
         teams = selectors.cycle_teams(cycle)
         counts = selectors.participation_counts(cycle)
         context["participation"] = _with_team_links(

@@ -92,6 +92,22 @@
     return Promise.resolve();
   }
 
+  // A heatmap names each cell's row and column in its hover from two short lists
+  // (layout.meta.cell_names) rather than the page carrying one pair per cell.
+  function withCellNames(fig) {
+    const names = fig.layout && fig.layout.meta && fig.layout.meta.cell_names;
+    if (!isObject(names) || !Array.isArray(names.rows) || !Array.isArray(names.columns)) {
+      return fig;
+    }
+    const pairs = names.rows.map((row) => names.columns.map((column) => [row, column]));
+    for (const trace of fig.data) {
+      if (trace.hovertemplate && trace.customdata === undefined) {
+        trace.customdata = pairs;
+      }
+    }
+    return fig;
+  }
+
   function draw(figure) {
     const { source, plot, table, toggle } = parts(figure);
     if (!source || !plot || !table || !toggle || typeof window.Plotly === "undefined") {
@@ -106,6 +122,7 @@
     if (!Array.isArray(fig.data) || fig.data.length === 0) {
       return keepTable(figure);
     }
+    fig = withCellNames(fig);
     plot.hidden = false; // plotly measures the width of a visible container
     const narrow = isNarrow(plot, fig);
     return Promise.resolve()

@@ -4,6 +4,7 @@ against its stated counts and the exposure check (tests/reports/exposure.py)."""
 from __future__ import annotations
 
 from orgs.models import Team
+from reports import selectors
 from reports.models import Release, ResponseSnapshot
 from tests.reports.exposure import exposed
 
@@ -19,17 +20,16 @@ def audit(cycle):
         }
         version = {rid: (rid, s.digest) for rid, s in snaps.items()}
         teams = {t.pk: t.name for t in Team.objects.filter(organization=cycle.organization)}
-        for page in rel.pages.all():
-            data = page.data
-            if page.key.startswith("team:"):
-                team_id = int(page.key.split(":")[1])
+        for key, data in selectors.built_pages(rel).items():
+            if key.startswith("team:"):
+                team_id = int(key.split(":")[1])
                 members = {version[r] for r, s in snaps.items() if s.team_id == team_id}
                 assert data["n"] == len(members)
                 rows.append(frozenset(members))
                 continue
             if not data.get("visible"):
                 continue
-            dim, value = page.key.split("?")[1].split("=") if "?" in page.key else (None, None)
+            dim, value = key.split("?")[1].split("=") if "?" in key else (None, None)
             pooled = set(data.get("pooled_teams") or [])
             union = set()
             for g in data["groups"]:
@@ -40,7 +40,7 @@ def audit(cycle):
                     or (g["name"] == "Other teams (pooled)" and teams[s.team_id] in pooled_of(rel))
                 }
                 members = {v for v in in_unit if dim is None or snaps[v[0]].segments[dim] == value}
-                assert g["n"] == len(members), (page.key, g["name"])
+                assert g["n"] == len(members), (key, g["name"])
                 assert g["n"] >= K
                 rows.append(frozenset(members))
                 union |= members

@@ -198,18 +198,17 @@ def construct_audit(cycle, construct):
                 or (name == "Other teams (pooled)" and teams[s.team_id] in pooled)
             }
 
-        for page in rel.pages.all():
-            data = page.data
-            if page.key.startswith("team:"):
+        for key, data in selectors.built_pages(rel).items():
+            if key.startswith("team:"):
                 row = next(c for c in data["constructs"] if c["key"] == construct)
                 if row["mean"] is not None:
-                    members = unit_members(teams[int(page.key.split(":")[1])]) & scored
+                    members = unit_members(teams[int(key.split(":")[1])]) & scored
                     assert row["n"] == len(members) >= K
                     rows.append(frozenset(members))
                 continue
             if not data.get("visible"):
                 continue
-            dim, value = page.key.split("?")[1].split("=") if "?" in page.key else (None, None)
+            dim, value = key.split("?")[1].split("=") if "?" in key else (None, None)
             union = set()
             for g in data["groups"]:
                 stats = g["aggregate"]["constructs"][construct]
@@ -219,13 +218,13 @@ def construct_audit(cycle, construct):
                     if dim is None or snaps[v[0]].segments[dim] == value
                 }
                 if stats["mean"] is not None:
-                    assert stats["n"] == len(members) >= K, (page.key, g["name"])
+                    assert stats["n"] == len(members) >= K, (key, g["name"])
                     rows.append(frozenset(members))
                     union |= members
             overall = data["overall"]["aggregate"]["constructs"][construct]
             if overall["mean"] is not None:
                 # Organisation-wide over the units that show it, so it adds no new row.
-                assert overall["n"] == len(union), page.key
+                assert overall["n"] == len(union), key
                 rows.append(frozenset(union))
     assert not exposed(rows), f"a person's {construct} score is exposed"
     return rows
@@ -278,7 +277,7 @@ def test_attack_10_lift_counts_do_not_follow_one_newcomer(world, org, login):
 
     def cells():
         rel = Release.objects.filter(cycle=org).order_by("-number").first()
-        page = rel.pages.get(key="org").data
+        page = selectors.built_pages(rel)["org"]
         return {(c["enabler"], c["practice"]): c for c in page["lift_cells"]}
 
     first = cells()

@@ -25,6 +25,7 @@ from reports.charts import (
     ProfileRow,
     TrendSeries,
     chart_from_plain,
+    heatmap,
 )
 from reports.charts.colour import colour_for_goodness, text_colour_on
 from reports.charts.palette import (
@@ -33,6 +34,7 @@ from reports.charts.palette import (
     GOODNESS_SCALE,
     INK,
     MISSING_FILL,
+    MUTED,
     PROFILE_COLOURS,
 )
 from reports.charts.text import (
@@ -313,9 +315,19 @@ def test_heatmap_colours_by_goodness_so_a_high_constrainer_is_bad():
     assert goodness(80, "higher_is_better") == 80
     # The grey layer marks exactly the missing cell.
     assert chart.figure["data"][0]["z"] == [[None, None], [1, None]]
-    texts = [a["text"] for a in chart.figure["layout"]["annotations"]]
-    assert texts[:4] == ["80", "65", "–", "90"]
-    assert "better →" in texts
+    cells = heatmap.cell_texts(chart.figure)
+    assert [text for text, _ in cells] == ["80", "65", "–", "90"]
+    # Each score in the ink that reads on its cell; a missing one muted on grey.
+    assert [ink for _, ink in cells] == [
+        text_colour_on(colour_for_goodness(20.0)),
+        text_colour_on(colour_for_goodness(65.0)),
+        MUTED,
+        text_colour_on(colour_for_goodness(90.0)),
+    ]
+    assert "better →" in [a["text"] for a in chart.figure["layout"]["annotations"]]
+    # Hover names come from two lists (static/js/charts.js), not a pair per cell.
+    assert "customdata" not in scored
+    assert chart.figure["layout"]["meta"]["cell_names"]["rows"] == ["Search", "Ads"]
 
 
 def test_heatmap_rows_name_teams_with_n_and_table_keeps_raw_values():

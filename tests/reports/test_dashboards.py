@@ -369,16 +369,30 @@ def test_a_leader_is_told_plainly_when_nothing_stands_out(world, cycle, login):
 
 
 def test_org_dashboard_reads_only_what_it_shows_of_the_stored_page(world, results, login):
-    """The dashboard gets the stored page without the groups' results and lift tables (the
-    exports and the PDF read those), and the number of groups it shows instead."""
+    """The dashboard gets the stored page without the groups' results, the lift tables and
+    the actions past the first few (the exports and the PDF read those), and the number of
+    groups and actions it shows instead."""
     cache.clear()
     view = login(world.leo).get(org_url()).context["view"]
-    _, stored = selectors.release_page(results, "org")
+    _, whole = selectors.release_page(results, "org")
     left_out = selectors.ORG_DASHBOARD_LEAVES_OUT
-    assert {k: v for k, v in stored.items() if k not in left_out} | {
-        "n_groups": len(stored["groups"])
-    } == view
-    assert stored["groups"] and all(k in stored for k in left_out)
+    assert whole["groups"] and all(k in whole for k in left_out)
+    assert not any(k in view for k in left_out)
+    assert {k: v for k, v in whole.items() if k not in left_out} == {
+        **view,
+        "actions": whole["actions"],
+    }
+    assert view["n_groups"] == len(whole["groups"]) and view["n_actions"] == len(whole["actions"])
+    assert view["actions"] == whole["actions"][: selectors.DASHBOARD_ACTIONS]
+
+
+def test_the_dashboard_says_how_many_more_actions_the_exports_hold():
+    actions = [{"rule_id": f"r{i}"} for i in range(selectors.DASHBOARD_ACTIONS + 3)]
+    rows = selectors.stored_rows("org?role=pm", {"visible": True, "actions": actions})
+    shown, more = rows["org?role=pm"], rows["org?role=pm#more"]
+    assert shown["more_actions"] == 3 and len(shown["actions"]) == selectors.DASHBOARD_ACTIONS
+    assert more["actions"] == actions
+    assert selectors.stored_rows("team:4", {"n": 3}) == {"team:4": {"n": 3}}
 
 
 def test_team_pages_keep_only_the_facts_and_the_release_stores_each_rules_texts_once(

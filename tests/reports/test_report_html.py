@@ -3,14 +3,24 @@ they replace gave, escaping included."""
 
 from __future__ import annotations
 
-from django.template import Context, Template
-from django.utils.html import json_script
+import math
 
-from reports.templatetags.report_html import chart_json, chart_rows, participation_rows
+from django.template import Context, Template
+from django.template.defaultfilters import floatformat
+from django.utils.html import json_script
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reports.templatetags.report_html import (
+    chart_json,
+    chart_rows,
+    fixed_places,
+    participation_rows,
+)
 
 ROWS = (
-    ('Team <b>&amp; "one"', "42", "n = 8"),
-    ("Other teams (pooled)", "–", "'quoted'"),
+    ('Team <b>&amp; "one"', "42", "n = 8", 12345, -7),
+    ("Other teams (pooled)", "–", "'quoted'", 0.5, None),
 )
 
 LOOP = Template(
@@ -65,3 +75,26 @@ def test_participation_rows_are_the_template_loop():
     expected = PARTICIPATION.render(Context({"participation": rows, "cycle_slug": "q4&x"}))
     assert participation_rows(rows, "q4&x") == expected
     assert "A &lt;team&gt;" in expected
+
+
+NUMBERS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(-100, 100).map(lambda x: round(x, 3)),  # the halves that rounding splits
+    st.integers(-(10**16), 10**16),
+    st.sampled_from([0.125, 2.5, -0.04, -0.5, 0.05, 1e-9, 9.999999e14, -0.0, True]),
+)
+
+
+@settings(max_examples=3000)
+@given(NUMBERS, st.integers(0, 6))
+def test_fixed_places_writes_what_floatformat_writes(value, places):
+    fast = fixed_places(value, places)
+    if fast is not None:
+        assert fast == str(floatformat(value, places))
+
+
+def test_fixed_places_takes_the_numbers_tables_hold_and_leaves_the_rest():
+    assert fixed_places(0.125, 2) == "0.13"  # half up, as floatformat, not half even
+    assert fixed_places(-0.04, 1) == "0.0"  # no "-0.0"
+    assert fixed_places(3, 1) == "3.0"
+    assert [fixed_places(v, 1) for v in (None, True, "2.5", math.inf, 1e300)] == [None] * 5
