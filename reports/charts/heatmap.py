@@ -159,10 +159,10 @@ def _traces(data: HeatmapData) -> list[Figure]:
         # from layout.meta.cell_names: two short lists, not 1,400 pairs at 200 teams.
         "hovertemplate": "%{customdata[0]}<br>%{customdata[1]}: %{text}<extra></extra>",
     }
-    return [missing, scored, *_cell_texts(data)]
+    return [missing, scored, *_cell_texts(data, cell)]
 
 
-def _cell_texts(data: HeatmapData) -> list[Figure]:
+def _cell_texts(data: HeatmapData, cell: Figure) -> list[Figure]:
     """Each cell's score in the ink that reads on its colour: one transparent text layer per
     ink (plotly.js gives a heatmap's texts one colour), far lighter than an annotation each."""
     inks = [
@@ -172,10 +172,9 @@ def _cell_texts(data: HeatmapData) -> list[Figure]:
     for ink in sorted({ink for row in inks for ink in row}):
         layers.append(
             {
-                "type": "heatmap",
-                "x": _xs(data),
-                "y": _ys(data),
-                "showscale": False,
+                # With the gaps too: without them plotly.js draws the layer as one pixelated
+                # image, whose inline style the CSP refuses.
+                **cell,
                 "z": [[0 if i == ink else None for i in row] for row in inks],
                 "colorscale": [[0, TRANSPARENT], [1, TRANSPARENT]],
                 "text": [
