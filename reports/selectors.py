@@ -363,12 +363,14 @@ def latest_release(cycle: Cycle) -> Release | None:
 
 # A stored organisation page is two rows: `key`, what the dashboard shows, and `key + MORE`,
 # what only the exports and the PDF read: each group's results (the dashboard shows how many
-# groups there are, `n_groups`), the lift tables, and the leadership actions past the first
-# `DASHBOARD_ACTIONS` (it shows how many there are, `n_actions`). At 200 teams the dashboard
-# then receives and decodes a fifth of the page. Releases stored before the split have one row.
+# groups there are, `n_groups`), the lift tables, the leadership actions past the first
+# `DASHBOARD_ACTIONS` (it shows how many there are, `n_actions`) and each group's delivery
+# pressure answer counts. At 200 teams the dashboard then receives and decodes a quarter of
+# the page. Releases stored before the split were split by migration reports/0006.
 MORE = "#more"
 ORG_DASHBOARD_LEAVES_OUT = ("groups", "lift_rows", "lift_cells", "lift_withheld")
 DASHBOARD_ACTIONS = 8
+PRESSURE_SHOWN = ("n", "high", "share")  # of each group's delivery pressure
 
 
 def is_org_page(key: str) -> bool:
@@ -388,6 +390,12 @@ def stored_rows(key: str, page: dict[str, Any]) -> dict[str, dict[str, Any]]:
         shown["more_actions"] = max(0, len(actions) - DASHBOARD_ACTIONS)
         if len(actions) > DASHBOARD_ACTIONS:
             shown["actions"], more["actions"] = actions[:DASHBOARD_ACTIONS], actions
+    pressure = page.get("pressure_by_group")
+    if isinstance(pressure, dict):  # the PDF also draws each group's answer counts
+        shown["pressure_by_group"] = {
+            name: p and {k: p[k] for k in PRESSURE_SHOWN} for name, p in pressure.items()
+        }
+        more["pressure_by_group"] = pressure
     return {key: shown, key + MORE: more}
 
 

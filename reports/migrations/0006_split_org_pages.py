@@ -29,6 +29,13 @@ def split(apps, schema_editor):
             shown["more_actions"] = max(0, len(actions) - DASHBOARD_ACTIONS)
             if len(actions) > DASHBOARD_ACTIONS:
                 shown["actions"], more["actions"] = actions[:DASHBOARD_ACTIONS], actions
+        pressure = data.get("pressure_by_group")
+        if isinstance(pressure, dict):
+            shown["pressure_by_group"] = {
+                name: p and {k: p[k] for k in ("n", "high", "share")}
+                for name, p in pressure.items()
+            }
+            more["pressure_by_group"] = pressure
         page.data = shown
         page.save(update_fields=["data"])
         pages.create(release_id=page.release_id, key=page.key + MORE, team=None, data=more)

@@ -381,6 +381,7 @@ def test_org_dashboard_reads_only_what_it_shows_of_the_stored_page(world, result
     assert {k: v for k, v in whole.items() if k not in left_out} == {
         **view,
         "actions": whole["actions"],
+        "pressure_by_group": whole["pressure_by_group"],
     }
     assert view["n_groups"] == len(whole["groups"]) and view["n_actions"] == len(whole["actions"])
     assert view["actions"] == whole["actions"][: selectors.DASHBOARD_ACTIONS]

@@ -29,6 +29,10 @@ WHOLE = {
     "lift_cells": [],
     "lift_withheld": [],
     "actions": ACTIONS,
+    "pressure_by_group": {
+        "Alpha": {"n": 4, "high": 1, "share": 25.0, "counts": [{"count": 1, "label": "Agree"}]},
+        "Beta": None,
+    },
 }
 
 
@@ -71,6 +75,10 @@ def test_old_organisation_pages_are_split_and_merged_back(latest_schema_after):
     assert stored["org"]["actions"] == ACTIONS[: selectors.DASHBOARD_ACTIONS]
     assert stored["org"]["n_groups"] == 2 and stored["org"]["more_actions"] == 3
     assert "groups" not in stored["org"] and stored["org#more"]["actions"] == ACTIONS
+    assert stored["org"]["pressure_by_group"] == {
+        "Alpha": {"n": 4, "high": 1, "share": 25.0},
+        "Beta": None,
+    }
     assert stored["rules"] == {"r1": "text"}
 
     executor = MigrationExecutor(connection)
