@@ -6,6 +6,7 @@ from .views import dashboards, pdf, plans, results
 org_patterns = [
     path("dashboard/", dashboards.org_dashboard, name="org_dashboard"),
     path("dashboard/release/", dashboards.release_now, name="release_now"),
+    path("dashboard/participation/", dashboards.org_participation, name="org_participation"),
     path("dashboard/export.csv", dashboards.org_dashboard_export, name="org_dashboard_export"),
     path("teams/<slug:team_slug>/dashboard/", dashboards.team_dashboard, name="team_dashboard"),
     path(

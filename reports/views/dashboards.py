@@ -22,7 +22,7 @@ from assessments.access import cycle_in_org
 from assessments.instrument.types import CONSTRUCTS
 from assessments.models import Cycle
 from assessments.services import instrument_for
-from orgs.access import ADMIN_ONLY, LEADERSHIP, org_view, team_for
+from orgs.access import ADMIN_ONLY, LEADERSHIP, AuthenticatedHttpRequest, org_view, team_for
 from orgs.csv_export import csv_response
 from orgs.models import Membership, Team
 
@@ -130,13 +130,28 @@ def _org_dashboard(request: HttpRequest, m: Membership) -> HttpResponse:
     if cycle is not None:
         context["release"] = selectors.latest_release(cycle)
         context["visible"], context["body"] = _org_body(context)
-        teams = selectors.cycle_teams(cycle)
-        counts = selectors.participation_counts(cycle)
-        context["participation"] = _with_team_links(
-            m.organization.slug, _participation(teams.values(), counts)
-        )
         context["open_plans"] = plan_services.open_plans(m.organization)
     return _no_store(render(request, "reports/org_dashboard.html", context))
+
+
+@org_view(LEADERSHIP)
+@require_GET
+def org_participation(request: AuthenticatedHttpRequest, m: Membership) -> HttpResponse:
+    """Responses per team, live: the dashboard loads it beside its released results (htmx),
+    so a page read from a release waits for no live counts; without JavaScript, a page."""
+    cycle = _pick_cycle(request, selectors.organisation_cycles(m.organization))
+    if cycle is None:
+        raise Http404("No cycle has opened yet.")
+    rows = _participation(
+        selectors.cycle_teams(cycle).values(), selectors.participation_counts(cycle)
+    )
+    context = {
+        "m": m,
+        "cycle": cycle,
+        "participation": _with_team_links(m.organization.slug, rows),
+    }
+    template = "reports/_participation.html" if request.htmx else "reports/org_participation.html"
+    return _no_store(render(request, template, context))
 
 
 RELEASE_NOW_RATE = "6/h"

@@ -45,6 +45,10 @@ def test_leader_records_a_decision_from_a_recommendation_and_the_team_sees_it(
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     sign_in_page(page, live_server.url, world.leo.email, PASSWORD)
     page.goto(f"{live_server.url}/o/acme/dashboard/")
+    # The live participation counts arrive after the released results, in place.
+    participation = page.locator("#participation table")
+    participation.wait_for()
+    assert "Alpha" in participation.inner_text() and "Loading" not in page.content()
     # Ranked actions say what they count, not what acting would achieve.
     first = page.locator("section[aria-labelledby=actions-h] article").first
     assert "teams report this" in first.inner_text()

@@ -419,3 +419,40 @@ def test_team_pages_keep_only_the_facts_and_the_release_stores_each_rules_texts_
     assert texts == {r["rule_id"]: rule_texts[r["rule_id"]] for r in recs}
     # A page stored whole, before rule texts were stored apart, reads as it was.
     assert dashboards.with_rule_texts({"recs_team": shown}, {})["recs_team"] == shown
+
+
+def participation_url(**params):
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return reverse("org_participation", args=["acme"]) + (f"?{query}" if query else "")
+
+
+def test_org_dashboard_loads_live_participation_beside_the_released_results(world, results, login):
+    """The release body is read from cache; the live counts come as their own fragment, and
+    without JavaScript the placeholder links to them on a page of their own."""
+    page = login(world.leo).get(org_url()).content.decode()
+    url = participation_url(cycle=results.slug)
+    assert f'hx-get="{url}"' in page and f'href="{url}"' in page
+    assert "rc-meter" not in page  # no live counts in the dashboard's own response
+
+
+def test_participation_fragment_counts_per_team_and_names_no_one(world, results, login):
+    client = login(world.leo)
+    fragment = client.get(participation_url(cycle=results.slug), HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200 and fragment["Cache-Control"] == "no-store, private"
+    html = fragment.content.decode()
+    assert html.lstrip().startswith("<section") and "<html" not in html
+    rows = {p["team"]: p for p in fragment.context["participation"]}
+    assert (rows["Alpha"]["submitted"], rows["Beta"]["submitted"]) == (4, 2)
+    assert world.tess.name not in html and world.bob.email not in html
+    page = client.get(participation_url(cycle=results.slug)).content.decode()
+    assert "<html" in page and "Back to the dashboard" in page and "Alpha" in page
+
+
+def test_participation_fragment_is_leadership_only_and_stays_in_its_organisation(
+    world, results, login
+):
+    assert login(world.alice).get(participation_url()).status_code == 200
+    assert login(world.tess).get(participation_url()).status_code == 403
+    assert login(world.max).get(participation_url()).status_code == 403
+    assert login(world.charlie).get(participation_url()).status_code == 404
+    assert login(world.leo).get(participation_url(cycle="nope")).status_code == 404
