@@ -382,7 +382,7 @@ def stored_rows(key: str, page: dict[str, Any]) -> dict[str, dict[str, Any]]:
     if not is_org_page(key):
         return {key: page}
     more = {k: page[k] for k in ORG_DASHBOARD_LEAVES_OUT if k in page}
-    shown = {k: v for k, v in page.items() if k not in more}
+    shown = {k: _figures_as_text(v) for k, v in page.items() if k not in more}
     shown["n_groups"] = len(page.get("groups") or [])
     actions = page.get("actions")
     if isinstance(actions, list):
@@ -397,6 +397,17 @@ def stored_rows(key: str, page: dict[str, Any]) -> dict[str, dict[str, Any]]:
         }
         more["pressure_by_group"] = pressure
     return {key: shown, key + MORE: more}
+
+
+def _figures_as_text(value: Any, depth: int = 1) -> Any:
+    """Each chart's plotly figure as the JSON text the page embeds (report_html.chart_json),
+    encoded once when stored: at 200 teams the dashboard then neither decodes nor encodes
+    again some 100 KB of numbers. Charts sit at the top of a page or one level down."""
+    if not isinstance(value, dict):
+        return value
+    if "kind" in value and isinstance(value.get("figure"), dict):
+        return {**value, "figure": json.dumps(value["figure"], separators=(",", ":"))}
+    return {k: _figures_as_text(v, depth - 1) for k, v in value.items()} if depth else value
 
 
 def built_pages(release: Release) -> dict[str, dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -25,6 +26,11 @@ DATA_OF_KIND: dict[str, Callable[[Mapping[str, Any]], ChartData]] = {
 }
 
 
+def _figure(stored: Mapping[str, Any] | str) -> dict[str, Any]:
+    """A stored figure: a dict, or the JSON text an organisation page keeps it as."""
+    return json.loads(stored) if isinstance(stored, str) else dict(stored)
+
+
 def chart_from_plain(plain: Mapping[str, Any]) -> Chart:
     """The chart a release stored (``to_plain`` of a `Chart`), as the builder returned it."""
     kind = str(plain["kind"])
@@ -33,7 +39,7 @@ def chart_from_plain(plain: Mapping[str, Any]) -> Chart:
         kind=kind,
         title=str(plain["title"]),
         summary=str(plain["summary"]),
-        figure=dict(plain["figure"]),
+        figure=_figure(plain["figure"]),
         columns=tuple(plain["columns"]),
         rows=tuple(tuple(r) for r in plain["rows"]),
         data=DATA_OF_KIND[kind](plain["data"]),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 
 import pytest
 from django.core.cache import cache
@@ -15,7 +17,7 @@ from assessments.demo import DECOUPLED, GUARDRAILS, RECOUPLED
 from assessments.models import Answer, Response
 from assessments.services import rules_for
 from orgs.models import Team
-from reports import dashboards, selectors
+from reports import charts, dashboards, selectors
 from reports.models import Release
 from tests.builders import add_people, release, submit
 
@@ -456,3 +458,17 @@ def test_participation_fragment_is_leadership_only_and_stays_in_its_organisation
     assert login(world.max).get(participation_url()).status_code == 403
     assert login(world.charlie).get(participation_url()).status_code == 404
     assert login(world.leo).get(participation_url(cycle="nope")).status_code == 404
+
+
+def test_an_org_page_stores_each_figure_as_the_json_the_dashboard_embeds(world, results, login):
+    latest = Release.objects.filter(cycle=results).order_by("-number").first()
+    stored = latest.pages.get(key="org").data["heatmap"]["figure"]
+    assert isinstance(stored, str)
+    html = login(world.leo).get(org_url()).content.decode()
+    embedded = re.search(
+        r'<script id="fig-org-heatmap" type="application/json">(.*?)</script>', html
+    )
+    assert embedded and json.loads(embedded.group(1)) == json.loads(stored)
+    # The PDF reads the same chart back as a figure.
+    _, page = selectors.release_page(results, "org")
+    assert charts.chart_from_plain(page["heatmap"]).figure == json.loads(stored)
