@@ -390,6 +390,14 @@ def stored_rows(key: str, page: dict[str, Any]) -> dict[str, dict[str, Any]]:
         shown["more_actions"] = max(0, len(actions) - DASHBOARD_ACTIONS)
         if len(actions) > DASHBOARD_ACTIONS:
             shown["actions"], more["actions"] = actions[:DASHBOARD_ACTIONS], actions
+    governance = page.get("governance_actions")
+    if isinstance(governance, list):  # linked to where the dashboard shows the action, if it does
+        on_page = (
+            set() if page.get("filtered") else {a["rule_id"] for a in shown.get("actions", [])}
+        )
+        shown["governance_actions"] = [
+            {**a, "on_page": a["rule_id"] in on_page} for a in governance
+        ]
     pressure = page.get("pressure_by_group")
     if isinstance(pressure, dict):  # the PDF also draws each group's answer counts
         shown["pressure_by_group"] = {

@@ -29,6 +29,14 @@ def split(apps, schema_editor):
             shown["more_actions"] = max(0, len(actions) - DASHBOARD_ACTIONS)
             if len(actions) > DASHBOARD_ACTIONS:
                 shown["actions"], more["actions"] = actions[:DASHBOARD_ACTIONS], actions
+        governance = data.get("governance_actions")
+        if isinstance(governance, list):
+            ids = (
+                set() if data.get("filtered") else {a["rule_id"] for a in shown.get("actions", [])}
+            )
+            shown["governance_actions"] = [
+                {**a, "on_page": a["rule_id"] in ids} for a in governance
+            ]
         pressure = data.get("pressure_by_group")
         if isinstance(pressure, dict):
             shown["pressure_by_group"] = {

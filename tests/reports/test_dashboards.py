@@ -398,6 +398,16 @@ def test_the_dashboard_says_how_many_more_actions_the_exports_hold():
     assert selectors.stored_rows("team:4", {"n": 3}) == {"team:4": {"n": 3}}
 
 
+def test_governance_actions_link_only_to_actions_the_dashboard_shows():
+    actions = [{"rule_id": f"r{i}"} for i in range(selectors.DASHBOARD_ACTIONS + 1)]
+    governance = [{"rule_id": "r0", "title": "Shown"}, {"rule_id": actions[-1]["rule_id"]}]
+    page = {"visible": True, "actions": actions, "governance_actions": governance}
+    shown = selectors.stored_rows("org", page)["org"]["governance_actions"]
+    assert [a["on_page"] for a in shown] == [True, False]
+    filtered = selectors.stored_rows("org?role=pm", {**page, "filtered": True})
+    assert not any(a["on_page"] for a in filtered["org?role=pm"]["governance_actions"])
+
+
 def test_team_pages_keep_only_the_facts_and_the_release_stores_each_rules_texts_once(
     world, results
 ):
