@@ -4,6 +4,7 @@ the governance chain, the real test, "don't know" rates. All over released group
 from __future__ import annotations
 
 import html
+import re
 import subprocess
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -144,6 +145,9 @@ def test_org_dashboard_shows_the_layer_chain_real_test_dont_know_and_pressure(
     assert "Can prove why it happened" in page
     assert 'data-testid="layer-rule"' in page and "clearly below 50 of 100" in page
     assert "6 of 6" in page  # Alpha's people under strong pressure
+    # Every link to an action on the page has the action to land on.
+    targets = set(re.findall(r'href="#(action-[^"]+)"', page))
+    assert targets <= set(re.findall(r'id="(action-[^"]+)"', page))
 
 
 def test_pressure_filter_page_is_released_and_served(world, v2_results, login):
