@@ -218,12 +218,29 @@ def welch_difference(first: Summary, second: Summary, level: float = LEVEL) -> D
     be computed (fewer than two in a group, or no spread in either)."""
     if first.n < 2 or second.n < 2:
         return None
-    v1, v2 = first.sd**2 / first.n, second.sd**2 / second.n
+    # The same summaries recur (a question's answers in many teams of a release). The
+    # means' signs are in the key: 0.0 and -0.0 are equal keys but not the same difference.
+    signs = (math.copysign(1.0, first.mean), math.copysign(1.0, second.mean))
+    return _welch(first.n, first.mean, first.sd, second.n, second.mean, second.sd, level, signs)
+
+
+@lru_cache(maxsize=65536)
+def _welch(
+    n1: int,
+    mean1: float,
+    sd1: float,
+    n2: int,
+    mean2: float,
+    sd2: float,
+    level: float,
+    signs: tuple[float, float],
+) -> Difference | None:
+    v1, v2 = sd1**2 / n1, sd2**2 / n2
     se = math.sqrt(v1 + v2)
     if se == 0.0:
         return None
-    df = (v1 + v2) ** 2 / (v1**2 / (first.n - 1) + v2**2 / (second.n - 1))
-    diff = second.mean - first.mean
+    df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
+    diff = mean2 - mean1
     half = t_quantile(0.5 + level / 2.0, df) * se
     p = min(1.0, 2.0 * t_cdf(-abs(diff) / se, df))
     return Difference(diff, diff - half, diff + half, level, p, df)
