@@ -397,29 +397,34 @@ def _permutation_p(
         return abs(second_sum / n2 - (total - second_sum) / n1)
 
     observed = gap(sum(v * c for v, c in second))
-    extreme = sum(w for acc, w in _second_sums(pooled, n2) if gap(acc) >= observed - 1e-9)
+    sums = _second_sums(tuple(sorted(pooled.items())), n2)
+    extreme = sum(w for acc, w in sums if gap(acc) >= observed - 1e-9)
     return min(1.0, extreme / math.comb(n1 + n2, n2))
 
 
-def _second_sums(pooled: dict[int, int], n2: int) -> list[tuple[int, int]]:
-    """(sum, ways) over every way to take `n2` of the pooled answers ({score: how many}).
+@lru_cache(maxsize=16384)
+def _second_sums(pooled: tuple[tuple[int, int], ...], n2: int) -> tuple[tuple[int, int], ...]:
+    """(sum, ways) over every way to take `n2` of the pooled answers ((score, how many)):
+    the same for every split of the same answers, so counted once for all of them.
 
     The coefficients of prod_v (1 + x y^v)^count_v at x^n2, found by one big-integer
     product: x and y become powers of two, each coefficient its own fixed-width field (wide
     enough for the largest binomial, so no field carries into the next). Scores on a
     lattice (a 5-point scale: multiples of 25) keep the number small; others are counted
     term by term."""
-    low = min(pooled)
-    step = math.gcd(*(v - low for v in pooled)) or 1
-    size = (math.comb(sum(pooled.values()), sum(pooled.values()) // 2).bit_length() + 7) // 8
+    values = [v for v, _ in pooled]
+    low = min(values)
+    step = math.gcd(*(v - low for v in values)) or 1
+    n = sum(c for _, c in pooled)
+    size = (math.comb(n, n // 2).bit_length() + 7) // 8
     bits = 8 * size
-    width = n2 * max((v - low) // step for v in pooled) + 1  # sums of n2 scores, on the lattice
+    width = n2 * max((v - low) // step for v in values) + 1  # sums of n2 scores, on the lattice
     stride = width * bits  # one more answer taken
     if (n2 + 1) * stride > 1 << 18:
         return _second_sums_by_table(pooled, n2)
     keep = (1 << ((n2 + 1) * stride)) - 1  # drop terms taking more than n2
     product = 1
-    for value, count in pooled.items():
+    for value, count in pooled:
         shift = ((value - low) // step) * bits + stride
         factor = 0
         for c in range(min(count, n2) + 1):
@@ -431,17 +436,19 @@ def _second_sums(pooled: dict[int, int], n2: int) -> list[tuple[int, int]]:
         w = int.from_bytes(row[s * size : (s + 1) * size], "little")
         if w:
             out.append((s * step + n2 * low, w))
-    return out
+    return tuple(out)
 
 
-def _second_sums_by_table(pooled: dict[int, int], n2: int) -> list[tuple[int, int]]:
+def _second_sums_by_table(
+    pooled: tuple[tuple[int, int], ...], n2: int
+) -> tuple[tuple[int, int], ...]:
     """`_second_sums` by a table of (taken, sum) -> ways, one score at a time."""
     ways: dict[tuple[int, int], int] = {(0, 0): 1}
-    for value, count in pooled.items():
+    for value, count in pooled:
         step: dict[tuple[int, int], int] = {}
         for (taken, acc), w in ways.items():
             for c in range(min(count, n2 - taken) + 1):
                 key = (taken + c, acc + c * value)
                 step[key] = step.get(key, 0) + w * math.comb(count, c)
         ways = step
-    return [(acc, w) for (taken, acc), w in ways.items() if taken == n2]
+    return tuple((acc, w) for (taken, acc), w in ways.items() if taken == n2)
