@@ -39,12 +39,13 @@ test_disclosure_audit.py).
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 import numpy as np
+
+from .singular_blocks import singular_block
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +55,7 @@ POOL = "pool"
 ORG = "org"
 REST = "*"  # the value of a unit's "rest" block under a filter dimension
 _TOLERANCE = 1e-9
-_SINGULAR = 1e-8  # an eigenvalue this small is zero: the rows pin that combination down
 _MAX_COMBINATIONS = 20_000
-_CLEAR_OF_CUT = 1e-12  # a closed-form eigenvalue this far from _SINGULAR decides as LAPACK's
 
 
 @dataclass(frozen=True)
@@ -238,30 +237,10 @@ def exposed_classes(rows: Sequence[Row], k: int) -> list[frozenset[Version]]:
             checked += 1
             if checked > _MAX_COMBINATIONS:  # too many to check: treat as exposed (degrade)
                 return [*found, members]
-            if _singular_block(residual, combo):
+            if singular_block(residual, combo):
                 found.append(members)
                 found_sets.append(frozenset(combo))
     return found
-
-
-def _singular_block(residual: np.ndarray, index: tuple[int, ...]) -> bool:
-    """Whether the block of `residual` on `index` has its least eigenvalue under _SINGULAR.
-
-    Most blocks checked are of one or two classes: one is its own eigenvalue (as LAPACK
-    returns it), two have theirs in closed form, used where it is clear of the cut by far
-    more than either computation's rounding (about 1e-16 here: the residual is a
-    projector, its entries within [-1, 1]). Every other block goes to LAPACK, so each
-    decision is LAPACK's."""
-    if len(index) == 1:
-        return bool(residual[index[0], index[0]] < _SINGULAR)
-    if len(index) == 2:
-        i, j = index
-        a, b, c = residual[i, i], residual[j, i], residual[j, j]  # the lower triangle
-        least = (a + c) / 2.0 - math.hypot((a - c) / 2.0, b)
-        if abs(least - _SINGULAR) > _CLEAR_OF_CUT:
-            return bool(least < _SINGULAR)
-    block = residual[np.ix_(index, index)]
-    return bool(np.linalg.eigvalsh(block)[0] < _SINGULAR)
 
 
 def _blocks(rows: Sequence[Row]) -> list[list[Row]]:
@@ -395,11 +374,17 @@ def plan_release(
         clean = not hold
         if clean:
             prior_set = set(prior.rows)
+            units_of: dict[Version, list[str]] = {}  # the units each version is in
             for block in _blocks([*prior.rows, *keyed.values()]):
                 if not _newly_exposed(block, prior_set, k):
                     continue
                 clean = False
-                involved = {u for u, row in units.items() if any(row & r for r in block)}
+                if not units_of:
+                    for u, row in units.items():
+                        for v in row:
+                            units_of.setdefault(v, []).append(u)
+                # The units that share someone with the block.
+                involved = {u for r in block for v in r for u in units_of.get(v, ())}
                 if involved - one_dimension - no_cells and len(dimensions) > 1:
                     one_dimension |= involved
                 elif involved - no_cells:
