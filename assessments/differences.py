@@ -104,18 +104,24 @@ def _betacf(a: float, b: float, x: float) -> float:
     c, d = 1.0, 1.0 - qab * x / qap
     d = 1.0 / (d if abs(d) > tiny else tiny)
     h = d
+    # The even and odd steps of each round written out: a quantile calls this thousands
+    # of times, and the loop over the two was most of its cost.
     for m in range(1, 400):
         m2 = 2 * m
-        for aa in (
-            m * (b - m) * x / ((qam + m2) * (a + m2)),
-            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
-        ):
-            d = 1.0 + aa * d
-            d = 1.0 / (d if abs(d) > tiny else tiny)
-            c = 1.0 + aa / c
-            c = c if abs(c) > tiny else tiny
-            h *= d * c
-        if abs(d * c - 1.0) < eps:
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < eps:
             break
     return h
 
@@ -212,12 +218,29 @@ def welch_difference(first: Summary, second: Summary, level: float = LEVEL) -> D
     be computed (fewer than two in a group, or no spread in either)."""
     if first.n < 2 or second.n < 2:
         return None
-    v1, v2 = first.sd**2 / first.n, second.sd**2 / second.n
+    # The same summaries recur (a question's answers in many teams of a release). The
+    # means' signs are in the key: 0.0 and -0.0 are equal keys but not the same difference.
+    signs = (math.copysign(1.0, first.mean), math.copysign(1.0, second.mean))
+    return _welch(first.n, first.mean, first.sd, second.n, second.mean, second.sd, level, signs)
+
+
+@lru_cache(maxsize=65536)
+def _welch(
+    n1: int,
+    mean1: float,
+    sd1: float,
+    n2: int,
+    mean2: float,
+    sd2: float,
+    level: float,
+    signs: tuple[float, float],
+) -> Difference | None:
+    v1, v2 = sd1**2 / n1, sd2**2 / n2
     se = math.sqrt(v1 + v2)
     if se == 0.0:
         return None
-    df = (v1 + v2) ** 2 / (v1**2 / (first.n - 1) + v2**2 / (second.n - 1))
-    diff = second.mean - first.mean
+    df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
+    diff = mean2 - mean1
     half = t_quantile(0.5 + level / 2.0, df) * se
     p = min(1.0, 2.0 * t_cdf(-abs(diff) / se, df))
     return Difference(diff, diff - half, diff + half, level, p, df)
@@ -342,13 +365,20 @@ def _p(first: Summary | None, second: Summary | None, welch: Difference | None) 
 
 def permutation_p(first: Sequence[tuple[float, int]], second: Sequence[tuple[float, int]]) -> float:
     """The exact permutation p (below); the same answer counts recur across the questions
-    and teams of a release, so each pattern is counted once."""
-    return _permutation_p(tuple(first), tuple(second))
+    and teams of a release, so each pattern is counted once. The p of two groups does not
+    depend on which is called first, nor on the order of their scores."""
+    one, other = _pattern(first), _pattern(second)
+    return _permutation_p(*sorted((one, other)))
+
+
+def _pattern(counts: Sequence[tuple[float, int]]) -> tuple[tuple[int, int], ...]:
+    """Answer counts as (score in hundredths, how many), without scores nobody gave."""
+    return tuple(sorted((round(100 * s), c) for s, c in counts if c > 0))
 
 
 @lru_cache(maxsize=65536)
 def _permutation_p(
-    first: tuple[tuple[float, int], ...], second: tuple[tuple[float, int], ...]
+    first: tuple[tuple[int, int], ...], second: tuple[tuple[int, int], ...]
 ) -> float:
     """Exact two-sided permutation p for the difference in means of two groups of answers,
     each given as (score, how many): the share of all ways to split the pooled answers into
@@ -356,8 +386,8 @@ def _permutation_p(
     by counting (each score's answers split as a multivariate hypergeometric), so it takes
     microseconds for the few scale points a question has."""
     pooled: dict[int, int] = {}
-    for s, c in (*first, *second):
-        pooled[round(100 * s)] = pooled.get(round(100 * s), 0) + c
+    for v, c in (*first, *second):
+        pooled[v] = pooled.get(v, 0) + c
     n1, n2 = sum(c for _, c in first), sum(c for _, c in second)
     if n1 == 0 or n2 == 0:
         return 1.0
@@ -366,17 +396,59 @@ def _permutation_p(
     def gap(second_sum: int) -> float:
         return abs(second_sum / n2 - (total - second_sum) / n1)
 
-    observed = gap(sum(round(100 * s) * c for s, c in second))
-    # ways[(taken, sum)]: ways to pick `taken` of the values seen so far for the second group.
+    observed = gap(sum(v * c for v, c in second))
+    sums = _second_sums(tuple(sorted(pooled.items())), n2)
+    extreme = sum(w for acc, w in sums if gap(acc) >= observed - 1e-9)
+    return min(1.0, extreme / math.comb(n1 + n2, n2))
+
+
+@lru_cache(maxsize=16384)
+def _second_sums(pooled: tuple[tuple[int, int], ...], n2: int) -> tuple[tuple[int, int], ...]:
+    """(sum, ways) over every way to take `n2` of the pooled answers ((score, how many)):
+    the same for every split of the same answers, so counted once for all of them.
+
+    The coefficients of prod_v (1 + x y^v)^count_v at x^n2, found by one big-integer
+    product: x and y become powers of two, each coefficient its own fixed-width field (wide
+    enough for the largest binomial, so no field carries into the next). Scores on a
+    lattice (a 5-point scale: multiples of 25) keep the number small; others are counted
+    term by term."""
+    values = [v for v, _ in pooled]
+    low = min(values)
+    step = math.gcd(*(v - low for v in values)) or 1
+    n = sum(c for _, c in pooled)
+    size = (math.comb(n, n // 2).bit_length() + 7) // 8
+    bits = 8 * size
+    width = n2 * max((v - low) // step for v in values) + 1  # sums of n2 scores, on the lattice
+    stride = width * bits  # one more answer taken
+    if (n2 + 1) * stride > 1 << 18:
+        return _second_sums_by_table(pooled, n2)
+    keep = (1 << ((n2 + 1) * stride)) - 1  # drop terms taking more than n2
+    product = 1
+    for value, count in pooled:
+        shift = ((value - low) // step) * bits + stride
+        factor = 0
+        for c in range(min(count, n2) + 1):
+            factor |= math.comb(count, c) << (c * shift)
+        product = (product * factor) & keep
+    row = (product >> (n2 * stride)).to_bytes(width * size, "little")
+    out = []
+    for s in range(width):
+        w = int.from_bytes(row[s * size : (s + 1) * size], "little")
+        if w:
+            out.append((s * step + n2 * low, w))
+    return tuple(out)
+
+
+def _second_sums_by_table(
+    pooled: tuple[tuple[int, int], ...], n2: int
+) -> tuple[tuple[int, int], ...]:
+    """`_second_sums` by a table of (taken, sum) -> ways, one score at a time."""
     ways: dict[tuple[int, int], int] = {(0, 0): 1}
-    for value, count in pooled.items():
+    for value, count in pooled:
         step: dict[tuple[int, int], int] = {}
         for (taken, acc), w in ways.items():
             for c in range(min(count, n2 - taken) + 1):
                 key = (taken + c, acc + c * value)
                 step[key] = step.get(key, 0) + w * math.comb(count, c)
         ways = step
-    extreme = sum(
-        w for (taken, acc), w in ways.items() if taken == n2 and gap(acc) >= observed - 1e-9
-    )
-    return min(1.0, extreme / math.comb(n1 + n2, n2))
+    return tuple((acc, w) for (taken, acc), w in ways.items() if taken == n2)

@@ -7,6 +7,7 @@ use these are built in reports/dashboards/. Pure.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from assessments import differences
@@ -106,15 +107,23 @@ def item_summaries(
                 continue
             if len(counts) != len(item.options):
                 continue
-            scored = [
+            scored = tuple(
                 (o.score, c)
                 for o, c in zip(item.options, counts, strict=True)
                 if o.score is not None
-            ]
-            s = differences.summary_from_counts(scored)
-            if s is not None and s.n == n:
-                out[item.key] = differences.Summary(n, float(mean), s.sd, tuple(scored))
+            )
+            spread = _count_spread(scored)
+            if spread is not None and spread[0] == n:
+                out[item.key] = differences.Summary(n, float(mean), spread[1], scored)
     return out
+
+
+@lru_cache(maxsize=65536)
+def _count_spread(scored: tuple[tuple[float, int], ...]) -> tuple[int, float] | None:
+    """n and sd of answers given as (score, how many): the same counts recur across the
+    questions and teams of a release."""
+    s = differences.summary_from_counts(scored)
+    return None if s is None else (s.n, s.sd)
 
 
 LAYER_RULE = (

@@ -45,6 +45,8 @@ from itertools import combinations
 
 import numpy as np
 
+from .singular_blocks import singular_block
+
 log = logging.getLogger(__name__)
 
 Version = tuple[int, str]  # (response id, digest of what the release holds of it)
@@ -53,7 +55,6 @@ POOL = "pool"
 ORG = "org"
 REST = "*"  # the value of a unit's "rest" block under a filter dimension
 _TOLERANCE = 1e-9
-_SINGULAR = 1e-8  # an eigenvalue this small is zero: the rows pin that combination down
 _MAX_COMBINATIONS = 20_000
 
 
@@ -236,8 +237,7 @@ def exposed_classes(rows: Sequence[Row], k: int) -> list[frozenset[Version]]:
             checked += 1
             if checked > _MAX_COMBINATIONS:  # too many to check: treat as exposed (degrade)
                 return [*found, members]
-            index = list(combo)
-            if np.linalg.eigvalsh(residual[np.ix_(index, index)])[0] < _SINGULAR:
+            if singular_block(residual, combo):
                 found.append(members)
                 found_sets.append(frozenset(combo))
     return found
@@ -374,11 +374,17 @@ def plan_release(
         clean = not hold
         if clean:
             prior_set = set(prior.rows)
+            units_of: dict[Version, list[str]] = {}  # the units each version is in
             for block in _blocks([*prior.rows, *keyed.values()]):
                 if not _newly_exposed(block, prior_set, k):
                     continue
                 clean = False
-                involved = {u for u, row in units.items() if any(row & r for r in block)}
+                if not units_of:
+                    for u, row in units.items():
+                        for v in row:
+                            units_of.setdefault(v, []).append(u)
+                # The units that share someone with the block.
+                involved = {u for r in block for v in r for u in units_of.get(v, ())}
                 if involved - one_dimension - no_cells and len(dimensions) > 1:
                     one_dimension |= involved
                 elif involved - no_cells:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from assessments.models import Cycle
 from assessments.services import instrument_for, rules_for
 
-from . import selectors
+from . import bulk_rows, selectors
 from .collector import collector_paused
 from .disclosure import Prior
 from .lift_rows import LiftRows
@@ -128,7 +128,10 @@ def _store(
     cycle: Cycle, latest: Release | None, built: BuiltRelease, reason: str, stamp: str
 ) -> Release:
     known = set(ResponseSnapshot.objects.filter(cycle=cycle).values_list("response_key", "digest"))
-    ResponseSnapshot.objects.bulk_create(
+    # A version is stored once, when first released; the cycle's lock (build) keeps another
+    # build from storing it meanwhile, and snapshots of other cycles hold other responses.
+    bulk_rows.insert(
+        ResponseSnapshot,
         [
             ResponseSnapshot(
                 cycle=cycle,
@@ -148,10 +151,8 @@ def _store(
                 ],
             )
             for e in built.entries.values()
-            if (e.rid, e.digest) not in known  # a version is stored once, when first released
+            if (e.rid, e.digest) not in known
         ],
-        ignore_conflicts=True,
-        batch_size=500,
     )
     snapshot_ids = {
         (rid, d): pk
@@ -177,7 +178,8 @@ def _store(
         lift_rows=selectors.encode_named_rows(built.lift.state.last),
         source_stamp=stamp,
     )
-    ReleasePage.objects.bulk_create(
+    bulk_rows.insert(
+        ReleasePage,
         [
             ReleasePage(
                 release=release,
@@ -188,7 +190,6 @@ def _store(
             for built_key, page in built.pages.items()
             for key, data in selectors.stored_rows(built_key, page).items()
         ],
-        batch_size=200,
     )
     old = Release.objects.filter(cycle=cycle).order_by("-number").values_list("pk", flat=True)
     ReleasePage.objects.filter(release_id__in=list(old[KEEP_PAGES_OF:])).delete()

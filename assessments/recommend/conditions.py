@@ -158,6 +158,35 @@ def _leaf_check(leaf: Condition, facts: Facts, negated: bool) -> Check:
     )
 
 
+def holds(condition: Condition, facts: Facts) -> bool | None:
+    """`evaluate(condition, facts)[0]`, without the checks that explain it: most rules do
+    not fire on a given team, and only those that fire need their explanation."""
+    if isinstance(condition, Not):
+        value = holds(condition.condition, facts)
+        return None if value is None else not value
+    if isinstance(condition, AllOf | AnyOf):
+        values = [holds(c, facts) for c in condition.conditions]
+        decisive = isinstance(condition, AnyOf)
+        if decisive in values:
+            return decisive
+        return None if None in values else not decisive
+    return _leaf_holds(condition, facts)
+
+
+def _leaf_holds(leaf: Condition, facts: Facts) -> bool | None:
+    """`_leaf_check(leaf, facts, ...).holds`."""
+    if isinstance(leaf, ConstructLeaf):
+        score = facts.scores.get(leaf.construct)
+        return None if score is None else compare(score, leaf.operator, leaf.value)
+    if isinstance(leaf, ProfileLeaf):
+        return facts.profile in leaf.states
+    if isinstance(leaf, GapLeaf):
+        return facts.gap == leaf.present
+    assert isinstance(leaf, ItemLeaf)
+    share = facts.share(leaf.item, leaf.values)[0]
+    return None if share is None else compare(share, leaf.operator, leaf.value)
+
+
 def evaluate(
     condition: Condition, facts: Facts, negated: bool = False
 ) -> tuple[bool | None, list[Check]]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from assessments.recommend.checks import Check
-from assessments.recommend.conditions import evaluate
+from assessments.recommend.conditions import evaluate, holds
 from assessments.recommend.facts import Facts
 from assessments.recommend.rules import Rule
 
@@ -123,9 +123,9 @@ class Recommendation:
 
 
 def _fire(rule: Rule, facts: Facts) -> Trace | None:
-    fired, checks = evaluate(rule.when, facts)
-    if fired is not True:
+    if holds(rule.when, facts) is not True:
         return None
+    _, checks = evaluate(rule.when, facts)
     return Trace(
         rule.id, facts.instrument_version, rule.table_version, tuple(checks), facts.n_responses
     )

@@ -385,8 +385,8 @@ def count_dont_know(
     """
     extras: dict[str, list[ItemContribution]] = {}
     for source, rule in instrument.dont_know.items():
-        if rule.counts_towards not in CONSTRUCTS or source not in constructs:
-            continue  # "none": counted apart only
+        if rule.counts_towards not in constructs or source not in constructs:
+            continue  # "none": counted apart only (or a target not being scored)
         for c in constructs[source].items:
             if c.status == "dont_know":
                 extras.setdefault(rule.counts_towards, []).append(
@@ -437,10 +437,28 @@ def practice_item_scores(
     }
     if all(k in by_key for k in keys):
         return by_key
-    # The score came from another instrument version: score these answers afresh.
-    fresh = score_response(instrument, answers)
+    # The score came from another instrument version, or a group blanked some of its items:
+    # score these answers afresh, as `score_response` would, but only the practice
+    # constructs and those whose "don't know" counts towards them.
+    plan = plan_for(instrument)
+    shown = plan.visible_keys(answers)
+    needed = {
+        *PRACTICE_CONSTRUCTS,
+        *(
+            s
+            for s, rule in instrument.dont_know.items()
+            if rule.counts_towards in PRACTICE_CONSTRUCTS
+        ),
+    }
+    constructs = {
+        construct: _construct_score(construct, items, answers, shown, plan)
+        for construct, items in plan.by_construct.items()
+        if construct in needed
+    }
+    if instrument.dont_know:
+        constructs = count_dont_know(instrument, constructs)
     return {
         c.item_key: c.score
         for construct in PRACTICE_CONSTRUCTS
-        for c in fresh.constructs[construct].items
+        for c in constructs[construct].items
     }

@@ -15,7 +15,7 @@ import yaml
 
 from assessments.instrument.loader import load_version
 from assessments.instrument.types import CONSTRUCTS, Answers, Instrument
-from assessments.recommend.conditions import ConstructLeaf, ItemLeaf, evaluate
+from assessments.recommend.conditions import ConstructLeaf, ItemLeaf, evaluate, holds
 from assessments.recommend.facts import Facts, facts_from_aggregate, facts_from_response
 from assessments.recommend.recommendations import rank_leadership_actions, recommend
 from assessments.recommend.rules import (
@@ -753,3 +753,35 @@ def test_sentences_name_whose_facts_they_are(v1: Instrument) -> None:
         "Your score for leadership commitment is 12 of 100, below 40.",
         f"You answered “No” to “{statement}”.",
     ]
+
+
+def test_holds_is_what_evaluate_decides_on_every_rule(
+    rules: tuple[Rule, ...], v1: Instrument
+) -> None:
+    """The truth-only pass that skips rules that do not fire agrees with `evaluate`, on
+    every rule of the table over teams of every kind (some items unanswered)."""
+    rng = random.Random(5)
+    seen: Counter[bool | None] = Counter()
+    for _ in range(60):
+        answers_list = []
+        for _ in range(rng.randint(1, 8)):
+            answers: Answers = {}
+            lean = rng.random()
+            for item in v1.items:
+                if item.options and item.type != "multiple_choice" and rng.random() < 0.9:
+                    options = item.options
+                    pick = options[-1] if rng.random() < lean else rng.choice(options)
+                    answers[item.key] = pick.value
+            answers_list.append(answers)
+        group = aggregate([score_response(v1, a) for a in answers_list], v1.thresholds)
+        facts = facts_from_aggregate(
+            "1",
+            group,
+            item_distribution(v1, answers_list),
+            item_answered_counts(v1, answers_list),
+        )
+        for rule in rules:
+            want = evaluate(rule.when, facts)[0]
+            assert holds(rule.when, facts) is want
+            seen[want] += 1
+    assert seen[True] and seen[False]

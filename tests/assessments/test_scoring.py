@@ -23,7 +23,12 @@ from assessments.scoring.group import (
     item_distribution,
 )
 from assessments.scoring.profile import PROFILE_STATES, decoupling_gap, recoupling_profile
-from assessments.scoring.response import ResponseScore, score_response
+from assessments.scoring.response import (
+    PRACTICE_CONSTRUCTS,
+    ResponseScore,
+    practice_item_scores,
+    score_response,
+)
 from tests.assessments.hand_built import (
     AGREEMENT,
     THRESHOLDS,
@@ -438,3 +443,25 @@ def test_stored_scores_round_trip_through_to_dict_and_from_dict():
     assert rebuilt.profile.state == original.profile.state
     scored = {k: v for k, v in answers.items() if instrument.item(k).is_scored}
     assert rebuilt.answers() == scored
+
+
+@pytest.mark.parametrize("version", ["1", "2"])
+def test_practice_scores_afresh_are_those_of_a_whole_scoring(version: str) -> None:
+    """A response whose stored score lacks practice items (another version, or blanked by
+    its group) has them scored afresh: as `score_response` scores them, "don't know"
+    counted towards the practices included."""
+    inst = load_version(version)
+    keys = [i.key for i in inst.items if i.is_practice and i.is_scored]
+    rng = random.Random(11)
+    for _ in range(200):
+        answers = random_answers(inst, rng)
+        stored = score_response(inst, answers)
+        partial = ResponseScore(
+            stored.instrument_version,
+            {k: c for k, c in stored.constructs.items() if k not in PRACTICE_CONSTRUCTS},
+            stored.profile,
+            stored.gap,
+        )
+        whole = score_response(inst, answers)
+        want = {c.item_key: c.score for k in PRACTICE_CONSTRUCTS for c in whole.constructs[k].items}
+        assert practice_item_scores(inst, partial, answers, keys) == want
