@@ -58,6 +58,7 @@ ORDER = (
     "org_dashboard_ratio",
     "org_dashboard_cold_ratio",
     "team_dashboard_ratio",
+    "org_participation_ratio",
     "org_dashboard_queries",
     "team_dashboard_queries",
     "team_pdf_s",
