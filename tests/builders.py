@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -94,3 +94,19 @@ def fill_everything(world: World, cycle: Cycle) -> Response:
         Answer(response=response, item_key=k, value=v) for k, v in answers.items()
     )
     return response
+
+
+def historical_cycle(apps: Any) -> Any:
+    """Acme's cycle Q4 on instrument v1, made with a migration state's models (`apps`)."""
+    org = apps.get_model("orgs", "Organization").objects.create(name="Acme", slug="acme")
+    version = apps.get_model("assessments", "InstrumentVersion").objects.create(
+        version="1", title="v1", content_hash="x"
+    )
+    return apps.get_model("assessments", "Cycle").objects.create(
+        organization=org,
+        name="Q4",
+        slug="q4",
+        instrument=version,
+        opens_on=date(2026, 10, 1),
+        closes_on=date(2026, 12, 31),
+    )

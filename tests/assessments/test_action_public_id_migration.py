@@ -4,10 +4,11 @@ events that named an action by its row id name it by that public id instead."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+
+from tests.builders import historical_cycle
 
 BEFORE = [("assessments", "0006_action_classifier_version")]
 AFTER = [("assessments", "0007_action_public_id")]
@@ -17,20 +18,10 @@ def test_existing_actions_get_distinct_random_public_ids(latest_schema_after):
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps
-    org = old.get_model("orgs", "Organization").objects.create(name="Acme", slug="acme")
+    cycle = historical_cycle(old)
+    org = cycle.organization
     team = old.get_model("orgs", "Team").objects.create(organization=org, name="A", slug="a")
     user = old.get_model("orgs", "User").objects.create(email="max@example.com")
-    version = old.get_model("assessments", "InstrumentVersion").objects.create(
-        version="1", title="v1", content_hash="x"
-    )
-    cycle = old.get_model("assessments", "Cycle").objects.create(
-        organization=org,
-        name="Q4",
-        slug="q4",
-        instrument=version,
-        opens_on=date(2026, 10, 1),
-        closes_on=date(2026, 12, 31),
-    )
     response = old.get_model("assessments", "Response").objects.create(
         cycle=cycle, team=team, respondent=user
     )

@@ -139,13 +139,7 @@ def test_real_rules_on_a_real_team(rules: tuple[Rule, ...], v1: Instrument) -> N
             if item.options and item.type != "multiple_choice":
                 answers[item.key] = rng.choice(item.options).value
         answers_list.append(answers)
-    group = aggregate([score_response(v1, a) for a in answers_list], v1.thresholds)
-    facts = facts_from_aggregate(
-        "1",
-        group,
-        item_distribution(v1, answers_list),
-        item_answered_counts(v1, answers_list),
-    )
+    facts = _group_facts(v1, answers_list)
     fired = recommend(rules, facts)
     assert fired
     for recommendation in fired:
@@ -350,6 +344,14 @@ def test_missing_file_is_named(tmp_path: Path, v1: Instrument) -> None:
 
 
 # --- Evaluation and traces --------------------------------------------------------------
+
+
+def _group_facts(v1: Instrument, answers_list: list[dict[str, Any]]) -> Facts:
+    """The facts of a group that gave these answers, as a release computes them."""
+    group = aggregate([score_response(v1, a) for a in answers_list], v1.thresholds)
+    return facts_from_aggregate(
+        "1", group, item_distribution(v1, answers_list), item_answered_counts(v1, answers_list)
+    )
 
 
 def _rules(v1: Instrument, *raw: dict[str, Any]) -> tuple[Rule, ...]:
@@ -773,13 +775,7 @@ def test_holds_is_what_evaluate_decides_on_every_rule(
                     pick = options[-1] if rng.random() < lean else rng.choice(options)
                     answers[item.key] = pick.value
             answers_list.append(answers)
-        group = aggregate([score_response(v1, a) for a in answers_list], v1.thresholds)
-        facts = facts_from_aggregate(
-            "1",
-            group,
-            item_distribution(v1, answers_list),
-            item_answered_counts(v1, answers_list),
-        )
+        facts = _group_facts(v1, answers_list)
         for rule in rules:
             want = evaluate(rule.when, facts)[0]
             assert holds(rule.when, facts) is want

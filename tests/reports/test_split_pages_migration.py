@@ -3,12 +3,11 @@ releases store (what the dashboard shows, and `#more`), and go back whole."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from reports import selectors
+from tests.builders import historical_cycle
 
 REPORTS_BEFORE = ("reports", "0005_release_regrouped_from")
 AFTER = [("reports", "0006_split_org_pages")]
@@ -37,20 +36,8 @@ WHOLE = {
 
 
 def _release(apps):
-    org = apps.get_model("orgs", "Organization").objects.create(name="Acme", slug="acme")
-    version = apps.get_model("assessments", "InstrumentVersion").objects.create(
-        version="1", title="v1", content_hash="x"
-    )
-    cycle = apps.get_model("assessments", "Cycle").objects.create(
-        organization=org,
-        name="Q4",
-        slug="q4",
-        instrument=version,
-        opens_on=date(2026, 10, 1),
-        closes_on=date(2026, 12, 31),
-    )
     return apps.get_model("reports", "Release").objects.create(
-        cycle=cycle, number=1, reason="requested", threshold=3, n_included=9
+        cycle=historical_cycle(apps), number=1, reason="requested", threshold=3, n_included=9
     )
 
 
