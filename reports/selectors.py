@@ -365,8 +365,9 @@ def latest_release(cycle: Cycle) -> Release | None:
 # what only the exports and the PDF read: each group's results (the dashboard shows how many
 # groups there are, `n_groups`), the lift tables, the leadership actions past the first
 # `DASHBOARD_ACTIONS` (it shows how many there are, `n_actions`) and each group's delivery
-# pressure answer counts. At 200 teams the dashboard then receives and decodes a quarter of
-# the page. Releases stored before the split were split by migration reports/0006.
+# pressure answer counts; its charts keep their figures as JSON text (`_figures_as_text`).
+# At 200 teams the dashboard then receives and decodes a quarter of the page. Releases
+# stored before the split were split by migration reports/0006.
 MORE = "#more"
 ORG_DASHBOARD_LEAVES_OUT = ("groups", "lift_rows", "lift_cells", "lift_withheld")
 DASHBOARD_ACTIONS = 8
@@ -419,7 +420,8 @@ def _figures_as_text(value: Any, depth: int = 1) -> Any:
 
 
 def built_pages(release: Release) -> dict[str, dict[str, Any]]:
-    """Every page of the release whole, as the builder made it (one query)."""
+    """Every page of the release whole, as the builder made it but for an organisation
+    page's figures, kept as JSON text (one query)."""
     stored = dict(ReleasePage.objects.filter(release=release).values_list("key", "data"))
     return {
         key: {**data, **stored.get(key + MORE, {})}
