@@ -35,7 +35,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit -q -c pyproject.toml -r config orgs assessments reports
-	$(VENV)/bin/mypy config orgs assessments reports
+	$(VENV)/bin/mypy config orgs assessments reports benchmarks
 
 bench: setup
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m benchmarks

@@ -104,6 +104,7 @@ def respondents(bench: BenchOrg, count: int) -> list[Respondent]:
         "respondent", "team", "cycle"
     ):
         client = Client()
+        assert response.respondent is not None  # bench responses all have one
         client.force_login(response.respondent)  # a real session row, as the sign-in makes
         org, cycle, team = bench.org.slug, response.cycle.slug, response.team.slug
         out.append(
@@ -329,7 +330,7 @@ def load_test(
     for r in people:
         errors.update(r.errors)
     n = len(latencies)
-    context = {
+    context: dict[str, Any] = {
         "respondents": len(people),
         "seconds": seconds,
         "think_ms": think_ms,

@@ -12,6 +12,7 @@ from django.conf import settings
 
 from assessments.classify import label, load_classifier, review_threshold
 from assessments.demo import demo_answers
+from assessments.instrument.types import Answers
 from assessments.scoring.response import score_response
 from assessments.services import instrument_for
 
@@ -22,7 +23,7 @@ ROUNDS = 5
 LABELLED = ("actions_dev.csv", "actions_holdout.csv", "actions_blind.csv")
 
 
-def answer_sets(count: int) -> list[dict[str, object]]:
+def answer_sets(count: int) -> list[Answers]:
     """`count` realistic complete answer sets over the demo climates, with and without drift."""
     instrument = instrument_for("1")
     rng = random.Random("bench-scoring")

@@ -72,6 +72,7 @@ def _work(name: str, bench: BenchOrg) -> tuple[Callable[[], Any], Callable[[], N
 
         response = bench.drafts[0]
         client = Client()
+        assert response.respondent is not None  # bench responses all have one
         client.force_login(response.respondent)
         path = (
             f"/o/{bench.org.slug}/cycles/{bench.open.slug}"
