@@ -230,7 +230,7 @@ def run(args: argparse.Namespace, server: Server, database_url: str, started: fl
     phases["total"] = round(time.monotonic() - started, 1)
 
     ordered = {k: results[k] for k in ORDER if k in results}
-    meta = {
+    meta: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "mode": "quick" if args.quick else "full",
         "machine": {
@@ -246,10 +246,25 @@ def run(args: argparse.Namespace, server: Server, database_url: str, started: fl
         "load_average_1min": load,
         "command": "make bench" if not args.quick else "python -m benchmarks --quick",
     }
-    args.out.write_text(json.dumps({**ordered, "_meta": meta}, indent=2) + "\n", encoding="utf-8")
+    # A run of some parts replaces their entries and keeps the others' (each entry says
+    # when and at what load it was measured; `_meta` is this run's).
+    kept = _earlier_entries(args.out, ordered) if set(args.parts) != set(PARTS) else {}
+    if kept:
+        meta["kept_from_earlier_runs"] = sorted(kept)
+    merged = kept | ordered
+    written = {k: merged[k] for k in ORDER if k in merged}
+    written |= {k: v for k, v in merged.items() if k not in written}
+    args.out.write_text(json.dumps({**written, "_meta": meta}, indent=2) + "\n", encoding="utf-8")
     print_table(ordered)
     print(f"bench: wrote {args.out} in {phases['total']:.0f} s", flush=True)
     return 0
+
+
+def _earlier_entries(path: Path, measured: dict[str, Any]) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    earlier = json.loads(path.read_text(encoding="utf-8"))
+    return {k: v for k, v in earlier.items() if k != "_meta" and k not in measured}
 
 
 def run_without_database(args: argparse.Namespace) -> int:
