@@ -27,8 +27,7 @@ from .model import (
     telling_words,
     text_features,
 )
-from .rules import Classification, classify
-from .text import normalise
+from .rules import Classification, checked_text, classify_read, read_text
 
 
 @dataclass(frozen=True)
@@ -78,9 +77,10 @@ def label(text: str, classifier: Classifier, threshold: float) -> Classification
     ``review:confidence_below_threshold``, then ``review:rules_unsure`` and/or
     ``review:model_unsure`` for a half whose own confidence is below the threshold.
     """
-    rules = classify(text, classifier.lexicon, threshold)
     lexicon, model = classifier.lexicon, classifier.model
-    norm = normalise(rules.text[: lexicon.max_chars], lexicon)
+    stripped = checked_text(text, threshold)
+    norm = read_text(stripped, lexicon)  # read once: the rules and the model see the same
+    rules = classify_read(stripped, norm, lexicon, threshold)
     features = text_features(norm)
     learned = predict(model, features)
     weight = model.rules_weight

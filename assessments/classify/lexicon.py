@@ -15,7 +15,13 @@ from typing import Any, Final, Literal, cast
 
 from assessments.datafile import DataFileError, Problems, is_number, read_yaml
 
-from .triggers import TriggerIndex, build_trigger_index, marker_gate, word_alternation
+from .triggers import (
+    AlternativeScan,
+    TriggerIndex,
+    build_alternative_scan,
+    build_trigger_index,
+    word_alternation,
+)
 
 # What cues are evidence for; "none" (not an action taken) comes from no-action markers.
 CueKind = Literal["individual", "collective"]
@@ -123,9 +129,10 @@ class NoAction:
     # achieved ("so the model says it does not know", "so users can not paste data"):
     # markers in it describe the result, not a failure
     result_clause: re.Pattern[str]
-    # per family, a scan for the literals every match of its markers contains (None: run
-    # the markers always); most texts hold no marker, and these scans say so cheaply
-    gates: Mapping[MarkerFamily, re.Pattern[str] | None]
+    # one scan for the literals of every alternative of every family's markers: most texts
+    # hold no marker, and a family that might match runs with only the alternatives that
+    # might (the same matches, a fraction of the work)
+    scan: AlternativeScan
     undone_cue_factor: float
     actionless_weight: float
     answered_factor: float
@@ -367,7 +374,7 @@ def _build_no_action(read: _Reader, raw: object) -> NoAction:
         outcome_clauses=read.integer(
             "no_action.outcome_clauses", section.get("outcome_clauses"), 1
         ),
-        gates={family: marker_gate(markers[family]) for family in MARKER_FAMILIES},
+        scan=build_alternative_scan({str(family): p for family, p in markers.items()}),
         undone_cue_factor=number("undone_cue_factor", 0.0, None),
         actionless_weight=number("actionless_weight", 0.0, None),
         answered_factor=number("answered_factor", 0.0, 1.0),

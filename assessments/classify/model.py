@@ -11,6 +11,7 @@ and the rules disagree, the ensemble's confidence falls and a person decides.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -56,6 +57,11 @@ class TextModel:
     # right out of fold on the held-out-like files
     review_threshold: float = 0.7
 
+    @functools.cached_property
+    def word_weights(self) -> Mapping[str, tuple[float, float, float]]:
+        """The weights of words and word pairs (not character n-grams): what explains."""
+        return {f: w for f, w in self.weights.items() if not f.startswith("c:")}
+
 
 def text_features(norm: str) -> dict[str, float]:
     """Binary n-gram features of a normalised text, scaled to unit length.
@@ -64,30 +70,55 @@ def text_features(norm: str) -> dict[str, float]:
     space at each end (so "audit" gives ``c: au``, ``c:aud``, ..., ``c:dit ``).
     """
     tokens = _TOKEN.findall(norm)
-    grams = {f"w:{token}" for token in tokens}
-    grams.update(f"b:{first} {second}" for first, second in itertools.pairwise(tokens))
-    for token in tokens:
-        padded = f" {token} "
-        for size in _CHAR_GRAMS:
-            grams.update(f"c:{padded[i : i + size]}" for i in range(len(padded) - size + 1))
-    if not grams:
+    if not tokens:
         return {}
-    value = 1.0 / math.sqrt(len(grams))
-    return dict.fromkeys(grams, value)
+    grams = set().union(*map(_word_grams, tokens))
+    grams.update(f"b:{first} {second}" for first, second in itertools.pairwise(tokens))
+    return dict.fromkeys(grams, 1.0 / math.sqrt(len(grams)))
+
+
+@lru_cache(maxsize=16384)
+def _word_grams(token: str) -> frozenset[str]:
+    """One word's feature and its character n-grams: words recur from text to text, and
+    spelling out their n-grams was half of what the features cost."""
+    padded = f" {token} "
+    return frozenset(
+        (
+            f"w:{token}",
+            *(
+                f"c:{padded[i : i + size]}"
+                for size in _CHAR_GRAMS
+                for i in range(len(padded) - size + 1)
+            ),
+        )
+    )
 
 
 def predict(model: TextModel, features: Mapping[str, float]) -> dict[Kind, float]:
     """The model's calibrated probability of each kind for a text's ``text_features``."""
-    # The three sums written out (the same additions, in the same order, as a loop over
-    # the kinds): a text has a few hundred features, and the loop was most of the cost.
     first, second, third = model.bias
-    lookup = model.weights.get
-    for feature, value in features.items():
-        weights = lookup(feature)
-        if weights is not None:
-            first += value * weights[0]
-            second += value * weights[1]
-            third += value * weights[2]
+    values = set(features.values())
+    if len(values) == 1:
+        # text_features gives every feature the same value: each kind's sum of weights by
+        # built-ins, times that value (a text has a few hundred features; a loop over
+        # them in Python was most of the model's cost)
+        (value,) = values
+        rows = list(filter(None, map(model.weights.get, features)))
+        if rows:
+            sums = [sum(column) for column in zip(*rows, strict=True)]
+            first, second, third = (
+                first + value * sums[0],
+                second + value * sums[1],
+                third + value * sums[2],
+            )
+    else:
+        lookup = model.weights.get
+        for feature, value in features.items():
+            weights = lookup(feature)
+            if weights is not None:
+                first += value * weights[0]
+                second += value * weights[1]
+                third += value * weights[2]
     scores = [score / model.temperature for score in (first, second, third)]
     top = max(scores)
     exps = [math.exp(score - top) for score in scores]
@@ -101,13 +132,12 @@ def telling_words(
     """The words and word pairs of the text that pushed the model most towards ``kind``."""
     index = KINDS.index(kind)
     pushes: list[tuple[float, str]] = []
-    for feature, value in features.items():
-        if feature[0] == "c":  # character n-grams explain nothing to a reader
-            continue
-        weights = model.weights.get(feature)
-        if weights is None:
-            continue
-        push = value * (weights[index] - max(w for i, w in enumerate(weights) if i != index))
+    # character n-grams explain nothing to a reader: only words and pairs are looked at
+    for feature in features.keys() & model.word_weights.keys():
+        weights = model.weights[feature]
+        push = features[feature] * (
+            weights[index] - max(w for i, w in enumerate(weights) if i != index)
+        )
         if push > 0:
             pushes.append((push, feature[2:]))
     return [word for _, word in sorted(pushes, key=lambda item: (-item[0], item[1]))[:limit]]

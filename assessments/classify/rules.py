@@ -62,12 +62,27 @@ def classify(text: str, lexicon: Lexicon, threshold: float) -> Classification:
     than the lexicon's ``max_chars`` are classified on their beginning. Raises ValueError for
     empty text or a threshold outside 0..1.
     """
+    stripped = checked_text(text, threshold)
+    return classify_read(stripped, read_text(stripped, lexicon), lexicon, threshold)
+
+
+def checked_text(text: str, threshold: float) -> str:
+    """The action's text, stripped; ValueError for empty text or a threshold outside 0..1."""
     if not isinstance(text, str) or not text.strip():
         raise ValueError("Action text is empty: describe the action in a few words.")
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"Threshold must be between 0 and 1, got {threshold!r}.")
-    stripped = text.strip()
-    weighed = _weigh(normalise(stripped[: lexicon.max_chars], lexicon), lexicon)
+    return text.strip()
+
+
+def read_text(stripped: str, lexicon: Lexicon) -> str:
+    """The normalised beginning of a stripped text: what the rules and the model read."""
+    return normalise(stripped[: lexicon.max_chars], lexicon)
+
+
+def classify_read(stripped: str, norm: str, lexicon: Lexicon, threshold: float) -> Classification:
+    """``classify`` of a text already checked and read (``checked_text``, ``read_text``)."""
+    weighed = _weigh(norm, lexicon)
     evidence = weighed.evidence
     margin = evidence["collective"] - evidence["individual"] + lexicon.bias
     p_collective = _logistic(lexicon.slope * margin)

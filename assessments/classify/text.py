@@ -10,8 +10,9 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, cast
 
 from .lexicon import Lexicon, MarkerFamily, NoAction
 
@@ -75,19 +76,16 @@ class Marker:
     last: int
 
 
-def possible_families(norm: str, no_action: NoAction) -> list[MarkerFamily]:
-    """The marker families whose gate finds one of their literals in ``norm``."""
-    return [
-        family
-        for family, gate in no_action.gates.items()
-        if gate is None or gate.search(norm) is not None
-    ]
+def possible_families(norm: str, no_action: NoAction) -> dict[MarkerFamily, re.Pattern[str]]:
+    """The marker families that might match ``norm``, each with the part of its pattern
+    that might (the alternatives whose literals ``norm`` holds)."""
+    return cast(dict[MarkerFamily, re.Pattern[str]], no_action.scan.patterns(norm))
 
 
 def find_markers(
     norm: str,
     no_action: NoAction,
-    families: list[MarkerFamily],
+    families: Mapping[MarkerFamily, re.Pattern[str]],
     joins: list[re.Match[str]],
     owned: list[tuple[int, int]],
 ) -> list[Marker]:
@@ -95,8 +93,8 @@ def find_markers(
     refusals whose scope goes on to a condition ("did not ship until ...")."""
     found: list[Marker] = []
     breaks = [join.end() for join in joins]
-    for family in families:
-        for match in no_action.markers[family].finditer(norm):
+    for family, pattern in families.items():
+        for match in pattern.finditer(norm):
             start, end = match.start(), match.end()
             # a question asks about the cues inside it, negation-carrying ones included
             if any(start < high and low < end for low, high in owned) and (

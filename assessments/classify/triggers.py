@@ -13,6 +13,7 @@ import re
 import re._parser as _regex_parser
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final
 
 _ZERO_WIDTH_OPS: Final[frozenset[str]] = frozenset({"AT", "ASSERT", "ASSERT_NOT"})
@@ -74,10 +75,94 @@ def build_trigger_index(patterns: Sequence[re.Pattern[str]]) -> TriggerIndex:
     return TriggerIndex(scanner=scanner, cues_by_trigger=closure, always=tuple(always))
 
 
-def marker_gate(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
-    """A scan for the literals every match of ``pattern`` contains, or None if underivable."""
-    triggers = _literal_triggers(pattern)
-    return re.compile(_trie_regex(triggers)) if triggers else None
+@dataclass(frozen=True)
+class AlternativeScan:
+    """Which alternatives of several named patterns a text might match, found in one pass.
+
+    Each pattern is split at its top-level ``|`` and the alternatives indexed like cues.
+    Python's engine tries every alternative at every position, so a marker pattern of a
+    hundred alternatives cost more than the rest of a classification; run with only the
+    alternatives whose literals occur, it finds exactly the same matches (an alternative
+    left out cannot match anywhere in the text, so it never wins at a position).
+    """
+
+    index: TriggerIndex  # over every pattern's alternatives, pattern by pattern
+    owners: tuple[tuple[str, int], ...]  # an alternative's pattern name and place in it
+    alternatives: Mapping[str, tuple[str, ...]]
+
+    def patterns(self, norm: str) -> dict[str, re.Pattern[str]]:
+        """The patterns that might match ``norm`` (in the order given), each cut to the
+        alternatives that might."""
+        places: dict[str, list[int]] = {}
+        for index in self.index.candidates(norm):
+            name, place = self.owners[index]
+            places.setdefault(name, []).append(place)
+        return {
+            name: _alternation(tuple(self.alternatives[name][p] for p in found))
+            for name, found in places.items()
+        }
+
+
+def build_alternative_scan(patterns: Mapping[str, re.Pattern[str]]) -> AlternativeScan:
+    """Index the top-level alternatives of each pattern (a pattern that cannot be split,
+    or whose literals cannot be derived, is one alternative, run whenever it might)."""
+    alternatives = {
+        name: top_level_alternatives(pattern.pattern) if not pattern.flags & ~re.UNICODE else None
+        for name, pattern in patterns.items()
+    }
+    split = {
+        name: parts if parts is not None else (patterns[name].pattern,)
+        for name, parts in alternatives.items()
+    }
+    owners = tuple((name, place) for name, parts in split.items() for place in range(len(parts)))
+    compiled = [re.compile(split[name][place]) for name, place in owners]
+    return AlternativeScan(build_trigger_index(compiled), owners, split)
+
+
+@lru_cache(maxsize=4096)
+def _alternation(alternatives: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(alternatives))
+
+
+_BACKREFERENCE: Final[re.Pattern[str]] = re.compile(r"\\[1-9]|\(\?P=")
+
+
+def top_level_alternatives(source: str) -> tuple[str, ...] | None:
+    """The alternatives of a pattern's top-level ``|``, in order; None when it has none,
+    or when they cannot stand alone (flags for the whole pattern, backreferences)."""
+    if re.match(r"\(\?[aiLmsux]", source) or _BACKREFERENCE.search(source):
+        return None
+    parts: list[str] = []
+    depth, start, i, in_class = 0, 0, 0, False
+    while i < len(source):
+        char = source[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            # a "]" first in a class (after an optional "^") is a literal
+            i += 3 if source.startswith("^]", i + 1) else 2 if source.startswith("]", i + 1) else 1
+            continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(source[start:i])
+            start = i + 1
+        i += 1
+    parts.append(source[start:])
+    if len(parts) < 2:
+        return None
+    try:  # each must be a pattern of its own, or the split misread the source
+        for part in parts:
+            re.compile(part)
+    except re.error:
+        return None
+    return tuple(parts)
 
 
 def _trie_regex(words: Iterable[str]) -> str:

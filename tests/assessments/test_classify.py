@@ -23,6 +23,7 @@ from assessments.classify import (
     normalise,
 )
 from assessments.classify import _possible_families as _possible_families
+from assessments.classify.triggers import build_alternative_scan, top_level_alternatives
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 DEV = DATA / "actions_dev.csv"
@@ -451,6 +452,52 @@ VOCABULARY = (
     " instead of a , . sign off delayed release red team afternoon"
 )
 WORDS = st.sampled_from(VOCABULARY.split(" "))
+# Words of the no-action markers (refusals, plans, conditionals, failed attempts, ...).
+MARKER_WORDS = (
+    "nobody",
+    "never",
+    "got",
+    "back",
+    "ignored",
+    "if",
+    "had",
+    "would",
+    "could",
+    "we'd",
+    "still",
+    "waiting",
+    "handles",
+    "was",
+    "rejected",
+    "turned",
+    "down",
+    "nothing",
+    "happened",
+    "?",
+    ";",
+    "but",
+    "did",
+    "it",
+    "that",
+    "told",
+    "to",
+    "wait",
+    "maybe",
+    "later",
+    "ran",
+    "out",
+    "of",
+    "time",
+    "plan",
+    "want",
+    "hope",
+    "someday",
+    "asked",
+    "whether",
+    "because",
+    "so",
+    "which",
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -464,15 +511,54 @@ def test_the_trigger_index_never_skips_a_cue_that_matches(text):
             assert index in candidates, cue.name
 
 
-def test_the_marker_gates_never_skip_a_family_that_matches():
+def _same_marker_matches(norm: str, lexicon: Lexicon) -> None:
+    """The cut patterns find exactly what the whole ones do, family by family."""
+    possible = _possible_families(norm, lexicon.no_action)
+    for family, pattern in lexicon.no_action.markers.items():
+        whole = [m.span() for m in pattern.finditer(norm)]
+        cut = [m.span() for m in possible[family].finditer(norm)] if family in possible else []
+        assert cut == whole, (family, norm)
+
+
+def test_the_marker_scan_finds_what_the_whole_patterns_find_in_every_labelled_text():
     lexicon = load_lexicon()
     texts = [text for path in FLOORS for text, _ in load_labelled_actions(path)]
+    matched = 0
     for text in texts:
         norm = normalise(text, lexicon)
-        possible = set(_possible_families(norm, lexicon.no_action))
-        for family, pattern in lexicon.no_action.markers.items():
-            if pattern.search(norm):
-                assert family in possible, (family, text)
+        _same_marker_matches(norm, lexicon)
+        matched += any(p.search(norm) for p in lexicon.no_action.markers.values())
+    assert matched > 100  # the texts do exercise the markers
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*VOCABULARY.split(" "), *MARKER_WORDS]), max_size=30))
+def test_the_marker_scan_finds_what_the_whole_patterns_find_in_any_text(words):
+    lexicon = load_lexicon()
+    _same_marker_matches(normalise(" ".join(words), lexicon), lexicon)
+
+
+def test_a_pattern_splits_at_its_top_level_bars_only():
+    assert top_level_alternatives(r"a|b(c|d)|[|x]|\||e") == ("a", "b(c|d)", "[|x]", r"\|", "e")
+    assert top_level_alternatives(r"[]|]a|b") == ("[]|]a", "b")
+    assert top_level_alternatives(r"[^]|]a|b") == ("[^]|]a", "b")
+    # nothing to split, or alternatives that cannot stand alone
+    assert top_level_alternatives("abc") is None
+    assert top_level_alternatives("(?i)a|b") is None
+    assert top_level_alternatives(r"(a)\1|b") is None
+
+
+def test_a_scan_runs_only_the_alternatives_whose_literals_occur():
+    scan = build_alternative_scan(
+        {
+            "first": re.compile(r"\bred car\b|\bblue (?:van|bus)\b"),
+            "second": re.compile(r"[a-z]+\b"),
+        }
+    )
+    found = scan.patterns("a blue bus and a red bike")
+    assert found["first"].pattern == r"\bblue (?:van|bus)\b"
+    assert "second" in found  # no literal to look for: it always runs
+    assert "first" not in scan.patterns("a green tram")
 
 
 # --- the lexicon file ---------------------------------------------------------------------
