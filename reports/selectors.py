@@ -431,19 +431,26 @@ def built_pages(release: Release) -> dict[str, dict[str, Any]]:
 
 
 def release_page(cycle: Cycle, key: str) -> tuple[Release | None, dict[str, Any] | None]:
-    """The latest release of the cycle and its whole page `key` (two queries): a team page
-    with its recommendations' rule texts, stored once per release (dashboards.RULES_PAGE),
-    an organisation page with what only the exports read (MORE). A group that is not
-    released has no page."""
+    """The latest release of the cycle and its whole page `key` (two queries)."""
+    latest = latest_release(cycle)
+    return latest, (page_of(latest, key) if latest is not None else None)
+
+
+def page_of(release: Release, key: str) -> dict[str, Any] | None:
+    """The release's whole page `key` (one query): a team page with its recommendations'
+    rule texts, stored once per release (dashboards.RULES_PAGE), an organisation page with
+    what only the exports read (MORE). A group that is not released has no page."""
     extra = RULES_PAGE if key.startswith("team:") else key + MORE if is_org_page(key) else None
     keys = [key] if extra is None else [key, extra]
-    latest, found = _latest_pages(cycle, keys)
+    found = dict(
+        ReleasePage.objects.filter(release=release, key__in=keys).values_list("key", "data")
+    )
     page = found.get(key)
     if page is None or extra is None or extra not in found:
-        return latest, page
+        return page
     if extra == RULES_PAGE:
-        return latest, with_rule_texts(page, found[RULES_PAGE])
-    return latest, {**page, **found[extra]}
+        return with_rule_texts(page, found[RULES_PAGE])
+    return {**page, **found[extra]}
 
 
 def dashboard_page(release: Release, key: str) -> dict[str, Any] | None:
@@ -452,18 +459,6 @@ def dashboard_page(release: Release, key: str) -> dict[str, Any] | None:
     return (
         ReleasePage.objects.filter(release=release, key=key).values_list("data", flat=True).first()
     )
-
-
-def _latest_pages(cycle: Cycle, keys: list[str]) -> tuple[Release | None, dict[str, Any]]:
-    rows = list(
-        ReleasePage.objects.filter(release__cycle=cycle, key__in=keys)
-        .only("release_id", "key", "data")
-        .order_by("-release__number")[: len(keys)]
-    )
-    latest = latest_release(cycle)
-    if latest is None:
-        return None, {}
-    return latest, {p.key: p.data for p in rows if p.release_id == latest.pk}
 
 
 def organisation_cycles(org: Organization) -> list[Cycle]:

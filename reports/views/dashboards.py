@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from csp.decorators import csp_update
@@ -78,36 +78,32 @@ def _not_released(m: Membership) -> dict[str, Any]:
     return {"visible": False, "threshold": m.organization.anonymity_threshold}
 
 
-def _org_body(context: dict[str, Any]) -> tuple[bool, Any]:
-    """Whether the organisation page shows results, and its body as HTML: read and rendered
-    once per release and cached, as a release never changes; so a cached body costs neither
-    reading nor decoding the stored page. The body holds no per-request content."""
-    release, key = context["release"], org_page_key(context["filters"])
-    cache_key = f"recouple:body:org:{release.pk}:{key}" if release else ""
-    cached = cache.get(cache_key) if release else None
+def _body(
+    template: str,
+    release: Release | None,
+    key: str,
+    context: dict[str, Any],
+    read: Callable[[], dict[str, Any]],
+    personal: Callable[[dict[str, Any]], None] | None = None,
+) -> tuple[bool, Any]:
+    """Whether the page shows results, and its body as HTML: `read` (the stored page, as
+    context["view"]) and rendered once per release and cached, as a release never changes;
+    so a cached body costs neither reading nor decoding the stored page. A body that shows
+    no results is rendered every time when it is `personal` (which adds what this viewer
+    alone may see); every other body holds no per-request content."""
+    cache_key = f"recouple:body:{template}:{release.pk}:{key}" if release else ""
+    cached = cache.get(cache_key) if cache_key else None
     if cached is None:
-        page = selectors.dashboard_page(release, key) if release else None
-        context["view"] = page or _not_released(context["m"])
-        html = render_to_string("reports/_org_body.html", context)
-        cached = (bool(context["view"].get("visible")), html)
-        if release:
+        context["view"] = read()
+        visible = bool(context["view"].get("visible"))
+        if not visible and personal is not None:
+            personal(context)
+            return False, mark_safe(render_to_string(template, context))  # nosec B308 B703
+        cached = (visible, render_to_string(template, context))
+        if cache_key:
             cache.set(cache_key, cached, 24 * 3600)
     # The body was rendered by our own templates (autoescaped).
     return cached[0], mark_safe(cached[1])  # nosec B308 B703
-
-
-def _body(template: str, release: Release | None, key: str, context: dict[str, Any]) -> Any:
-    """The page body as HTML, rendered once per release and cached: a release never changes,
-    so its pages need no invalidation. The body holds no per-request content."""
-    if release is None:
-        return mark_safe(render_to_string(template, context))  # nosec B308 B703
-    cache_key = f"recouple:body:{template}:{release.pk}:{key}"
-    html = cache.get(cache_key)
-    if html is None:
-        html = render_to_string(template, context)
-        cache.set(cache_key, html, 24 * 3600)
-    # The body was rendered by our own templates (autoescaped).
-    return mark_safe(html)  # nosec B308 B703
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -128,8 +124,17 @@ def _org_dashboard(request: HttpRequest, m: Membership) -> HttpResponse:
     context = _org_context(request, m, page=False)
     cycle = context["cycle"]
     if cycle is not None:
-        context["release"] = selectors.latest_release(cycle)
-        context["visible"], context["body"] = _org_body(context)
+        release = context["release"] = selectors.latest_release(cycle)
+        key = org_page_key(context["filters"])
+        context["visible"], context["body"] = _body(
+            "reports/_org_body.html",
+            release,
+            key,
+            context,
+            lambda: (
+                (selectors.dashboard_page(release, key) if release else None) or _not_released(m)
+            ),
+        )
         context["open_plans"] = plan_services.open_plans(m.organization)
     return _no_store(render(request, "reports/org_dashboard.html", context))
 
@@ -336,7 +341,11 @@ def _lift_table(name: str, view: dict[str, Any]) -> HttpResponse:
     )
 
 
-def _team_context(request: HttpRequest, m: Membership, team: Team) -> dict[str, Any]:
+def _team_context(
+    request: HttpRequest, m: Membership, team: Team, *, page: bool = True
+) -> dict[str, Any]:
+    """The team's latest release and page (what the exports read); without `page`, the
+    release only."""
     cycles = selectors.team_cycles(team)
     cycle = _pick_cycle(request, cycles)
     context: dict[str, Any] = {
@@ -347,17 +356,17 @@ def _team_context(request: HttpRequest, m: Membership, team: Team) -> dict[str, 
         "viewer_in_team": m.team_id == team.pk,
     }
     if cycle is not None:
-        release, page = selectors.release_page(cycle, f"team:{team.pk}")
-        context["release"] = release
-        context["view"] = (
-            dashboards.team_page_for_display(page, instrument_for(cycle.instrument.version))
-            if page
-            else {
-                "visible": False,
-                "threshold": m.organization.anonymity_threshold,
-            }
-        )
+        release = context["release"] = selectors.latest_release(cycle)
+        if page:
+            context["view"] = _team_view(release, cycle, team, m)
     return context
+
+
+def _team_view(release: Release | None, cycle: Cycle, team: Team, m: Membership) -> dict[str, Any]:
+    page = selectors.page_of(release, f"team:{team.pk}") if release else None
+    if page is None:
+        return {"visible": False, "threshold": m.organization.anonymity_threshold}
+    return dashboards.team_page_for_display(page, instrument_for(cycle.instrument.version))
 
 
 @chart_csp
@@ -365,23 +374,26 @@ def _team_context(request: HttpRequest, m: Membership, team: Team) -> dict[str, 
 @require_GET
 def team_dashboard(request: HttpRequest, m: Membership, team_slug: str) -> HttpResponse:
     team_obj = team_for(m, team_slug)
-    context = _team_context(request, m, team_obj)
+    context = _team_context(request, m, team_obj, page=False)
     context["team_plans"] = plan_services.team_plans(team_obj)
     cycle = context["cycle"]
     if cycle is not None:
-        view = context["view"]
-        context["visible"] = bool(view.get("visible"))
-        if not context["visible"]:
+        release = context["release"]
+
+        def own_results(context: dict[str, Any]) -> None:
             counts = selectors.participation_counts(cycle).get(team_obj.pk, {})
             context["submitted"] = counts.get("submitted", 0)
             # The one-person view: a respondent sees their own scores, and only their own.
             own = selectors.own_submitted_scores(cycle, team_obj, request.user)
             context["own"] = dashboards.construct_rows_of_response(own) if own is not None else None
-        key = f"team:{team_obj.pk}:{context['viewer_in_team']}"
-        context["body"] = (
-            _body("reports/_team_body.html", context["release"], key, context)
-            if context["visible"]
-            else mark_safe(render_to_string("reports/_team_body.html", context))  # nosec B308 B703
+
+        context["visible"], context["body"] = _body(
+            "reports/_team_body.html",
+            release,
+            f"team:{team_obj.pk}:{context['viewer_in_team']}",
+            context,
+            lambda: _team_view(release, cycle, team_obj, m),
+            personal=own_results,
         )
     return _no_store(render(request, "reports/team_dashboard.html", context))
 
