@@ -188,15 +188,16 @@ def t_quantile(p: float, df: float) -> float:
         else:
             return t
         new = t + f / _t_pdf(t, df)
+        # Converged when Newton's step is below the tail's own precision: checked before the
+        # bracket, as a last step that lands on a bracket's end is no reason to bisect.
+        if abs(new - t) <= 1e-13 * max(1.0, t):
+            return new
         if high == math.inf:  # no point above the root seen yet: Newton, or widen
-            new = new if new > low else 2.0 * t
-            if abs(new - t) <= 1e-13 * max(1.0, t):
-                return new
-            t = new
+            t = new if new > low else 2.0 * t
             continue
         if not low < new < high:  # Newton left the bracket: halve it instead
             new = (low + high) / 2.0
-        if abs(new - t) <= 1e-13 * max(1.0, abs(t)) or high - low <= 1e-13 * max(1.0, high):
+        if high - low <= 1e-13 * max(1.0, high):
             return new
         t = new
     return t

@@ -133,3 +133,20 @@ def test_released_figures_are_read_from_a_page_and_absent_when_hidden():
     assert Released.from_page(page, "principles") is None
     assert Released.from_page({"visible": False}, "leadership") is None
     assert Released.from_page(None, "leadership") is None
+
+
+def test_a_quantile_takes_a_few_tail_evaluations(monkeypatch):
+    # A release computes thousands of quantiles. A converged Newton step that fell on the
+    # point itself, or on the bracket's end, once sent the search doubling or bisecting
+    # back to the same root (up to 37 evaluations instead of 4 or 5).
+    import assessments.differences as differences
+
+    calls = []
+    tail = differences._t_tail
+    monkeypatch.setattr(differences, "_t_tail", lambda t, df: calls.append(t) or tail(t, df))
+    for i in range(120):
+        df = 2.0 + 0.37 * i
+        for p in (0.975, 0.9875):
+            calls.clear()
+            differences.t_quantile.__wrapped__(p, df)
+            assert len(calls) <= 7, (p, df, len(calls))
