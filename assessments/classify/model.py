@@ -95,30 +95,27 @@ def _word_grams(token: str) -> frozenset[str]:
 
 
 def predict(model: TextModel, features: Mapping[str, float]) -> dict[Kind, float]:
-    """The model's calibrated probability of each kind for a text's ``text_features``."""
+    """The model's calibrated probability of each kind for a text's ``text_features``.
+
+    Each kind's score is an exactly rounded sum (``math.fsum``): features come from a set,
+    whose order follows the process's hash seed, and a plain sum in that order made the
+    last digits of a confidence, and so a text right at the review threshold, differ from
+    one worker to the next."""
     first, second, third = model.bias
     values = set(features.values())
-    if len(values) == 1:
+    rows = list(filter(None, map(model.weights.get, features)))
+    if rows and len(values) == 1:
         # text_features gives every feature the same value: each kind's sum of weights by
         # built-ins, times that value (a text has a few hundred features; a loop over
         # them in Python was most of the model's cost)
         (value,) = values
-        rows = list(filter(None, map(model.weights.get, features)))
-        if rows:
-            sums = [sum(column) for column in zip(*rows, strict=True)]
-            first, second, third = (
-                first + value * sums[0],
-                second + value * sums[1],
-                third + value * sums[2],
-            )
+        sums = [value * math.fsum(column) for column in zip(*rows, strict=True)]
+    elif rows:
+        known = [(value, model.weights[f]) for f, value in features.items() if f in model.weights]
+        sums = [math.fsum(value * w[kind] for value, w in known) for kind in range(3)]
     else:
-        lookup = model.weights.get
-        for feature, value in features.items():
-            weights = lookup(feature)
-            if weights is not None:
-                first += value * weights[0]
-                second += value * weights[1]
-                third += value * weights[2]
+        sums = [0.0, 0.0, 0.0]
+    first, second, third = first + sums[0], second + sums[1], third + sums[2]
     scores = [score / model.temperature for score in (first, second, third)]
     top = max(scores)
     exps = [math.exp(score - top) for score in scores]

@@ -4,6 +4,9 @@ and the ensemble's contract (kinds, review routing, cues, version)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -238,3 +241,39 @@ def test_vague_texts_still_go_to_review_or_none(classifier, text):
 def test_the_ensemble_is_deterministic(classifier):
     text = "I wrote eval cases the assistant should refuse, and legal signed off."
     assert label(text, classifier, 0.7) == label(text, classifier, 0.7)
+
+
+_CLASSIFY_ALL = """
+import sys
+from assessments.classify import label, load_classifier, load_labelled_actions
+classifier = load_classifier()
+for text, _ in load_labelled_actions(sys.argv[1]):
+    result = label(text, classifier, classifier.threshold)
+    print(result.kind, repr(result.confidence), [repr(p) for p in result.probabilities.values()])
+"""
+
+
+def test_a_classification_is_the_same_in_every_worker_process():
+    # The model's features come from a set, ordered by the process's hash seed: its sums
+    # must not depend on that order, or a text at the review threshold could go either way.
+    root = Path(__file__).resolve().parents[2]
+    outputs = []
+    for seed in ("1", "2"):
+        env = {
+            **os.environ,
+            "PYTHONHASHSEED": seed,
+            "DJANGO_SETTINGS_MODULE": "config.test_settings",
+        }
+        done = subprocess.run(
+            [sys.executable, "-c", _CLASSIFY_ALL, str(DATA / "actions_blind5.csv")],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout.splitlines())
+    assert len(outputs[0]) == 200
+    assert outputs[0] == outputs[1]
