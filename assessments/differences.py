@@ -48,6 +48,7 @@ __all__ = [
     "mean_interval",
     "permutation_p",
     "side_of",
+    "sign_test_p",
     "summary_from_counts",
     "summary_interval",
     "summary_of",
@@ -329,6 +330,17 @@ def wilson_interval(k: int, n: int, level: float = LEVEL) -> Interval | None:
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return Interval(p, max(0.0, centre - half), min(1.0, centre + half), level)
+
+
+def sign_test_p(first: int, second: int) -> float:
+    """Two-sided exact sign test: the chance that a fair coin splits `first + second`
+    people at least this unevenly (binomial at one half, exact in integers). Wilson's
+    interval is too liberal here: 4 of 4 would clear it, which a coin does 1 time in 8."""
+    n, top = first + second, max(first, second)
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, i) for i in range(top, n + 1))
+    return min(1.0, 2 * tail / 2**n)
 
 
 def side_of(interval: Interval | None, cut: float) -> Side:

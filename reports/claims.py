@@ -135,6 +135,13 @@ LAYER_RULE = (
 )
 
 
+SELF_VIEW_RULE = (
+    "“More guardrails” (or gatekeepers) is said only where the two counts differ by more "
+    "than a coin toss would make them 1 time in 20 (an exact two-sided sign test over the "
+    "people who chose one of the two). Otherwise the counts are shown as they are."
+)
+
+
 REAL_TEST_RULE = (
     "A part fails when clearly fewer than half agree (agree or strongly agree): the whole "
     "interval of the share is below 50 %; it passes when the whole interval is at or above "

@@ -9,7 +9,14 @@ from typing import Any
 from assessments import differences
 from assessments.instrument.types import CONSTRUCTS, Instrument
 
-from ..claims import COMPARE_METHOD, FAMILY_LEVEL, LAYER_RULE, REAL_TEST_RULE, summary_of_stats
+from ..claims import (
+    COMPARE_METHOD,
+    FAMILY_LEVEL,
+    LAYER_RULE,
+    REAL_TEST_RULE,
+    SELF_VIEW_RULE,
+    summary_of_stats,
+)
 from .entries import Entry, Unit, filter_options
 from .groups import item_score, whole
 
@@ -430,19 +437,23 @@ def real_test_sentence(rows: Sequence[Mapping[str, Any]]) -> str:
 
 
 def self_view_headline(split: Mapping[str, Any] | None) -> str:
-    """Guardrails or gatekeepers, as a verdict: which the group's people mostly are."""
+    """Guardrails or gatekeepers, as a verdict: which the group's people mostly are, said
+    only where the counts show it (`SELF_VIEW_RULE`); the counts follow either way."""
     if not split or not split.get("n"):
         return ""
     by = {r["value"]: r for r in split["rows"]}
     guard, gate = by.get("guardrail"), by.get("gatekeeper")
     if not guard or not gate:
         return split.get("sentence", "")
-    if guard["count"] > gate["count"]:
-        verdict = "More guardrails than gatekeepers, as the research found"
-    elif gate["count"] > guard["count"]:
-        verdict = "More gatekeepers than guardrails, unlike the research's typical case"
-    else:
+    clear = differences.sign_test_p(guard["count"], gate["count"]) <= 1.0 - differences.LEVEL
+    if guard["count"] == gate["count"]:
         verdict = "As many guardrails as gatekeepers"
+    elif clear and guard["count"] > gate["count"]:
+        verdict = "More guardrails than gatekeepers, as the research found"
+    elif clear:
+        verdict = "More gatekeepers than guardrails, unlike the research's typical case"
+    else:  # 5 against 3 is what chance gives as often as not
+        verdict = "No clear majority of guardrails or gatekeepers yet (too few people to tell)"
     parts = [
         f"{r['count']} of {split['n']} ({r['share']:.0f}%) "
         + SELF_VIEW_SHORT.get(r["value"], r["label"])
@@ -458,6 +469,7 @@ def v2_views(instrument: Instrument, members: Sequence[Entry]) -> dict[str, Any]
         "pressure": pressure_view(instrument, members),
         "layers": layer_view(instrument, members),
         "real_test": real_test_view(instrument, members),
+        "self_view_rule": SELF_VIEW_RULE,
         "real_test_rule": REAL_TEST_RULE.format(
             level=100 * differences.bonferroni_level(len(REAL_TEST_LABELS))
         ),

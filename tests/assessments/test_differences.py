@@ -22,6 +22,7 @@ from assessments.differences import (
     mean_interval,
     permutation_p,
     side_of,
+    sign_test_p,
     summary_from_counts,
     summary_interval,
     summary_of,
@@ -202,3 +203,11 @@ def test_permutation_p_of_yes_no_answers_is_fishers_exact_p() -> None:
     # shares orders tables as Fisher's two-sided test does here (a symmetric table).
     got = permutation_p(((0.0, 2), (100.0, 6)), ((0.0, 6), (100.0, 2)))
     assert got == pytest.approx(stats.fisher_exact([[6, 2], [2, 6]]).pvalue, rel=1e-12)
+
+
+def test_the_sign_test_is_the_exact_binomial_test():
+    for first, second in [(0, 0), (4, 0), (5, 3), (9, 1), (30, 18), (2, 11)]:
+        n = first + second
+        expected = stats.binomtest(first, n, 0.5).pvalue if n else 1.0
+        assert sign_test_p(first, second) == pytest.approx(expected, rel=1e-12)
+    assert sign_test_p(4, 0) == 0.125  # all of four: a coin does that 1 time in 8
