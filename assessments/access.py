@@ -89,30 +89,37 @@ class ReviewScope:
     the teams in the release's pool of small teams (released only with at least k people
     together), shown to org admins only, without the team's name, so that no action can be
     narrowed down to fewer than k people. ``actions``: the ids of the actions in scope
-    whose text is the one the release holds.
+    whose text is the one the release holds and has a home (reports/text_homes.py);
+    ``by_name``: those of them shown with their team's name (their home is their team).
     """
 
     named: frozenset[tuple[int, int]]
     pooled: frozenset[tuple[int, int]]
     actions: frozenset[int] = frozenset()
+    by_name: frozenset[int] = frozenset()  # the actions shown with their team's name
 
     def actions_filter(self) -> Q:
         """A filter on ClassifiedAction for the actions in scope (matches none when empty)."""
         return Q(pk__in=sorted(self.actions))
 
-    def names_team(self, cycle_id: int, team_id: int) -> bool:
-        """Whether the reviewer may see which team an action of this cycle and team is from."""
-        return (cycle_id, team_id) in self.named
+    def names_team(self, action_id: int) -> bool:
+        """Whether the reviewer may see which team an action is from (its text's home is its
+        team: reports/text_homes.py)."""
+        return action_id in self.by_name
 
 
 def review_scope(membership: Membership) -> ReviewScope:
     """The review queue's anonymity rule, over the latest release of each cycle (four
     queries, whatever the number of teams and cycles).
 
-    Team leads see their own team's released actions only in cycles whose latest release
-    shows the team with at least k included responses (k: the higher of the release's and
-    the organisation's threshold), never below. Org admins see every such team's actions by
-    name, and those of the release's pooled small teams unnamed. Others see none.
+    A text is in the queue only once the release gives it a home (reports/text_homes.py:
+    the unit it was first shown in, together with at least k people), and is named by its
+    team only where that home is its team: a text first shown in the pool of small teams
+    stays unnamed when the team is later shown, or the two lists would meet in one person.
+    Team leads see their own team's texts whose home is the team, in cycles whose latest
+    release shows the team with at least k included responses (k: the higher of the
+    release's and the organisation's threshold), never below. Org admins see every text with
+    a home; those whose home is the pool, unnamed. Others see none.
     """
     org = membership.organization
     if membership.is_org_admin():
@@ -133,15 +140,42 @@ def review_scope(membership: Membership) -> ReviewScope:
         small = {t: n for t, n in teams.items() if n < threshold}
         if team_ids is None and cycle_id in pool_shown and sum(small.values()) >= k:
             pooled |= {(cycle_id, t) for t in small}
-    wanted = {t for pair in named | pooled for t in texts.get(pair, ())}
-    actions = frozenset(
-        pk
+    homed: dict[tuple[int, int, str, str], str] = {}  # (cycle, response, item, text) -> home
+    for (cycle_id, team_id), held in texts.items():
+        for rid, key, text, stored in held:
+            home = stored
+            if stored == LEGACY:  # as the queue showed it then
+                home = f"team:{team_id}" if (cycle_id, team_id) in named else ""
+                home = "pool" if (cycle_id, team_id) in pooled else home
+            homed[(cycle_id, rid, key, text)] = home if home in (f"team:{team_id}", "pool") else ""
+    # Today's threshold applies at once (a raised k before its regrouping release): a home
+    # counts only while it holds at least k people.
+    people: dict[tuple[int, str], set[int]] = {}
+    for (cycle_id, rid, _, _), home in homed.items():
+        people.setdefault((cycle_id, home), set()).add(rid)
+    wanted: dict[tuple[int, str, str], bool] = {}  # (response, item, text) -> named
+    for (cycle_id, rid, key, text), home in homed.items():
+        k = max(org.anonymity_threshold, next(t for c, t in thresholds.values() if c == cycle_id))
+        if not home or len(people[(cycle_id, home)]) < k:
+            continue
+        if home == "pool":
+            if team_ids is None:
+                wanted[(rid, key, text)] = False
+        elif team_ids is None or (cycle_id, int(home.split(":")[1])) in named:
+            wanted[(rid, key, text)] = True
+    in_scope = [
+        (pk, wanted[(rid, key, text)])
         for pk, rid, key, text in ClassifiedAction.objects.filter(
             cycle__organization=org, response_id__in=sorted({rid for rid, _, _ in wanted})
         ).values_list("pk", "response_id", "item_key", "text")
         if (rid, key, text) in wanted
+    ]
+    return ReviewScope(
+        frozenset(named),
+        frozenset(pooled),
+        frozenset(pk for pk, _ in in_scope),
+        frozenset(pk for pk, by_name in in_scope if by_name),
     )
-    return ReviewScope(frozenset(named), frozenset(pooled), actions)
 
 
 def _released_responses(
@@ -149,35 +183,42 @@ def _released_responses(
 ) -> tuple[
     dict[int, tuple[int, int]],
     dict[tuple[int, int], int],
-    dict[tuple[int, int], set[tuple[int, str, str]]],
+    dict[tuple[int, int], set[tuple[int, str, str, str]]],
 ]:
     """The latest release of each of the organisation's cycles (two queries): release id ->
     (cycle id, threshold); per (cycle, team) its included responses and the texts it holds
-    of them, as (response id, item key, text)."""
+    of them, as (response id, item key, text, home); LEGACY as the home in a release from
+    before homes were kept."""
     Release, ResponseSnapshot = _release_models()
 
     newest = Release.objects.filter(cycle=OuterRef("cycle")).order_by("-number").values("pk")[:1]
     releases = list(
         Release.objects.filter(cycle__organization=org, pk=Subquery(newest)).values_list(
-            "pk", "cycle_id", "threshold", "people"
+            "pk", "cycle_id", "threshold", "people", "text_homes"
         )
     )
+    homes_of = {cycle_id: homes for _, cycle_id, _, _, homes in releases}
     snapshots = ResponseSnapshot.objects.filter(
-        pk__in=[pk for *_, people in releases for pk in people.values()]
+        pk__in=[pk for *_, people, _ in releases for pk in people.values()]
     )
     if team_ids is not None:
         snapshots = snapshots.filter(team_id__in=sorted(team_ids))
     included: dict[tuple[int, int], int] = {}
-    texts: dict[tuple[int, int], set[tuple[int, str, str]]] = {}
-    for cycle_id, rid, team_id, held in snapshots.values_list(
-        "cycle_id", "response_key", "team_id", "texts"
+    texts: dict[tuple[int, int], set[tuple[int, str, str, str]]] = {}
+    for cycle_id, rid, team_id, digest, held in snapshots.values_list(
+        "cycle_id", "response_key", "team_id", "digest", "texts"
     ):
         included[(cycle_id, team_id)] = included.get((cycle_id, team_id), 0) + 1
+        homes = homes_of.get(cycle_id)
+        home = LEGACY if homes is None else homes.get(f"{rid}:{digest}", "")
         texts.setdefault((cycle_id, team_id), set()).update(
-            (rid, t["item_key"], t["text"]) for t in held
+            (rid, t["item_key"], t["text"], home) for t in held
         )
-    thresholds = {pk: (cycle_id, threshold) for pk, cycle_id, threshold, _ in releases}
+    thresholds = {pk: (cycle_id, threshold) for pk, cycle_id, threshold, *_ in releases}
     return thresholds, included, texts
+
+
+LEGACY = "?"  # a release from before homes were kept: the unit its people were shown in
 
 
 def _released_units(release_ids: list[int]) -> tuple[set[tuple[int, int]], set[int]]:

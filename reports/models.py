@@ -130,6 +130,9 @@ class Release(models.Model):
     family_hidden = models.JSONField(default=dict)
     # the rows each enabler-lift cell last showed (reports/lift_rows.py), as bit masks
     lift_rows = models.JSONField(default=dict)
+    # Where each included version's texts may be shown, "rid:digest" -> unit key
+    # (reports/text_homes.py); None in releases built before homes were kept.
+    text_homes = models.JSONField(null=True, blank=True, default=None)
     # what the builder saw of the cycle's submissions (to skip a build when nothing changed)
     source_stamp = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

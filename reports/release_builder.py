@@ -35,6 +35,7 @@ from .disclosure import (
     plan_release,
 )
 from .lift_rows import LiftPlan, LiftRows, cell_rows, plan_lift, scored_practices
+from .text_homes import Home, homes_shown_before, plan_homes
 
 Means = Mapping[str, float | None]
 ORG_PAGE = "org"
@@ -71,6 +72,9 @@ class ReleaseInput:
     # The threshold was raised since the prior release: regroup its people under the new one,
     # taking no change (disclosure.plan_regrouping says why).
     regroup: bool = False
+    # The prior release's text homes (text_homes.py); None where it kept none (the units its
+    # people were shown in stand for them).
+    prior_homes: Mapping[Version, Home] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class BuiltRelease:
     lift: LiftPlan
     entries: dict[int, Entry]  # included, by response id
     pages: dict[str, dict[str, Any]]  # page key -> JSON-ready page
+    homes: dict[Version, Home] = field(default_factory=dict)  # where texts may be shown
 
 
 def _person(entry: Entry) -> Person:
@@ -101,7 +106,18 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
         u.key: dashboards.group_result(data.instrument, u.key, u.name, u.members, k)
         for u in released
     }
-    pages = _team_pages(data, released, computed)
+    # A raised threshold regroups the texts too: each gets the unit it is in now (a team
+    # now too small joins the pool as a whole, so no two lists meet in fewer than k).
+    prior_homes = (
+        data.prior_homes if data.prior_homes is not None else homes_shown_before(prior.last)
+    )
+    homes = plan_homes(
+        {} if data.regroup else prior_homes,
+        (p.version for p in plan.people.values()),
+        {key: row for key, row in plan.unit_rows().items() if _known(key, data.teams)},
+        k,
+    )
+    pages = _team_pages(data, released, computed, homes)
     counted = [e for u in released for e in u.members]
     # Who reports each enabler and practice, once for the disclosure rows and the lift table.
     reports = lift.respondent_reports(data.instrument, [(e.score, e.answers) for e in counted])
@@ -131,6 +147,8 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
             computed=computed,
             lift_withheld=lift_plan.withheld,
             lift_reports=reports,
+            # every text with a home, also where its unit is not shown now (text_homes.py)
+            quoted=[e for e in entries.values() if (e.rid, e.digest) in homes],
         )
     )
     pages |= _filtered_org_pages(data, plan, units, len(released))
@@ -140,7 +158,7 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
         {v: pages.get(org_page_key({"view": v})) for v in ("guardrail", "gatekeeper")},
         k,
     )
-    return BuiltRelease(plan, families, lift_plan, entries, pages)
+    return BuiltRelease(plan, families, lift_plan, entries, pages, homes)
 
 
 def _plan(data: ReleaseInput) -> tuple[Prior, Plan, dict[int, Entry]]:
@@ -212,7 +230,10 @@ def _unit_order(u: Unit) -> tuple[bool, str]:
 
 
 def _team_pages(
-    data: ReleaseInput, units: Sequence[Unit], computed: Mapping[str, dashboards.GroupResult]
+    data: ReleaseInput,
+    units: Sequence[Unit],
+    computed: Mapping[str, dashboards.GroupResult],
+    homes: Mapping[Version, Home],
 ) -> dict[str, dict[str, Any]]:
     """Every released team's page, and the rules' fixed texts they share (`RULES_PAGE`)."""
     pages: dict[str, dict[str, Any]] = {}
@@ -242,6 +263,7 @@ def _team_pages(
                     else None
                 ),
                 previous_page=previous[1] if previous else None,
+                quoted=[e for e in u.members if homes.get((e.rid, e.digest)) == u.key],
             )
         )
         for recs in ("recs_team", "recs_leadership"):

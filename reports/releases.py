@@ -10,7 +10,7 @@ from django.utils import timezone
 from assessments.models import Cycle
 from assessments.services import instrument_for, rules_for
 
-from . import bulk_rows, selectors
+from . import bulk_rows, selectors, text_homes
 from .collector import collector_paused
 from .disclosure import Prior
 from .lift_rows import LiftRows
@@ -120,6 +120,9 @@ def _build(cycle: Cycle, latest: Release | None, regroup: bool = False) -> Built
             org_previous=org_previous,
             cycle_name=cycle.name,
             regroup=regroup,
+            prior_homes=text_homes.decode(latest.text_homes)
+            if latest is not None and latest.text_homes is not None
+            else None,
         )
     )
 
@@ -176,6 +179,7 @@ def _store(
         shown_rows=sorted(built.families.shown),
         family_hidden={f: sorted(rows) for f, rows in sorted(built.families.hidden.items())},
         lift_rows=selectors.encode_named_rows(built.lift.state.last),
+        text_homes=text_homes.encode(built.homes),
         source_stamp=stamp,
     )
     bulk_rows.insert(

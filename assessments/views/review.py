@@ -108,7 +108,7 @@ def _question(instruments: dict[str, Instrument], cycle: Cycle, item_key: str) -
 def _row(
     action: ClassifiedAction, scope: ReviewScope, instruments: dict[str, Instrument]
 ) -> ReviewRow:
-    named = scope.names_team(action.cycle_id, action.team_id)
+    named = scope.names_team(action.pk)
     reviewed = action.is_reviewed()
     return ReviewRow(
         public_id=str(action.public_id),

@@ -253,8 +253,12 @@ def drilldown_for_display(
     return out
 
 
-def free_text_view(instrument: Instrument, members: Sequence[Entry]) -> dict[str, Any]:
-    """Classified counts of the group's actions, and the texts their authors allowed to quote.
+def free_text_view(
+    instrument: Instrument, members: Sequence[Entry], quoted: Sequence[Entry] | None = None
+) -> dict[str, Any]:
+    """Classified counts of the group's actions, and the texts their authors allowed to quote
+    among `quoted` (default: the members; a release passes the versions whose texts have
+    their home here, reports/text_homes.py).
 
     Quotes are sorted by text, not by submission, so their order says nothing about who
     answered when."""
@@ -264,6 +268,8 @@ def free_text_view(instrument: Instrument, members: Sequence[Entry]) -> dict[str
         for t in r.texts:
             if t.kind is not None and t.kind != "duplicate":  # a duplicate is counted once
                 counts[t.kind if t.kind in counts else "in_review"] += 1
+    for r in members if quoted is None else quoted:
+        for t in r.texts:
             if t.may_quote:
                 quotes.setdefault(t.item_key, []).append(t.text)
     by_key = {i.key: i for i in instrument.items}

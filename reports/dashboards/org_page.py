@@ -44,13 +44,14 @@ def build_org_page(
     lift_withheld: frozenset[tuple[str, str]] = frozenset(),
     lift_reports: Sequence[lift.Reports] | None = None,
     previous_constructs: Mapping[str, Mapping[str, Any]] | None = None,
+    quoted: Sequence[Entry] | None = None,
 ) -> dict[str, Any]:
     """The organisation page over released units (teams and pool, or their cells under one
     filter value). Organisation-wide figures are over the union of the units shown, so no
     total minus the units reveals anyone left out. Leadership actions, enabler lift and
     quotes use the unfiltered page only. `previous_constructs`: the organisation's construct
     statistics (n, mean, sd) at the last point of `history`, which test the trend's last
-    step."""
+    step; `quoted`: the versions whose texts it may quote (default: the units' people)."""
     groups = []
     for u in units:
         g = (computed or {}).get(u.key) or group_result(
@@ -87,7 +88,7 @@ def build_org_page(
             for row in view["real_test"]
         ]
     view |= _lift_view(instrument, counted, threshold, lift_withheld, lift_reports)
-    view["free_text"] = free_text_view(instrument, counted)
+    view["free_text"] = free_text_view(instrument, counted, quoted)
     trend = trend_view(
         [*history, (cycle_name, overall.aggregate.means())],
         _trend_spreads(previous_constructs or {}, overall),

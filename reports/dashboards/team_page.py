@@ -50,6 +50,7 @@ def build_team_page(
     group: GroupResult | None = None,
     previous_items: tuple[str, Mapping[str, float], Collection[str]] | None = None,
     previous_page: Mapping[str, Any] | None = None,
+    quoted: Sequence[Entry] | None = None,
 ) -> dict[str, Any]:
     """A released team's page: scores, profile, practices, free text, recommendations, trend.
 
@@ -58,7 +59,7 @@ def build_team_page(
     cycle's name, released item means (`item_means_of_page`) and asked item keys
     (`item_keys_of_page`), for the change per item; `previous_page`: that cycle's stored
     page, whose spreads (answer counts, construct sd) test the changes. Without it no change
-    is called better or worse."""
+    is called better or worse. `quoted`: the members whose texts it may quote (default: all)."""
     n = len(members)
     group = group or group_result(instrument, f"team:{team.id}", team.name, members, threshold)
     agg = group.aggregate
@@ -77,7 +78,7 @@ def build_team_page(
         "drilldown": construct_drilldown(instrument, members, threshold),
         "recs_team": [r for r in recs if r["audience"] == "team"],
         "recs_leadership": [r for r in recs if r["audience"] == "leadership"],
-        "free_text": free_text_view(instrument, members),
+        "free_text": free_text_view(instrument, members, quoted),
         "instrument_version": instrument.version,
         "sd_shown": sd_allowed(n, threshold),
     }
