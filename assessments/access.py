@@ -156,8 +156,8 @@ def review_scope(membership: Membership) -> ReviewScope:
     wanted: dict[tuple[int, str, str], bool] = {}  # (response, item, text) -> named
     for (cycle_id, rid, key, text), home in homed.items():
         k = max(org.anonymity_threshold, next(t for c, t in thresholds.values() if c == cycle_id))
-        if not home or len(people[(cycle_id, home)]) < k:
-            continue
+        if not key or not home or len(people[(cycle_id, home)]) < k:
+            continue  # (no key: the entry that counts a response without its texts)
         if home == "pool":
             if team_ids is None:
                 wanted[(rid, key, text)] = False
@@ -187,8 +187,8 @@ def _released_responses(
 ]:
     """The latest release of each of the organisation's cycles (two queries): release id ->
     (cycle id, threshold); per (cycle, team) its included responses and the texts it holds
-    of them, as (response id, item key, text, home); LEGACY as the home in a release from
-    before homes were kept."""
+    of them, as (response id, item key, text, home), and one (response id, "", "", home) for
+    every included response; LEGACY as the home in a release from before homes were kept."""
     Release, ResponseSnapshot = _release_models()
 
     newest = Release.objects.filter(cycle=OuterRef("cycle")).order_by("-number").values("pk")[:1]
@@ -211,9 +211,9 @@ def _released_responses(
         included[(cycle_id, team_id)] = included.get((cycle_id, team_id), 0) + 1
         homes = homes_of.get(cycle_id)
         home = LEGACY if homes is None else homes.get(f"{rid}:{digest}", "")
-        texts.setdefault((cycle_id, team_id), set()).update(
-            (rid, t["item_key"], t["text"], home) for t in held
-        )
+        # Every included response, with or without texts: a home's people are counted whole.
+        texts.setdefault((cycle_id, team_id), set()).add((rid, "", "", home))
+        texts[(cycle_id, team_id)].update((rid, t["item_key"], t["text"], home) for t in held)
     thresholds = {pk: (cycle_id, threshold) for pk, cycle_id, threshold, *_ in releases}
     return thresholds, included, texts
 
