@@ -128,41 +128,46 @@ def review_scope(membership: Membership) -> ReviewScope:
         team_ids = {membership.team_id}
     else:
         return ReviewScope(frozenset(), frozenset())
-    thresholds, included, texts = _released_responses(org, team_ids)
+    thresholds, responses = _released_responses(org, team_ids)
     shown, pool_shown = _released_units(list(thresholds))
     named: set[tuple[int, int]] = set()
     pooled: set[tuple[int, int]] = set()
     for cycle_id, threshold in thresholds.values():
         k = max(org.anonymity_threshold, threshold)
-        teams = {t: n for (c, t), n in included.items() if c == cycle_id}
+        teams = {t: len(held) for (c, t), held in responses.items() if c == cycle_id}
         named |= {(cycle_id, t) for t, n in teams.items() if n >= k and (cycle_id, t) in shown}
         # The release's pool: its teams below the release's threshold, shown together.
         small = {t: n for t, n in teams.items() if n < threshold}
         if team_ids is None and cycle_id in pool_shown and sum(small.values()) >= k:
             pooled |= {(cycle_id, t) for t in small}
-    homed: dict[tuple[int, int, str, str], str] = {}  # (cycle, response, item, text) -> home
-    for (cycle_id, team_id), held in texts.items():
-        for rid, key, text, stored in held:
+    # Each included response's home, as (cycle, home) -> response -> its texts.
+    homes: dict[tuple[int, str], dict[int, frozenset[tuple[str, str]]]] = {}
+    for (cycle_id, team_id), held in responses.items():
+        for rid, (stored, texts) in held.items():
             home = stored
             if stored == LEGACY:  # as the queue showed it then
                 home = f"team:{team_id}" if (cycle_id, team_id) in named else ""
                 home = "pool" if (cycle_id, team_id) in pooled else home
-            homed[(cycle_id, rid, key, text)] = home if home in (f"team:{team_id}", "pool") else ""
-    # Today's threshold applies at once (a raised k before its regrouping release): a home
-    # counts only while it holds at least k people.
-    people: dict[tuple[int, str], set[int]] = {}
-    for (cycle_id, rid, _, _), home in homed.items():
-        people.setdefault((cycle_id, home), set()).add(rid)
+            if home in (f"team:{team_id}", "pool"):
+                homes.setdefault((cycle_id, home), {})[rid] = texts
     wanted: dict[tuple[int, str, str], bool] = {}  # (response, item, text) -> named
-    for (cycle_id, rid, key, text), home in homed.items():
+    for (cycle_id, home), members in homes.items():
+        # Today's threshold applies at once (a raised k before its regrouping release): a
+        # home counts only while it holds at least k people.
         k = max(org.anonymity_threshold, next(t for c, t in thresholds.values() if c == cycle_id))
-        if not key or not home or len(people[(cycle_id, home)]) < k:
-            continue  # (no key: the entry that counts a response without its texts)
+        if len(members) < k:
+            continue
         if home == "pool":
-            if team_ids is None:
-                wanted[(rid, key, text)] = False
+            by_name = False
+            if team_ids is not None:
+                continue
         elif team_ids is None or (cycle_id, int(home.split(":")[1])) in named:
-            wanted[(rid, key, text)] = True
+            by_name = True
+        else:
+            continue
+        wanted |= {
+            (rid, key, text): by_name for rid, texts in members.items() for key, text in texts
+        }
     in_scope = [
         (pk, wanted[(rid, key, text)])
         for pk, rid, key, text in ClassifiedAction.objects.filter(
@@ -182,13 +187,12 @@ def _released_responses(
     org: Organization, team_ids: set[int] | None
 ) -> tuple[
     dict[int, tuple[int, int]],
-    dict[tuple[int, int], int],
-    dict[tuple[int, int], set[tuple[int, str, str, str]]],
+    dict[tuple[int, int], dict[int, tuple[str, frozenset[tuple[str, str]]]]],
 ]:
     """The latest release of each of the organisation's cycles (two queries): release id ->
-    (cycle id, threshold); per (cycle, team) its included responses and the texts it holds
-    of them, as (response id, item key, text, home), and one (response id, "", "", home) for
-    every included response; LEGACY as the home in a release from before homes were kept."""
+    (cycle id, threshold); per (cycle, team) its included responses, each with its texts'
+    home (LEGACY in a release from before homes were kept) and the (item key, text) pairs
+    the release holds of it."""
     Release, ResponseSnapshot = _release_models()
 
     newest = Release.objects.filter(cycle=OuterRef("cycle")).order_by("-number").values("pk")[:1]
@@ -203,19 +207,16 @@ def _released_responses(
     )
     if team_ids is not None:
         snapshots = snapshots.filter(team_id__in=sorted(team_ids))
-    included: dict[tuple[int, int], int] = {}
-    texts: dict[tuple[int, int], set[tuple[int, str, str, str]]] = {}
+    responses: dict[tuple[int, int], dict[int, tuple[str, frozenset[tuple[str, str]]]]] = {}
     for cycle_id, rid, team_id, digest, held in snapshots.values_list(
         "cycle_id", "response_key", "team_id", "digest", "texts"
     ):
-        included[(cycle_id, team_id)] = included.get((cycle_id, team_id), 0) + 1
         homes = homes_of.get(cycle_id)
         home = LEGACY if homes is None else homes.get(f"{rid}:{digest}", "")
-        # Every included response, with or without texts: a home's people are counted whole.
-        texts.setdefault((cycle_id, team_id), set()).add((rid, "", "", home))
-        texts[(cycle_id, team_id)].update((rid, t["item_key"], t["text"], home) for t in held)
+        texts = frozenset((t["item_key"], t["text"]) for t in held)
+        responses.setdefault((cycle_id, team_id), {})[rid] = (home, texts)
     thresholds = {pk: (cycle_id, threshold) for pk, cycle_id, threshold, *_ in releases}
-    return thresholds, included, texts
+    return thresholds, responses
 
 
 LEGACY = "?"  # a release from before homes were kept: the unit its people were shown in
