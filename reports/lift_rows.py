@@ -21,6 +21,13 @@ and with the released units' and the organisation's counts of p (their people sc
 and the rows shown by earlier releases, no signed combination may live on fewer than k
 people. Where one would, the practice's smallest cells are withheld until none does.
 
+Whether someone reports e is an answer too, and every cell counts it: with_n(e, p) is how
+many of p's scored people (W + L) report e. Two practices whose scored people differ by one
+person (a "don't know" to one of them) give that person's answer by subtraction. So the
+cells of one enabler that are left are audited together across practices, with the
+organisation pages' prevalence of e (each over its people scored on e) and what earlier
+releases showed of both; the cells whose scored people are the widest are kept first.
+
 Otherwise the cell is withheld, its counts too, and the rows it last showed are carried on
 to the next release, which compares with them.
 """
@@ -37,14 +44,16 @@ from assessments.instrument.types import ENABLERS, Instrument
 
 from .dashboards import Entry
 from .disclosure import Row, Version, persons, safe_change
-from .signed_audit import signed_exposed
+from .signed_audit import DenseRows, signed_exposed
 
 PARTS = ("W", "L", "Rp", "Re")
+PAGE = "R"  # "enabler|page|R": whom a page's prevalence of the enabler was over
 
 
 @dataclass(frozen=True)
 class LiftRows:
-    """The rows every lift cell last showed, by "enabler|practice|part"."""
+    """The rows every lift cell last showed, by "enabler|practice|part", and whom each
+    page's prevalence of each enabler was last over, by "enabler|page|R"."""
 
     last: Mapping[str, Row] = field(default_factory=dict)
 
@@ -111,12 +120,13 @@ def plan_lift(
     k: int,
     units: Sequence[Row] = (),
     scored_before: Mapping[str, Row] = MappingProxyType({}),
+    prevalence: Mapping[str, Mapping[str, Row]] = MappingProxyType({}),
 ) -> LiftPlan:
     """Which cells the release withholds. `units` are the people of every unit (team or
     pool) whose counts of each practice a release showed, this one's and the last one's;
-    `scored_before` the last release's people with a score on each practice."""
+    `scored_before` the last release's people with a score on each practice; `prevalence`,
+    by enabler and page, the people over whom the page counts who reports the enabler."""
     withheld = set()
-    last = dict(prior.last)
     passed: dict[str, list[str]] = {}
     for (enabler, practice), parts in rows.items():
         sizes_ok = persons(parts["W"]) >= k and persons(parts["L"]) >= k
@@ -128,14 +138,64 @@ def plan_lift(
             passed.setdefault(practice, []).append(enabler)
         else:
             withheld.add((enabler, practice))
+    shown: dict[str, list[str]] = {}
     for practice, enablers in passed.items():
-        shown = _audited(practice, enablers, rows, prior, units, scored_before, k)
-        for enabler in enablers:
-            if enabler in shown:
-                last |= {name(enabler, practice, p): rows[(enabler, practice)][p] for p in PARTS}
-            else:
-                withheld.add((enabler, practice))
+        kept = _audited(practice, enablers, rows, prior, units, scored_before, k)
+        withheld |= {(e, practice) for e in enablers if e not in kept}
+        for enabler in kept:
+            shown.setdefault(enabler, []).append(practice)
+    for enabler, practices in shown.items():
+        kept = _enabler_audited(enabler, practices, rows, prior, prevalence.get(enabler, {}), k)
+        withheld |= {(enabler, p) for p in practices if p not in kept}
+    last = dict(prior.last)
+    for (enabler, practice), parts in rows.items():
+        if (enabler, practice) not in withheld:
+            last |= {name(enabler, practice, p): parts[p] for p in PARTS}
+    for enabler, pages in prevalence.items():
+        last |= {name(enabler, page, PAGE): row for page, row in pages.items()}
     return LiftPlan(frozenset(withheld), LiftRows(last))
+
+
+def _enabler_audited(
+    enabler: str,
+    practices: Sequence[str],
+    rows: Mapping[tuple[str, str], Mapping[str, Row]],
+    prior: LiftRows,
+    pages: Mapping[str, Row],
+    k: int,
+) -> tuple[str, ...]:
+    """The practices whose cells of `enabler` can be shown together. A cell's with_n is how
+    many of W + L report the enabler, so across practices (and pages' prevalence, and the
+    cells earlier releases showed) the enabler is an answer summed over each practice's
+    scored people: two practices whose scored people differ by one give that person's
+    answer. Greedy, the widest first: a cell is kept when no signed combination of what is
+    kept then lives on fewer than k people."""
+    fixed = list(pages.values()) + [
+        row
+        for key, row in sorted(prior.last.items())
+        if key.startswith(f"{enabler}|") and key.endswith(f"|{PAGE}")
+    ]
+    fixed += [
+        prior.last[name(enabler, p, "W")] | prior.last[name(enabler, p, "L")]
+        for p in sorted({key.split("|")[1] for key in prior.last if key.startswith(f"{enabler}|")})
+        if name(enabler, p, "W") in prior.last and name(enabler, p, "L") in prior.last
+    ]
+    candidates = sorted(
+        practices,
+        key=lambda p: (-persons(rows[(enabler, p)]["W"] | rows[(enabler, p)]["L"]), p),
+    )
+    scored = [rows[(enabler, p)]["W"] | rows[(enabler, p)]["L"] for p in candidates]
+    dense = DenseRows(fixed + scored)
+    chosen = list(range(len(fixed)))
+    known: frozenset[Version] = frozenset()
+    while found := dense.exposed(chosen, k, known):  # what earlier releases gave away
+        known = known.union(*found)
+    kept = []
+    for i, practice in enumerate(candidates, start=len(fixed)):
+        if not dense.exposed([*chosen, i], k, known):
+            chosen.append(i)
+            kept.append(practice)
+    return tuple(kept)
 
 
 def _audited(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assessments import lift
-from assessments.instrument.types import Instrument
+from assessments.instrument.types import ENABLERS, Instrument
 from assessments.recommend.rules import Rule
 
 from . import dashboards
@@ -27,6 +27,7 @@ from .disclosure import (
     Person,
     Plan,
     Prior,
+    Row,
     Version,
     cell_key,
     is_cell,
@@ -121,6 +122,7 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
     counted = [e for u in released for e in u.members]
     # Who reports each enabler and practice, once for the disclosure rows and the lift table.
     reports = lift.respondent_reports(data.instrument, [(e.score, e.answers) for e in counted])
+    filtered = _filtered_units(data, plan, units)
     lift_plan = plan_lift(
         cell_rows(data.instrument, counted, reports),
         data.prior_lift,
@@ -129,6 +131,7 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
         [frozenset((e.rid, e.digest) for e in u.members) for u in released]
         + [row for key, row in sorted(prior.last.items()) if not is_cell(key)],
         scored_practices(data.instrument, list(data.prior_entries.values())),
+        _prevalence_rows({ORG_PAGE: released, **filtered}),
     )
     pooled = [data.teams[t].name for t in plan.pool_teams if t in data.teams]
     hidden = 0 if plan.pool is not None else len(plan.pool_teams)
@@ -151,7 +154,7 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
             quoted=[e for e in entries.values() if (e.rid, e.digest) in homes],
         )
     )
-    pages |= _filtered_org_pages(data, plan, units, len(released))
+    pages |= _filtered_org_pages(data, filtered, len(released))
     # Guardrails vs gatekeepers: from the released self-view segments only.
     pages[ORG_PAGE] = dashboards.with_self_view_comparison(
         pages[ORG_PAGE],
@@ -273,15 +276,14 @@ def _team_pages(
     return pages
 
 
-def _filtered_org_pages(
-    data: ReleaseInput, plan: Plan, units: _Units, n_units: int
-) -> dict[str, dict[str, Any]]:
-    """The organisation page under each released filter value (one dimension at a time)."""
-    pages: dict[str, dict[str, Any]] = {}
+def _filtered_units(data: ReleaseInput, plan: Plan, units: _Units) -> dict[str, list[Unit]]:
+    """The units of the organisation page under each released filter value (one dimension
+    at a time), by page key."""
+    out: dict[str, list[Unit]] = {}
     for dim in dashboards.FILTERS:
         for value in sorted({v for (_, d, v) in plan.cells if d == dim}):
             cells = plan.cell_units(dim, value)
-            filtered_units = sorted(
+            out[org_page_key({dim: value})] = sorted(
                 (
                     units.unit(key, row, cell_key(key, dim, value))
                     for key, row in cells.items()
@@ -289,17 +291,43 @@ def _filtered_org_pages(
                 ),
                 key=_unit_order,
             )
-            pages[org_page_key({dim: value})] = to_plain(
-                dashboards.build_org_page(
-                    data.instrument,
-                    data.rules,
-                    filtered_units,
-                    data.threshold,
-                    filtered=True,
-                    hidden_teams=n_units - len(filtered_units),
-                )
+    return out
+
+
+def _filtered_org_pages(
+    data: ReleaseInput, filtered: Mapping[str, Sequence[Unit]], n_units: int
+) -> dict[str, dict[str, Any]]:
+    """The organisation page under each released filter value."""
+    return {
+        key: to_plain(
+            dashboards.build_org_page(
+                data.instrument,
+                data.rules,
+                page_units,
+                data.threshold,
+                filtered=True,
+                hidden_teams=n_units - len(page_units),
             )
-    return pages
+        )
+        for key, page_units in filtered.items()
+    }
+
+
+def _prevalence_rows(pages: Mapping[str, Sequence[Unit]]) -> dict[str, dict[str, Row]]:
+    """By enabler and organisation page: the people its prevalence of the enabler counts
+    (those of its units with a score on it, after the units' blanking)."""
+    return {
+        e: {
+            key: frozenset(
+                (m.rid, m.digest)
+                for u in page_units
+                for m in u.members
+                if m.score.constructs[e].score is not None
+            )
+            for key, page_units in pages.items()
+        }
+        for e in ENABLERS
+    }
 
 
 def _known(key: str, teams: Mapping[int, TeamInfo]) -> bool:

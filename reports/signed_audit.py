@@ -14,6 +14,8 @@ local block (or 0 where no local row covers a version): linear conditions on d. 
 search over d's space finds every set of at most k - 1 touched blocks whose conditions
 leave some d; each such small system is then searched exactly, atom by atom (people in the
 same rows cannot be told apart, so only atoms of fewer than k people can carry an exposure).
+An enabler's lift rows are the other shape, a few rows that each span nearly everyone:
+`DenseRows` audits those over their atoms directly.
 """
 
 from __future__ import annotations
@@ -207,12 +209,20 @@ def _exposed_in(matrix: np.ndarray, versions: list[Version], k: int) -> list[fro
     )
     atoms = [np.flatnonzero(label.ravel() == a).tolist() for a in np.argsort(first)]
     people = [frozenset(versions[j][0] for j in a) for a in atoms]
+    found = _exposed_atoms(matrix[:, [a[0] for a in atoms]], people, k)
+    return [frozenset(versions[j] for i in f for j in atoms[i]) for f in found]
+
+
+def _exposed_atoms(
+    reps: np.ndarray, people: Sequence[frozenset[int]], k: int
+) -> list[frozenset[int]]:
+    """Sets of atoms (columns of `reps`, with their people) of fewer than k people on which
+    some nonzero combination of the rows lives."""
     small = [i for i, p in enumerate(people) if len(p) < k]
     if not small:
         return []
-    reps = matrix[:, [a[0] for a in atoms]]
     basis = _row_basis(reps)  # atoms x rank
-    large = [i for i in range(len(atoms)) if len(people[i]) >= k]
+    large = [i for i in range(len(people)) if len(people[i]) >= k]
     coefficients = _null(basis[large, :]) if large else np.eye(basis.shape[1])
     if coefficients.shape[1] == 0:
         return []
@@ -225,7 +235,40 @@ def _exposed_in(matrix: np.ndarray, versions: list[Version], k: int) -> list[fro
         found,
         [0],
     )
-    return [frozenset(versions[j] for i in f for j in atoms[small[i]]) for f in found]
+    return [frozenset(small[i] for i in f) for f in found]
+
+
+class DenseRows:
+    """A few rows that each span most people (the lift table's scored sets of one enabler),
+    where signed_exposed's blocks do not help: the versions are grouped once by which rows
+    hold them, so any subset of the rows is audited over the few atoms it cuts."""
+
+    def __init__(self, rows: Sequence[frozenset[Version]]) -> None:
+        signature: dict[Version, int] = {}
+        for i, row in enumerate(rows):
+            for v in row:
+                signature[v] = signature.get(v, 0) | 1 << i
+        groups: dict[int, set[Version]] = {}
+        for v, sig in signature.items():
+            groups.setdefault(sig, set()).add(v)
+        self._fine = sorted(groups.items())
+
+    def exposed(
+        self, chosen: Sequence[int], k: int, known: frozenset[Version] = frozenset()
+    ) -> list[frozenset[Version]]:
+        """signed_exposed over the rows at `chosen`, less the versions in `known`."""
+        mask = sum(1 << i for i in set(chosen))
+        coarse: dict[int, set[Version]] = {}
+        for sig, versions in self._fine:
+            if sig & mask and (kept := versions - known):
+                coarse.setdefault(sig & mask, set()).update(kept)
+        atoms = sorted(coarse.items())
+        order = sorted(set(chosen))
+        reps = np.array([[float(sig >> i & 1) for sig, _ in atoms] for i in order])
+        people = [frozenset(rid for rid, _ in versions) for _, versions in atoms]
+        found = _exposed_atoms(reps.reshape(len(order), len(atoms)), people, k)
+        out = {frozenset(v for i in f for v in atoms[i][1]) for f in found}
+        return sorted(out, key=lambda s: (len(s), sorted(s)))
 
 
 def _search(

@@ -33,7 +33,7 @@ def page_fill(path: Path, tmp_path: Path) -> list[float]:
         image = Image.open(png).convert("L")
         width = image.width
         inked = [
-            y for y in range(TOP, BOTTOM) if min(image.crop((0, y, width, y + 1)).getdata()) < 200
+            y for y in range(TOP, BOTTOM) if image.crop((0, y, width, y + 1)).getextrema()[0] < 200
         ]
         fills.append((max(inked) - TOP) / (BOTTOM - TOP) if inked else 0.0)
     return fills

@@ -8,15 +8,20 @@ attacks, confirmed against the database before the fix, must fail.
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 
+from assessments import lift
 from assessments.demo import GUARDRAILS
 from assessments.models import Answer
 from orgs.models import Team
 from reports import selectors, text_homes
 from reports.disclosure import POOL
 from tests.builders import add_people, release, submit
+from tests.reports.test_attacks_round2 import V1, _high, _low, _practices
 
 UNIFORM = {"ctx_lifecycle_stage": "build", "ctx_role": "engineering"}
 K = 3
@@ -137,3 +142,64 @@ def test_only_units_stand_for_homes_of_releases_from_before(key):
     homes = text_homes.homes_shown_before(last)
     assert homes[(1, "d1")] == "team:4" and homes[(7, "d1")] == POOL
     assert text_homes.decode(text_homes.encode(homes)) == homes
+
+
+# --- Two practices' lift cells differenced: the enabler is a released answer too ------------
+
+COLLECTIVE = [i.key for i in V1.items if i.construct == "collective_practice"]
+P, Q = "ind_minimise_prompt_data", "col_internal_review_board"
+
+
+def _enablers(high: bool):
+    make = _high if high else _low
+    return make("leadership") | make("principles")
+
+
+def _lift_counts(client):
+    """Every (enabler, practice item) -> (with_n, without_n) the leader can read: the page's
+    table and the lift CSV (which names both by label)."""
+    page = client.get(reverse("org_dashboard", args=["acme"]))
+    cells = page.context["view"]["lift_all"]
+    out = {(c["enabler"], c["practice"]): (c["with_n"], c["without_n"]) for c in cells}
+    keys = {(c["enabler_label"], c["practice_label"]): (c["enabler"], c["practice"]) for c in cells}
+    export = client.get(reverse("org_dashboard_export", args=["acme"]) + "?table=lift")
+    assert export.status_code == 200
+    for row in csv.DictReader(io.StringIO(export.content.decode())):
+        key = keys[(row["enabler"], row["practice"])]
+        if row["with_n"] and out[key][0] is None:
+            out[key] = (int(row["with_n"]), int(row["without_n"]))
+    return out
+
+
+@pytest.mark.parametrize("reports", [True, False])
+def test_attack_r3_b_two_practices_scored_sets_one_apart_difference_the_enabler(
+    world, cycle, login, reports
+):
+    """Zeta's 3 say "don't know" to P and to every collective practice; in Eta (7) only the
+    target says "don't know" to the collective ones. P's and Q's scored people then differ by
+    the target alone, so with_n(e, P) - with_n(e, Q) is whether the target reports e."""
+    zeta = Team.objects.create(organization=world.acme, name="Zeta", slug="zeta")
+    eta = Team.objects.create(organization=world.acme, name="Eta", slug="eta")
+    cycle.teams.add(zeta, eta)
+    dont_know = dict.fromkeys(COLLECTIVE, "dont_know")
+    for i, user in enumerate(add_people(world.acme, zeta, 3)):
+        extra = {**UNIFORM, **_enablers(i % 2 == 0), **_practices(i), **dont_know, P: "dont_know"}
+        submit(cycle, zeta, user, GUARDRAILS, extra=extra)
+    eta_people = add_people(world.acme, eta, 7)
+    for i, user in enumerate(eta_people[:6]):
+        submit(cycle, eta, user, GUARDRAILS, extra={**UNIFORM, **_enablers(i < 3), **_practices(i)})
+    target_answers = {**UNIFORM, **_enablers(reports), **_practices(9)}
+    target = submit(cycle, eta, eta_people[6], GUARDRAILS, extra=target_answers | dont_know)
+    release(cycle)
+    scores = target.scores["constructs"]
+    truth = {e: scores[e]["score"] >= 60 for e in ("leadership", "principles")}
+    assert truth == dict.fromkeys(truth, reports)  # the set-up the attack needs
+
+    counts = _lift_counts(login(world.leo))
+    assert len(counts) == 2 * len(lift.practice_items(V1))
+    recovered = {}
+    for e in ("leadership", "principles"):
+        (p, _), (q, _) = counts[(e, P)], counts[(e, Q)]
+        if p is not None and q is not None:
+            recovered[e] = p - q == 1
+    assert recovered != truth, recovered
