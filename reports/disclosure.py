@@ -39,12 +39,14 @@ test_disclosure_audit.py).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 import numpy as np
 
+from . import parts_audit
+from .parts_audit import is_cell
 from .singular_blocks import singular_block
 
 log = logging.getLogger(__name__)
@@ -462,16 +464,13 @@ class FamilyPlan:
     hidden: dict[str, frozenset[int]]  # family -> shown rows over which it never was
 
 
-def is_cell(key: str) -> bool:
-    return "|" in key
-
-
 def plan_families(
     plan: Plan,
     prior: Prior,
     missing: Mapping[Version, frozenset[str]],
     k: int,
     parts: Mapping[str, tuple[Sequence[str], Sequence[str], bool]] | None = None,
+    weights: Callable[[Version, str], Mapping[str, float]] | None = None,
 ) -> FamilyPlan:
     """Blank each family F wherever its rows (group minus the people outside F) would let
     an attacker, who is assumed to know who is outside F, isolate fewer than k people.
@@ -486,7 +485,9 @@ def plan_families(
     its parts. Where a group shows the whole and its
     people did not all answer the same way, the whole minus its parts would single out those
     who answered differently: the parts some answered and others not are blanked there,
-    and all of them when fewer than k people's means are made of more than the rest's."""
+    and all of them when fewer than k people's means are made of more than the rest's.
+    `weights` (a version's weight on each part of a whole, as its mean takes them) lets the
+    whole and its parts be audited together, with the last release's (reports/parts_audit.py)."""
     k = max(1, k)
     index = {row: i for i, row in enumerate(plan.rows)}
     display = dict(plan.unit_rows())
@@ -532,6 +533,11 @@ def plan_families(
                 drop = list(members) if keep_whole else [whole]
             for m in drop:
                 blanked.setdefault(m, set()).add(key)
+    if weights is not None:
+        for whole, (members, _, keep_whole) in (parts or {}).items():
+            parts_audit.weighted_blanks(
+                whole, members, keep_whole, display, prior, component, blanked, weights, k
+            )
     hidden_by_key: dict[str, set[str]] = {}
     hidden: dict[str, frozenset[int]] = {}
     for family, keys in blanked.items():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import operator
@@ -39,13 +38,15 @@ def digest(scores: Any, segments: Mapping[str, str], texts: Sequence[Text]) -> s
 def _digest(scores: str, segments: Mapping[str, str], texts: Sequence[Text]) -> str:
     """Identifies what a release would hold of a response: a change of any of it is a change.
 
-    An action's label is left out: it is a reviewer's judgement, not the respondent's answer,
-    so a review shows at the next release without waiting for others."""
+    An action's label is in it, the reviewer's too: a review that showed at once would move
+    one action in the counts of one team and filter value, naming the team (and the role and
+    stage) of a text the queue shows unnamed. So a review waits, like an answer, until its
+    group changes by 0 or at least k."""
     body = json.dumps(
         [
             scores,
             dict(sorted(segments.items())),
-            [[t.item_key, t.text, t.may_quote] for t in texts],
+            [[t.item_key, t.text, t.may_quote, t.kind] for t in texts],
         ],
         sort_keys=True,
         separators=(",", ":"),
@@ -176,32 +177,13 @@ def _entry_from_snapshot(s: ResponseSnapshot, item_texts: Mapping[str, str]) -> 
 
 
 def release_entries(release: Release, instrument: Instrument) -> dict[int, Entry]:
-    """The responses a release included, as it held them, with their actions' current
-    labels (two queries)."""
-    snapshots = list(ResponseSnapshot.objects.filter(pk__in=list(release.people.values())))
-    rows = ClassifiedAction.objects.filter(
-        response_id__in=[s.response_key for s in snapshots]
-    ).values_list(
-        "response_id", "item_key", "text", "kind", "needs_review", "reviewed_kind", "reviewed_at"
-    )
-    kinds = {
-        (rid, key, text): _final_kind(kind, needs_review, reviewed_kind, reviewed_at is not None)
-        for rid, key, text, kind, needs_review, reviewed_kind, reviewed_at in rows
-    }
+    """The responses a release included, as it held them, actions' labels too (a review
+    is a change of the response, released as one: `_digest`). One query."""
     item_texts = {i.key: i.text for i in instrument.items}
-    out = {}
-    for s in snapshots:
-        entry = _entry_from_snapshot(s, item_texts)
-        texts = tuple(
-            t
-            if t.kind is None
-            else dataclasses.replace(
-                t, kind=kinds.get((s.response_key, t.item_key, t.text), t.kind)
-            )
-            for t in entry.texts
-        )
-        out[s.response_key] = dataclasses.replace(entry, texts=texts)
-    return out
+    return {
+        s.response_key: _entry_from_snapshot(s, item_texts)
+        for s in ResponseSnapshot.objects.filter(pk__in=list(release.people.values()))
+    }
 
 
 def replaced_entries(release: Release, instrument: Instrument) -> dict[tuple[int, str], Entry]:

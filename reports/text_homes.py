@@ -24,6 +24,7 @@ who withdrew an answer can tell which quote went. The author had allowed it to b
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 
 from .disclosure import POOL, Row, Version, persons
 
@@ -35,11 +36,19 @@ def plan_homes(
     included: Iterable[Version],
     units: Mapping[str, Row],
     k: int,
+    same_texts: Mapping[Version, Version] = MappingProxyType({}),
 ) -> dict[Version, Home]:
     """The homes of the versions `included` now: each kept from `prior`, or, for a version
-    without one, the unit it is in, where at least k people of that unit get a home now."""
+    without one, the unit it is in, where at least k people of that unit get a home now.
+    `same_texts`: a new version whose texts are its earlier version's word for word (a
+    reviewer's label changed) keeps that version's home: the strings have not moved."""
     now = set(included)
     homes = {v: home for v, home in prior.items() if v in now}
+    homes |= {
+        v: prior[old]
+        for v, old in same_texts.items()
+        if v in now and v not in homes and old in prior
+    }
     for key in sorted(units):
         newcomers = [v for v in units[key] if v not in homes]
         if persons(newcomers) >= k:

@@ -24,6 +24,7 @@ from .entries import (
     filter_groups,
     filter_options,
     item_family,
+    part_weights,
     without_families,
 )
 from .groups import (
@@ -136,6 +137,7 @@ __all__ = [
     "layer_view",
     "leadership_actions",
     "own_results_view",
+    "part_weights",
     "practice_adoption",
     "pressure_view",
     "real_test_sentence",

@@ -90,8 +90,11 @@ class Entry:
         }
 
 
+CONSTRUCT_FAMILY = "c:"
+
+
 def construct_family(key: str) -> str:
-    return f"c:{key}"
+    return f"{CONSTRUCT_FAMILY}{key}"
 
 
 def item_family(key: str) -> str:
@@ -139,6 +142,18 @@ def construct_parts(instrument: Instrument) -> dict[str, tuple[list[str], list[s
         keep_whole = CONSTRUCTS[key]["family"] == "practice"
         out[construct_family(key)] = (items, [*items, *feeding], keep_whole)
     return out
+
+
+def part_weights(score: ResponseScore, whole: str) -> dict[str, float]:
+    """A response's weight on each item family of a construct family, as its mean takes
+    them (item weight over the weights of every scored contribution, "don't know" fed in
+    from elsewhere too); none where it has no score on the construct."""
+    construct = score.constructs[whole.removeprefix(CONSTRUCT_FAMILY)]
+    scored = [c for c in construct.items if c.score is not None]
+    total = sum(c.weight for c in scored)
+    if not total:
+        return {}
+    return {item_family(c.item_key): c.weight / total for c in scored if c.status == "scored"}
 
 
 def without_families(entry: Entry, families: frozenset[str]) -> Entry:

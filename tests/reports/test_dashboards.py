@@ -269,23 +269,37 @@ def test_results_change_only_with_a_release_and_in_batches_of_k(world, results, 
     assert "Alpha (n=7)" in client.get(org_url()).content.decode()
 
 
-def test_a_review_shows_at_the_next_release(world, results, login):
+def test_a_review_waits_like_an_answer_until_its_team_changes_by_k(world, results, login):
+    """A review is a change of the response (its label is in what the release holds): shown
+    alone it would move one action in one team's counts and name the team of a text the
+    queue shows unnamed. So it waits, like an answer, until its groups change by k."""
     from assessments.models import ClassifiedAction
 
-    action = ClassifiedAction.objects.filter(team=world.alpha).first()
-    ClassifiedAction.objects.filter(pk=action.pk).update(needs_review=True, reviewed_at=None)
-    release(results)
+    actions = list(ClassifiedAction.objects.filter(team=world.alpha).order_by("pk"))
+    ClassifiedAction.objects.filter(team=world.alpha).update(needs_review=True, reviewed_at=None)
+    assert release(results).n_held_back == 0  # every response of the team changed at once
     lead = login(world.tess)
-    view = lead.get(team_url()).context["view"]
-    in_review = {c["kind"]: c["count"] for c in view["free_text"]["action_counts"]}["in_review"]
-    assert in_review >= 1
-    lead.post(
-        reverse("review_action", args=["acme", action.public_id]),
-        {"kind": "collective", "reason": "x-team"},
-    )
-    release(results)
-    after = lead.get(team_url()).context["view"]["free_text"]["action_counts"]
-    assert {c["kind"]: c["count"] for c in after}["in_review"] == in_review - 1
+
+    def in_review():
+        view = lead.get(team_url()).context["view"]
+        return {c["kind"]: c["count"] for c in view["free_text"]["action_counts"]}["in_review"]
+
+    assert in_review() == len(actions) >= 3
+
+    def review(action):
+        reply = lead.post(
+            reverse("review_action", args=["acme", action.public_id]),
+            {"kind": "collective", "reason": "x-team"},
+        )
+        assert reply.status_code == 302
+
+    review(actions[0])
+    assert release(results).n_held_back == 1  # one change alone waits
+    assert in_review() == len(actions)
+    for action in actions[1:]:
+        review(action)
+    assert release(results).n_held_back == 0
+    assert in_review() == 0
 
 
 def test_autosaving_a_draft_does_not_trigger_a_release_but_reopening_does(world, results):

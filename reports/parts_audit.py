@@ -1,0 +1,207 @@
+"""A construct mean beside its items: the weighted audit the 0/1 rows cannot do. Pure.
+
+Each person's construct score is a weighted mean of the items they answered: the weights
+depend on which items they answered. A group's mean beside the group's item counts is then
+not a sum of the items; across releases, the mean's change minus the items' changes can
+live on one person even though the group changed by k, when that person answered an item
+the others who changed did not (a red-team attack on `plan_families`, which checks each
+family's 0/1 rows on their own).
+
+So, per block of rows (a unit and its filter cells, this release and the last) where not
+everyone's mean is made of the same items, the variables are each person-version's answer
+to each item, and every row is a weighted sum of them: a mean is w_i / W_v on (v, i), an
+item's counts 1 on (v, i) for those who answered it. A set of fewer than k people is
+exposed when some nonzero combination of the rows lives on their variables alone: when
+that set's block of the residual projector is singular. Where one is (and was not by the
+last release's rows alone), the release blanks more: a cell's mean, then the unit's items
+or its mean (the family's `keep_whole` says which matters more).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Protocol
+
+import numpy as np
+
+from .singular_blocks import singular_block
+
+Version = tuple[int, str]
+Row = frozenset[Version]
+Weights = Callable[[Version], Mapping[str, float]]  # a version's weight on each part
+_MAX_SETS = 20_000  # sets of people to check before treating the block as exposed
+
+
+class PriorRows(Protocol):
+    """What disclosure.Prior holds of the last release's rows."""
+
+    @property
+    def last(self) -> Mapping[str, Row]: ...
+    @property
+    def rows(self) -> tuple[Row, ...]: ...
+    @property
+    def shown(self) -> frozenset[int]: ...
+    @property
+    def hidden(self) -> Mapping[str, frozenset[int]]: ...
+
+
+def is_cell(key: str) -> bool:
+    """A display key of a unit's filter cell ("team:4|role=pm"), not of a unit."""
+    return "|" in key
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One row of the block and what it showed of the family: its mean, its parts."""
+
+    row: Row
+    whole: bool
+    parts: frozenset[str]
+
+
+def exposed_people(
+    rows: Sequence[Shown], weights: Weights, known: frozenset[int], k: int
+) -> set[int]:
+    """People of fewer than k together (not in `known`) whom some combination of `rows`
+    singles out; empty when none."""
+    variables: dict[tuple[Version, str], int] = {}
+    matrix_rows: list[dict[int, float]] = []
+
+    def var(v: Version, part: str) -> int:
+        return variables.setdefault((v, part), len(variables))
+
+    for shown in rows:
+        present = sorted(v for v in shown.row if v[0] not in known)
+        if shown.whole:
+            matrix_rows.append({var(v, p): w for v in present for p, w in weights(v).items()})
+        for part in sorted(shown.parts):
+            matrix_rows.append({var(v, part): 1.0 for v in present if part in weights(v)})
+    matrix_rows = [r for r in matrix_rows if r]
+    if not matrix_rows:
+        return set()
+    a = np.zeros((len(matrix_rows), len(variables)))
+    for i, r in enumerate(matrix_rows):
+        a[i, list(r)] = list(r.values())
+    _, singular, vt = np.linalg.svd(a, full_matrices=False)
+    rank = int(np.sum(singular > 1e-9 * max(1.0, singular[0])))
+    basis = vt[:rank]
+    residual = np.eye(len(variables)) - basis.T @ basis
+    columns: dict[int, list[int]] = {}
+    for (v, _), j in variables.items():
+        columns.setdefault(v[0], []).append(j)
+    people = sorted(columns)
+    found: set[int] = set()
+    checked = 0
+    for size in range(1, min(k - 1, len(people)) + 1):
+        for group in combinations(people, size):
+            if found.intersection(group):
+                continue  # a superset of an exposed set is exposed: nothing new
+            checked += 1
+            if checked > _MAX_SETS:  # too many to check: treat everyone as exposed (degrade)
+                return set(people)
+            index = tuple(j for p in group for j in columns[p])
+            if singular_block(residual, index):
+                found |= set(group)
+    return found
+
+
+def more_blanks(
+    now: Mapping[str, Shown],
+    before: Sequence[Shown],
+    weights: Weights,
+    keep_whole: bool,
+    k: int,
+) -> dict[str, str]:
+    """What else this release must blank in one block, by display key: "whole" (its mean)
+    or "parts" (all its items). `now`: this release's keys in the block (cells show means
+    only); `before`: the rows the last release showed of it."""
+    signatures = {
+        tuple(sorted(weights(v).items())) for s in (*now.values(), *before) for v in s.row
+    }
+    if len(signatures) < 2:  # everyone's mean is made of the same: it is a sum of the items
+        return {}
+    known = frozenset(exposed_people(before, weights, frozenset(), k)) if before else frozenset()
+    current = dict(now)
+    extra: dict[str, str] = {}
+    while found := exposed_people([*current.values(), *before], weights, known, k):
+        touching = [key for key, s in current.items() if s.whole or s.parts]
+        if not touching:  # only earlier rows remain: nothing this release can take back
+            break
+        key = min(
+            touching,
+            key=lambda key: (
+                "|" not in key,  # cells go first, then the unit
+                not {v[0] for v in current[key].row} & found,
+                len(current[key].row),
+                key,
+            ),
+        )
+        shown = current[key]
+        if shown.parts and shown.whole and keep_whole:
+            current[key], extra[key] = Shown(shown.row, True, frozenset()), "parts"
+        elif shown.whole:
+            current[key] = Shown(shown.row, False, shown.parts)
+            extra[key] = "whole" if key not in extra else "both"
+        else:
+            current[key] = Shown(shown.row, False, frozenset())
+            extra[key] = "both"
+    return extra
+
+
+def weighted_blanks(
+    whole: str,
+    members: Sequence[str],
+    keep_whole: bool,
+    display: Mapping[str, Row],
+    prior: PriorRows,
+    component: Mapping[Version, int],
+    blanked: dict[str, set[str]],
+    weights: Callable[[Version, str], Mapping[str, float]],
+    k: int,
+) -> None:
+    """Blank more of `whole` or its parts where, with the weights of each person's mean, the
+    whole beside its parts would single someone out (above); per block."""
+    index = {row: i for i, row in enumerate(prior.rows)}
+
+    def shown_now(key: str) -> Shown:
+        parts = () if is_cell(key) else [m for m in members if key not in blanked.get(m, ())]
+        return Shown(display[key], key not in blanked.get(whole, ()), frozenset(parts))
+
+    def shown_before(key: str, row: Row) -> Shown | None:
+        i = index.get(row)
+        if i is None or i not in prior.shown:
+            return None
+        never = {f for f in (whole, *members) if i in prior.hidden.get(f, ())}
+        parts = () if is_cell(key) else [m for m in members if m not in never]
+        return Shown(row, whole not in never, frozenset(parts))
+
+    def block_of(row: Row) -> int | None:
+        return next((component[v] for v in row if v in component), None)
+
+    now: dict[int, dict[str, Shown]] = {}
+    for key, row in display.items():
+        if row and (block := block_of(row)) is not None:
+            now.setdefault(block, {})[key] = shown_now(key)
+    before: dict[int, list[Shown]] = {}
+    for key, row in sorted(prior.last.items()):
+        if row and (block := block_of(row)) in now and (shown := shown_before(key, row)):
+            before.setdefault(block, []).append(shown)
+    of_whole: dict[Version, Mapping[str, float]] = {}
+
+    def weight(v: Version) -> Mapping[str, float]:
+        if v not in of_whole:
+            of_whole[v] = weights(v, whole)
+        return of_whole[v]
+
+    for block, keys in sorted(now.items()):
+        earlier = before.get(block, [])
+        every = [*keys.values(), *earlier]
+        if not any(s.whole for s in every) or not any(s.parts for s in every):
+            continue  # the mean or the items alone: each family's own audit covers it
+        for key, what in more_blanks(keys, earlier, weight, keep_whole, k).items():
+            for family in (
+                members if what == "parts" else (whole,) if what == "whole" else (whole, *members)
+            ):
+                blanked.setdefault(family, set()).add(key)
