@@ -507,32 +507,7 @@ def plan_families(
         family: _family_blanks(family, display, prior, outside.get(family, set()), component, k)
         for family in families
     }
-    for whole, (members, weighing, keep_whole) in (parts or {}).items():
-        out = outside.get(whole, set())
-        for key, row in display.items():
-            if key in blanked.get(whole, ()):
-                continue
-            # What each person's mean is made of: the parts they answered, and the answers
-            # that count towards it from elsewhere ("don't know" fed in by the instrument).
-            own = frozenset(members)
-            made_of = [
-                frozenset(m for m in weighing if (v in outside.get(m, ())) != (m in own))
-                for v in row - out
-            ]
-            if len(set(made_of)) < 2:
-                continue
-            common = frozenset.intersection(*made_of)
-            unlike = sum(1 for q in made_of if q != common)
-            # Parts not everyone answered are blanked. The whole minus the parts left then
-            # leaves only the people whose mean is made of more; when they are fewer than k,
-            # either the whole or every part is blanked (`keep_whole` says which matters
-            # more to the pages; blanking is always safe).
-            if unlike >= k:
-                drop = sorted(own & (frozenset().union(*made_of) - common))
-            else:
-                drop = list(members) if keep_whole else [whole]
-            for m in drop:
-                blanked.setdefault(m, set()).add(key)
+    parts_audit.unlike_blanks(parts or {}, display, outside, blanked, k)
     if weights is not None:
         for whole, (members, _, keep_whole) in (parts or {}).items():
             parts_audit.weighted_blanks(

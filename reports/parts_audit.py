@@ -1,11 +1,16 @@
-"""A construct mean beside its items: the weighted audit the 0/1 rows cannot do. Pure.
+"""A construct mean beside its items: what `plan_families` blanks so the two together single
+nobody out. Pure.
 
-Each person's construct score is a weighted mean of the items they answered: the weights
-depend on which items they answered. A group's mean beside the group's item counts is then
-not a sum of the items; across releases, the mean's change minus the items' changes can
-live on one person even though the group changed by k, when that person answered an item
-the others who changed did not (a red-team attack on `plan_families`, which checks each
-family's 0/1 rows on their own).
+Within one release (`unlike_blanks`): where a group's people's means are not all made of the
+same items, the mean minus the items would leave those who answered differently, so the
+items some answered and others not are blanked there (all of them, or the mean, when fewer
+than k people differ).
+
+Across releases (`weighted_blanks`): a person's construct score is a weighted mean of the
+items they answered, the weights depending on which. A group's mean beside its item counts
+is then not a sum of the items: the mean's change between releases minus the items' can
+live on one person although the group changed by k, when that person answered an item the
+others who changed did not (a red-team attack; each family's 0/1 rows alone miss it).
 
 So, per block of rows (a unit and its filter cells, this release and the last) where not
 everyone's mean is made of the same items, the variables are each person-version's answer
@@ -59,6 +64,44 @@ class Shown:
     row: Row
     whole: bool
     parts: frozenset[str]
+
+
+def unlike_blanks(
+    parts: Mapping[str, tuple[Sequence[str], Sequence[str], bool]],
+    display: Mapping[str, Row],
+    outside: Mapping[str, set[Version]],
+    blanked: dict[str, set[str]],
+    k: int,
+) -> None:
+    """Within one release: where a group shows a whole whose people's means are not all
+    made of the same parts, blank the parts some answered and others not (and more when
+    fewer than k people differ)."""
+    for whole, (members, weighing, keep_whole) in parts.items():
+        out = outside.get(whole, set())
+        for key, row in display.items():
+            if key in blanked.get(whole, ()):
+                continue
+            # What each person's mean is made of: the parts they answered, and the answers
+            # that count towards it from elsewhere ("don't know" fed in by the instrument).
+            own = frozenset(members)
+            made_of = [
+                frozenset(m for m in weighing if (v in outside.get(m, ())) != (m in own))
+                for v in row - out
+            ]
+            if len(set(made_of)) < 2:
+                continue
+            common = frozenset.intersection(*made_of)
+            unlike = sum(1 for q in made_of if q != common)
+            # Parts not everyone answered are blanked. The whole minus the parts left then
+            # leaves only the people whose mean is made of more; when they are fewer than k,
+            # either the whole or every part is blanked (`keep_whole` says which matters
+            # more to the pages; blanking is always safe).
+            if unlike >= k:
+                drop = sorted(own & (frozenset().union(*made_of) - common))
+            else:
+                drop = list(members) if keep_whole else [whole]
+            for m in drop:
+                blanked.setdefault(m, set()).add(key)
 
 
 def exposed_people(

@@ -20,13 +20,13 @@ from assessments.instrument.types import CONSTRUCTS
 from assessments.models import Answer, ClassifiedAction, Response
 from assessments.services import (
     decide_reopen_request,
-    instrument_for,
     request_reopen,
     submit_response,
 )
 from orgs.models import Membership, Team
 from reports.disclosure import Person, Prior, plan_release
 from tests.builders import add_people, release, submit
+from tests.reports.answer_patterns import PRACTICES, V1, high_answers, low_answers, practice_mix
 from tests.reports.exposure import (
     exposed,
     release_sequence,
@@ -35,40 +35,6 @@ from tests.reports.exposure import (
 )
 
 K = 3
-V1 = instrument_for("1")
-
-
-def _high(construct: str) -> dict[str, object]:
-    """Answers that put `construct` at 100 (reverse-coded items disagreed with)."""
-    return {
-        i.key: "strongly_disagree" if i.reverse else "strongly_agree"
-        for i in V1.items
-        if i.construct == construct
-    }
-
-
-def _low(construct: str) -> dict[str, object]:
-    return {
-        i.key: "strongly_agree" if i.reverse else "strongly_disagree"
-        for i in V1.items
-        if i.construct == construct
-    }
-
-
-PRACTICES = [i for i in V1.items if i.is_practice and i.is_scored and not i.show_if]
-
-
-def _practices(person: int) -> dict[str, object]:
-    """A fixed, mixed pattern of practice answers (about 40 % reported) for person `person`."""
-    out: dict[str, object] = {}
-    for j, item in enumerate(PRACTICES):
-        reported = (person * 7 + j * 3) % 5 < 2
-        values = {o.value for o in item.options}
-        if "yes" in values:
-            out[item.key] = "yes" if reported else "no"
-        else:
-            out[item.key] = "always" if reported else "rarely"
-    return out
 
 
 def _reports(response: Response) -> dict[str, bool]:
@@ -94,12 +60,12 @@ def lift_org(world, cycle):
     responses = []
     for i, user in enumerate(add_people(world.acme, zeta, 12)):
         if i < 6:
-            enablers = _high("leadership") | _high("principles")
+            enablers = high_answers("leadership") | high_answers("principles")
         elif i < 11:
-            enablers = _low("leadership") | _low("principles")
+            enablers = low_answers("leadership") | low_answers("principles")
         else:
-            enablers = _high("leadership") | _low("principles")
-        extra = {"ctx_lifecycle_stage": "build", **enablers, **_practices(i)}
+            enablers = high_answers("leadership") | low_answers("principles")
+        extra = {"ctx_lifecycle_stage": "build", **enablers, **practice_mix(i)}
         responses.append(submit(cycle, zeta, user, GUARDRAILS, role="engineering", extra=extra))
     release(cycle)
     return cycle, responses
@@ -355,10 +321,10 @@ def test_attack_r2_5_a_reopened_change_through_the_complement_of_a_cell(world, c
     target = Response.objects.get(cycle=cycle, respondent=world.max)
     before = target.scores["constructs"]
     decide_reopen_request(world.tess, request_reopen(target, "I misread a question"), True)
-    Answer.objects.filter(response=target, item_key__in=_high("leadership")).delete()
+    Answer.objects.filter(response=target, item_key__in=high_answers("leadership")).delete()
     Answer.objects.bulk_create(
         Answer(response=target, item_key=key, value=value)
-        for key, value in _high("leadership").items()
+        for key, value in high_answers("leadership").items()
     )
     submit_response(target)
     for user in add_people(world.acme, world.alpha, 3, start=20):

@@ -21,7 +21,7 @@ from orgs.models import Team
 from reports import selectors, text_homes
 from reports.disclosure import POOL
 from tests.builders import add_people, release, submit
-from tests.reports.test_attacks_round2 import V1, _high, _low, _practices
+from tests.reports.answer_patterns import V1, high_answers, low_answers, practice_mix
 
 UNIFORM = {"ctx_lifecycle_stage": "build", "ctx_role": "engineering"}
 K = 3
@@ -151,7 +151,7 @@ P, Q = "ind_minimise_prompt_data", "col_internal_review_board"
 
 
 def _enablers(high: bool):
-    make = _high if high else _low
+    make = high_answers if high else low_answers
     return make("leadership") | make("principles")
 
 
@@ -183,12 +183,14 @@ def test_attack_r3_b_two_practices_scored_sets_one_apart_difference_the_enabler(
     cycle.teams.add(zeta, eta)
     dont_know = dict.fromkeys(COLLECTIVE, "dont_know")
     for i, user in enumerate(add_people(world.acme, zeta, 3)):
-        extra = {**UNIFORM, **_enablers(i % 2 == 0), **_practices(i), **dont_know, P: "dont_know"}
+        extra = {**UNIFORM, **_enablers(i % 2 == 0), **practice_mix(i), **dont_know, P: "dont_know"}
         submit(cycle, zeta, user, GUARDRAILS, extra=extra)
     eta_people = add_people(world.acme, eta, 7)
     for i, user in enumerate(eta_people[:6]):
-        submit(cycle, eta, user, GUARDRAILS, extra={**UNIFORM, **_enablers(i < 3), **_practices(i)})
-    target_answers = {**UNIFORM, **_enablers(reports), **_practices(9)}
+        submit(
+            cycle, eta, user, GUARDRAILS, extra={**UNIFORM, **_enablers(i < 3), **practice_mix(i)}
+        )
+    target_answers = {**UNIFORM, **_enablers(reports), **practice_mix(9)}
     target = submit(cycle, eta, eta_people[6], GUARDRAILS, extra=target_answers | dont_know)
     release(cycle)
     scores = target.scores["constructs"]

@@ -27,7 +27,7 @@ from assessments.demo import GUARDRAILS
 from assessments.models import Answer, ClassifiedAction
 from orgs.models import Team
 from tests.builders import add_people, release, submit
-from tests.reports.test_attacks_round2 import V1, _practices
+from tests.reports.answer_patterns import V1, practice_mix
 
 UNIFORM = {"ctx_lifecycle_stage": "build", "ctx_role": "engineering"}
 
@@ -70,7 +70,7 @@ def _sums(cons, items):
 
 
 def _answers(i, dont_know, i1=None):
-    extra = {**UNIFORM, **_practices(i)}
+    extra = {**UNIFORM, **practice_mix(i)}
     if dont_know:
         extra[I1] = "dont_know"
     elif i1:
