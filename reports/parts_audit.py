@@ -31,7 +31,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .singular_blocks import singular_block
+from .singular_blocks import SINGULAR
 
 Version = tuple[int, str]
 Row = frozenset[Version]
@@ -138,15 +138,24 @@ def exposed_people(
     found: set[int] = set()
     checked = 0
     for size in range(1, min(k - 1, len(people)) + 1):
-        for group in combinations(people, size):
-            if found.intersection(group):
-                continue  # a superset of an exposed set is exposed: nothing new
-            checked += 1
-            if checked > _MAX_SETS:  # too many to check: treat everyone as exposed (degrade)
-                return set(people)
-            index = tuple(j for p in group for j in columns[p])
-            if singular_block(residual, index):
-                found |= set(group)
+        # A superset of an exposed set is exposed too: only sets without its people.
+        groups = [g for g in combinations(people, size) if not found.intersection(g)]
+        checked += len(groups)
+        if checked > _MAX_SETS:  # too many to check: treat everyone as exposed (degrade)
+            return set(people)
+        by_width: dict[int, list[tuple[tuple[int, ...], list[int]]]] = {}
+        for group in groups:
+            index = [j for p in group for j in columns[p]]
+            by_width.setdefault(len(index), []).append((group, index))
+        for batch in by_width.values():  # one LAPACK call per width, not one per set
+            index = np.array([i for _, i in batch])
+            least = np.linalg.eigvalsh(residual[index[:, :, None], index[:, None, :]])[:, 0]
+            found |= {
+                p
+                for (group, _), low in zip(batch, least, strict=True)
+                if low < SINGULAR
+                for p in group
+            }
     return found
 
 
