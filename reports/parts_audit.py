@@ -145,10 +145,10 @@ def exposed_people(
             return set(people)
         by_width: dict[int, list[tuple[tuple[int, ...], list[int]]]] = {}
         for group in groups:
-            index = [j for p in group for j in columns[p]]
-            by_width.setdefault(len(index), []).append((group, index))
+            cols = [j for p in group for j in columns[p]]
+            by_width.setdefault(len(cols), []).append((group, cols))
         for batch in by_width.values():  # one LAPACK call per width, not one per set
-            index = np.array([i for _, i in batch])
+            index = np.array([cols for _, cols in batch])
             least = np.linalg.eigvalsh(residual[index[:, :, None], index[:, None, :]])[:, 0]
             found |= {
                 p
