@@ -471,6 +471,7 @@ def plan_families(
     k: int,
     parts: Mapping[str, tuple[Sequence[str], Sequence[str], bool]] | None = None,
     weights: Callable[[Version, str], Mapping[str, float]] | None = None,
+    cell_parts: frozenset[str] = frozenset(),
 ) -> FamilyPlan:
     """Blank each family F wherever its rows (group minus the people outside F) would let
     an attacker, who is assumed to know who is outside F, isolate fewer than k people.
@@ -487,7 +488,8 @@ def plan_families(
     who answered differently: the parts some answered and others not are blanked there,
     and all of them when fewer than k people's means are made of more than the rest's.
     `weights` (a version's weight on each part of a whole, as its mean takes them) lets the
-    whole and its parts be audited together, with the last release's (reports/parts_audit.py)."""
+    whole and its parts be audited together, with the last release's (reports/parts_audit.py);
+    `cell_parts`: the parts filtered pages show (the rest show only as a unit's)."""
     k = max(1, k)
     index = {row: i for i, row in enumerate(plan.rows)}
     display = dict(plan.unit_rows())
@@ -511,7 +513,16 @@ def plan_families(
     if weights is not None:
         for whole, (members, _, keep_whole) in (parts or {}).items():
             parts_audit.weighted_blanks(
-                whole, members, keep_whole, display, prior, component, blanked, weights, k
+                whole,
+                members,
+                keep_whole,
+                display,
+                prior,
+                component,
+                blanked,
+                weights,
+                k,
+                cell_parts,
             )
     hidden_by_key: dict[str, set[str]] = {}
     hidden: dict[str, frozenset[int]] = {}

@@ -166,25 +166,28 @@ def more_blanks(
     keep_whole: bool,
     k: int,
 ) -> dict[str, str]:
-    """What else this release must blank in one block, by display key: "whole" (its mean)
-    or "parts" (all its items). `now`: this release's keys in the block (cells show means
-    only); `before`: the rows the last release showed of it."""
+    """What else this release must blank in one block, by display key: "whole" (its mean),
+    "parts" (all its items) or "both". `now`: this release's keys in the block; `before`:
+    the rows the last release showed of it."""
     signatures = {
         tuple(sorted(weights(v).items())) for s in (*now.values(), *before) for v in s.row
     }
     if len(signatures) < 2:  # everyone's mean is made of the same: it is a sum of the items
         return {}
     known = frozenset(exposed_people(before, weights, frozenset(), k)) if before else frozenset()
+
+    def exposes(rows: Mapping[str, Shown]) -> set[int]:
+        return exposed_people([*rows.values(), *before], weights, known, k)
+
     current = dict(now)
-    extra: dict[str, str] = {}
-    while found := exposed_people([*current.values(), *before], weights, known, k):
+    while found := exposes(current):
         touching = [key for key, s in current.items() if s.whole or s.parts]
         if not touching:  # only earlier rows remain: nothing this release can take back
             break
         key = min(
             touching,
             key=lambda key: (
-                "|" not in key,  # cells go first, then the unit
+                is_cell(key) is False,  # cells go first, then the unit
                 not {v[0] for v in current[key].row} & found,
                 len(current[key].row),
                 key,
@@ -192,14 +195,22 @@ def more_blanks(
         )
         shown = current[key]
         if shown.parts and shown.whole and keep_whole:
-            current[key], extra[key] = Shown(shown.row, True, frozenset()), "parts"
+            current[key] = Shown(shown.row, True, frozenset())
         elif shown.whole:
             current[key] = Shown(shown.row, False, shown.parts)
-            extra[key] = "whole" if key not in extra else "both"
         else:
             current[key] = Shown(shown.row, False, frozenset())
-            extra[key] = "both"
-    return extra
+    # Give back what a later blank made unnecessary (a cell blanked before its unit, say).
+    for key in [key for key in current if current[key] != now[key]]:
+        if not exposes(current | {key: now[key]}):
+            current[key] = now[key]
+    out = {}
+    for key, shown in current.items():
+        lost_whole = now[key].whole and not shown.whole
+        lost_parts = bool(now[key].parts) and not shown.parts
+        if lost_whole or lost_parts:
+            out[key] = "both" if lost_whole and lost_parts else "whole" if lost_whole else "parts"
+    return out
 
 
 def weighted_blanks(
@@ -212,13 +223,19 @@ def weighted_blanks(
     blanked: dict[str, set[str]],
     weights: Callable[[Version, str], Mapping[str, float]],
     k: int,
+    cell_parts: frozenset[str] = frozenset(),
 ) -> None:
     """Blank more of `whole` or its parts where, with the weights of each person's mean, the
     whole beside its parts would single someone out (above); per block."""
     index = {row: i for i, row in enumerate(prior.rows)}
 
+    def shown_on(key: str) -> Sequence[str]:
+        """A unit shows every item; a cell the items filtered pages show (counted over one
+        team's cell where it alone has the value), or none."""
+        return [m for m in members if m in cell_parts] if is_cell(key) else members
+
     def shown_now(key: str) -> Shown:
-        parts = () if is_cell(key) else [m for m in members if key not in blanked.get(m, ())]
+        parts = [m for m in shown_on(key) if key not in blanked.get(m, ())]
         return Shown(display[key], key not in blanked.get(whole, ()), frozenset(parts))
 
     def shown_before(key: str, row: Row) -> Shown | None:
@@ -226,7 +243,7 @@ def weighted_blanks(
         if i is None or i not in prior.shown:
             return None
         never = {f for f in (whole, *members) if i in prior.hidden.get(f, ())}
-        parts = () if is_cell(key) else [m for m in members if m not in never]
+        parts = [m for m in shown_on(key) if m not in never]
         return Shown(row, whole not in never, frozenset(parts))
 
     def block_of(row: Row) -> int | None:

@@ -120,7 +120,7 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
         k,
         _same_texts(entries, data.prior_entries),
     )
-    pages = _team_pages(data, released, computed, homes)
+    pages = _team_pages(data, released, computed, homes, families.hidden_by_key)
     counted = [e for u in released for e in u.members]
     # Who reports each enabler and practice, once for the disclosure rows and the lift table.
     reports = lift.respondent_reports(data.instrument, [(e.score, e.answers) for e in counted])
@@ -214,6 +214,7 @@ def _plan_families(
         data.threshold,
         dashboards.construct_parts(data.instrument),
         lambda v, whole: dashboards.part_weights(known[v].score, whole),
+        dashboards.filtered_page_items(data.instrument),
     )
 
 
@@ -255,8 +256,10 @@ def _team_pages(
     units: Sequence[Unit],
     computed: Mapping[str, dashboards.GroupResult],
     homes: Mapping[Version, Home],
+    hidden: Mapping[str, frozenset[str]],
 ) -> dict[str, dict[str, Any]]:
-    """Every released team's page, and the rules' fixed texts they share (`RULES_PAGE`)."""
+    """Every released team's page, and the rules' fixed texts they share (`RULES_PAGE`);
+    `hidden`: the families disclosure control blanks, by unit key."""
     pages: dict[str, dict[str, Any]] = {}
     rule_texts: dict[str, Any] = {}
     for u in units:
@@ -285,6 +288,7 @@ def _team_pages(
                 ),
                 previous_page=previous[1] if previous else None,
                 quoted=[e for e in u.members if homes.get((e.rid, e.digest)) == u.key],
+                withheld=dashboards.constructs_of(hidden.get(u.key, frozenset())),
             )
         )
         for recs in ("recs_team", "recs_leadership"):

@@ -27,26 +27,38 @@ TEXT_TYPES = ("free_text", "action")
 # --- what a release is built from --------------------------------------------------------
 
 
-def digest(scores: Any, segments: Mapping[str, str], texts: Sequence[Text]) -> str:
+def digest(
+    scores: Any,
+    segments: Mapping[str, str],
+    texts: Sequence[Text],
+    judged: frozenset[str] = frozenset(),
+) -> str:
     """Identifies what a release would hold of a response (`scores`: the stored JSON text
-    or the parsed scores): a change of any of it is a change."""
+    or the parsed scores): a change of any of it is a change. `judged`: the action items
+    whose label is a person's (sent to review, or reviewed), not the classifier's own."""
     if not isinstance(scores, str):
         scores = json.dumps(scores, sort_keys=True, separators=(",", ":"))
-    return _digest(scores, segments, texts)
+    return _digest(scores, segments, texts, judged)
 
 
-def _digest(scores: str, segments: Mapping[str, str], texts: Sequence[Text]) -> str:
+def _digest(
+    scores: str, segments: Mapping[str, str], texts: Sequence[Text], judged: frozenset[str]
+) -> str:
     """Identifies what a release would hold of a response: a change of any of it is a change.
 
-    An action's label is in it, the reviewer's too: a review that showed at once would move
-    one action in the counts of one team and filter value, naming the team (and the role and
-    stage) of a text the queue shows unnamed. So a review waits, like an answer, until its
-    group changes by 0 or at least k."""
+    A review is in it (a label sent to review or decided by a reviewer): one that showed at
+    once would move one action in the counts of one team and filter value, naming the team
+    (and the role and stage) of a text the queue shows unnamed. So a review waits, like an
+    answer, until its groups change by 0 or at least k. The classifier's own label follows
+    from the text, so it is left out (responses never reviewed keep their digest)."""
     body = json.dumps(
         [
             scores,
             dict(sorted(segments.items())),
-            [[t.item_key, t.text, t.may_quote, t.kind] for t in texts],
+            [
+                [t.item_key, t.text, t.may_quote, *([t.kind] if t.item_key in judged else [])]
+                for t in texts
+            ],
         ],
         sort_keys=True,
         separators=(",", ":"),
@@ -81,12 +93,15 @@ def current_entries(cycle: Cycle, instrument: Instrument) -> dict[int, Entry]:
         if isinstance(value, str) and value.strip():
             answers.setdefault(rid, {})[key] = (value.strip(), may_quote)
     kinds: dict[tuple[int, str], str] = {}
+    judged: dict[int, set[str]] = {}
     for rid, key, kind, needs_review, reviewed_kind, reviewed_at in ClassifiedAction.objects.filter(
         response_id__in=ids
     ).values_list(
         "response_id", "item_key", "kind", "needs_review", "reviewed_kind", "reviewed_at"
     ):
         kinds[(rid, key)] = _final_kind(kind, needs_review, reviewed_kind, reviewed_at is not None)
+        if needs_review or reviewed_at is not None:
+            judged.setdefault(rid, set()).add(key)
     action_keys = {i.key for i in instrument.items if i.type == "action"}
     out = {}
     for rid, team_id, scores, segments in rows:
@@ -104,7 +119,7 @@ def current_entries(cycle: Cycle, instrument: Instrument) -> dict[int, Entry]:
         out[rid] = Entry(
             rid,
             # The stored text as it is: hashing it is cheaper than writing the scores again.
-            digest(scores, filters, texts),
+            digest(scores, filters, texts, frozenset(judged.get(rid, ()))),
             team_id,
             ResponseScore.from_dict(stored),
             filters,

@@ -25,6 +25,8 @@ from .figure import (
 )
 from .palette import FAMILY_ORDER, INK, WHITE, family_colour, family_name, in_order
 from .text import (
+    NOT_ENOUGH,
+    WITHHELD,
     direction,
     display_label,
     format_score,
@@ -41,7 +43,8 @@ COLUMNS = ("Construct", "Score", "Spread (sd)", "n", "Direction")
 
 @dataclass(frozen=True)
 class ConstructRow:
-    """One construct's mean and spread; a missing mean shows "not enough answers"."""
+    """One construct's mean and spread; a missing mean shows "not enough answers", or
+    that disclosure control withheld it (`withheld`)."""
 
     key: str
     label: str
@@ -50,6 +53,7 @@ class ConstructRow:
     mean: float | None
     sd: float | None
     n: int
+    withheld: bool = False
 
     @classmethod
     def from_plain(cls, row: Mapping[str, Any]) -> ConstructRow:
@@ -62,6 +66,7 @@ class ConstructRow:
             mean=number(row.get("mean")),
             sd=number(row.get("sd")),
             n=int(row.get("n") or 0),
+            withheld=bool(row.get("withheld")) and row.get("mean") is None,
         )
 
     def whiskers(self) -> tuple[float, float]:
@@ -97,7 +102,11 @@ def construct_chart(
             traces.append(
                 _family_bars(family, [rows[i] for i in members], [ticks[i] for i in members])
             )
-    notes = [missing_note(ticks[i]) for i, r in enumerate(rows) if r.mean is None]
+    notes = [
+        missing_note(ticks[i], WITHHELD if r.withheld else NOT_ENOUGH)
+        for i, r in enumerate(rows)
+        if r.mean is None
+    ]
     figure_layout = layout(
         60 + row_height(ticks) * len(rows),
         showlegend=True,
@@ -166,7 +175,8 @@ def _family_bars(family: str, rows: Sequence[ConstructRow], ys: Sequence[str]) -
 
 def _summary(rows: Sequence[ConstructRow]) -> str:
     scored = [r for r in rows if r.mean is not None]
-    missing = [r.label for r in rows if r.mean is None]
+    missing = [r.label for r in rows if r.mean is None and not r.withheld]
+    withheld = [r.label for r in rows if r.mean is None and r.withheld]
     if not scored:
         return "Not enough answers yet to score any construct."
 
@@ -184,4 +194,6 @@ def _summary(rows: Sequence[ConstructRow]) -> str:
         )
     if missing:
         text += f" Not enough answers yet for {join_names(missing)}."
+    if withheld:
+        text += f" {join_names(withheld)}: withheld to keep answers anonymous."
     return text

@@ -147,14 +147,14 @@ def axis_trace(labels: Sequence[str]) -> Figure:
     }
 
 
-def missing_note(label: str) -> Figure:
+def missing_note(label: str, text: str = NOT_ENOUGH) -> Figure:
     return {
         "x": 0,
         "y": label,
         "xref": "x",
         "yref": "y",
         "xanchor": "left",
-        "text": NOT_ENOUGH,
+        "text": text,
         "showarrow": False,
         "xshift": 4,
         "font": {"size": 12, "color": MUTED, "style": "italic"},

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 NOT_ENOUGH = "not enough answers"
+WITHHELD = "withheld to keep answers anonymous"
 DASH = "–"
 LOWER_SUFFIX = " (lower is better)"
 

@@ -4,7 +4,7 @@ text, no author), the teams and units it shows, the families disclosure control 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -97,6 +97,13 @@ def construct_family(key: str) -> str:
     return f"{CONSTRUCT_FAMILY}{key}"
 
 
+def constructs_of(families: Iterable[str]) -> frozenset[str]:
+    """The construct keys among `families`."""
+    return frozenset(
+        f.removeprefix(CONSTRUCT_FAMILY) for f in families if f.startswith(CONSTRUCT_FAMILY)
+    )
+
+
 def item_family(key: str) -> str:
     return f"i:{key}"
 
@@ -142,6 +149,12 @@ def construct_parts(instrument: Instrument) -> dict[str, tuple[list[str], list[s
         keep_whole = CONSTRUCTS[key]["family"] == "practice"
         out[construct_family(key)] = (items, [*items, *feeding], keep_whole)
     return out
+
+
+def filtered_page_items(instrument: Instrument) -> frozenset[str]:
+    """The item families a filtered organisation page shows by item (the governance layers
+    and the real test); every other construct shows there as its mean only."""
+    return frozenset(item_family(i.key) for i in instrument.items if i.layer or i.real_test)
 
 
 def part_weights(score: ResponseScore, whole: str) -> dict[str, float]:

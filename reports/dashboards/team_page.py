@@ -51,6 +51,7 @@ def build_team_page(
     previous_items: tuple[str, Mapping[str, float], Collection[str]] | None = None,
     previous_page: Mapping[str, Any] | None = None,
     quoted: Sequence[Entry] | None = None,
+    withheld: Collection[str] = (),
 ) -> dict[str, Any]:
     """A released team's page: scores, profile, practices, free text, recommendations, trend.
 
@@ -59,12 +60,13 @@ def build_team_page(
     cycle's name, released item means (`item_means_of_page`) and asked item keys
     (`item_keys_of_page`), for the change per item; `previous_page`: that cycle's stored
     page, whose spreads (answer counts, construct sd) test the changes. Without it no change
-    is called better or worse. `quoted`: the members whose texts it may quote (default: all)."""
+    is called better or worse. `quoted`: the members whose texts it may quote (default: all);
+    `withheld`: constructs whose mean disclosure control blanks here (said so, not "too few")."""
     n = len(members)
     group = group or group_result(instrument, f"team:{team.id}", team.name, members, threshold)
     agg = group.aggregate
     recs = [recommendation_view(r) for r in recommend(rules, group.facts)] if group.facts else []
-    rows = construct_rows(agg)
+    rows = [r | {"withheld": r["key"] in withheld} for r in construct_rows(agg)]
     view: dict[str, Any] = {
         "visible": True,
         "n": n,

@@ -37,6 +37,7 @@ from reports.charts.palette import (
     MUTED,
     PROFILE_COLOURS,
 )
+from reports.charts.svg import render_svg
 from reports.charts.text import (
     NOT_ENOUGH,
     format_interval,
@@ -282,6 +283,23 @@ def test_construct_summary_ranks_by_goodness_so_a_high_constrainer_is_weakest():
     assert "Strongest: Individual actions (71 of 100)" in summary
     assert "weakest: Uncertainty about responsible AI (80 of 100, where lower is better)" in summary
     assert "Not enough answers yet for Governance designed in" in summary
+
+
+def test_a_mean_withheld_for_anonymity_says_so_not_that_answers_are_missing():
+    rows = [
+        construct_row("leadership", "Leadership", "enabler", 70.0),
+        replace(construct_row("uncertainty", "Uncertainty", "constrainer", None), withheld=True),
+        construct_row("diffusion", "Diffusion", "constrainer", None, n=1),
+    ]
+    chart = charts.construct_chart("c", rows)
+    assert "Not enough answers yet for Diffusion." in chart.summary
+    assert "Uncertainty: withheld to keep answers anonymous." in chart.summary
+    notes = [a["text"] for a in chart.figure["layout"]["annotations"]]
+    assert sorted(notes) == ["not enough answers", "withheld to keep answers anonymous"]
+    assert "withheld to keep answers anonymous" in render_svg(chart, width=600)
+    # A stored row says "withheld" only where the mean is missing.
+    plain = {"label": "Leadership", "mean": 70.0, "withheld": True}
+    assert ConstructRow.from_plain(plain).withheld is False
 
 
 def test_construct_with_no_scores_at_all_still_draws_the_rows():

@@ -23,6 +23,7 @@ class Bar:
     note: str = ""  # small grey text after the number (sd, n)
     minus: float = 0.0  # whisker below and above the value, in axis units
     plus: float = 0.0
+    missing: str = NOT_ENOUGH  # what a bar without a value says
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,9 @@ def _bar(canvas: Canvas, bar: Bar, scale: _Scale, top: float, height: float) -> 
     """One bar with its whisker and number, or "not enough answers" where it has no value."""
     centre = top + height / 2
     if bar.value is None:
-        canvas.text(scale.x0 + 4, centre + 4, NOT_ENOUGH, size=SMALL, fill=MUTED, italic=True)
+        canvas.text(scale.x0 + 4, centre + 4, bar.missing, size=SMALL, fill=MUTED, italic=True)
         if bar.note:
-            x = scale.x0 + 10 + text_width(NOT_ENOUGH, SMALL)
+            x = scale.x0 + 10 + text_width(bar.missing, SMALL)
             canvas.text(x, centre + 4, f"({bar.note})", size=SMALL, fill=MUTED)
         return
     end = scale.x(max(bar.value, 0))

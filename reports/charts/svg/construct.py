@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..chart import Chart
 from ..construct import ConstructData, ConstructRow
 from ..palette import family_colour
-from ..text import display_label, format_score
+from ..text import WITHHELD, display_label, format_score
 from ..ticks import score_ticks
 from .bars import Bar, Row, bar_rows, family_legend
 
@@ -20,5 +20,7 @@ def draw_construct(chart: Chart, data: ConstructData, width: int) -> str:
 
 def _bar(row: ConstructRow) -> Bar:
     minus, plus = row.whiskers()
+    if row.withheld:
+        return Bar(None, family_colour(row.family), "", missing=WITHHELD)
     note = f"n={row.n}" if row.mean is None else f"sd {format_score(row.sd)}, n={row.n}"
     return Bar(row.mean, family_colour(row.family), format_score(row.mean), note, minus, plus)
