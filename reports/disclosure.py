@@ -86,6 +86,7 @@ class Prior:
     rows: tuple[Row, ...] = ()
     shown: frozenset[int] = frozenset()
     hidden: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    units: frozenset[int] | None = None  # shown rows that were a unit's (None: not kept then)
 
 
 @dataclass(frozen=True)
@@ -462,6 +463,7 @@ class FamilyPlan:
     hidden_by_key: dict[str, frozenset[str]]  # group key -> families not shown there
     shown: frozenset[int]  # indices into Plan.rows of every row shown as a unit or cell
     hidden: dict[str, frozenset[int]]  # family -> shown rows over which it never was
+    units: frozenset[int] = frozenset()  # those of them ever shown as a unit (all its items)
 
 
 def plan_families(
@@ -533,7 +535,10 @@ def plan_families(
         never = (set(prior.hidden.get(family, ())) | (now_shown - set(prior.shown))) - shown_now
         if never:
             hidden[family] = frozenset(never)
-    return FamilyPlan({key: frozenset(f) for key, f in hidden_by_key.items()}, shown, hidden)
+    units = frozenset(prior.units or ()) | {
+        index[row] for key, row in display.items() if not is_cell(key) and row in index
+    }
+    return FamilyPlan({key: frozenset(f) for key, f in hidden_by_key.items()}, shown, hidden, units)
 
 
 def _components(rows: Sequence[Row]) -> dict[Version, int]:

@@ -127,6 +127,8 @@ class Release(models.Model):
     # indices into all_rows of the rows shown as a unit or cell, and per family (a construct
     # or item: reports/disclosure.py) the shown rows over which that family was never shown
     shown_rows = models.JSONField(default=list)
+    # Which of them were shown as a unit (with every item); null: not kept (before 0008).
+    unit_rows = models.JSONField(null=True, blank=True)
     family_hidden = models.JSONField(default=dict)
     # the rows each enabler-lift cell last showed (reports/lift_rows.py), as bit masks
     lift_rows = models.JSONField(default=dict)

@@ -12,13 +12,13 @@ is then not a sum of the items: the mean's change between releases minus the ite
 live on one person although the group changed by k, when that person answered an item the
 others who changed did not (a red-team attack; each family's 0/1 rows alone miss it).
 
-So, per block of rows (a unit and its filter cells, this release and the last) where not
+So, per block of rows (a unit and its filter cells, this release and earlier ones) where not
 everyone's mean is made of the same items, the variables are each person-version's answer
 to each item, and every row is a weighted sum of them: a mean is w_i / W_v on (v, i), an
 item's counts 1 on (v, i) for those who answered it. A set of fewer than k people is
 exposed when some nonzero combination of the rows lives on their variables alone: when
 that set's block of the residual projector is singular. Where one is (and was not by the
-last release's rows alone), the release blanks more: a cell's mean, then the unit's items
+earlier rows alone), the release blanks more: a cell's mean, then the unit's items
 or its mean (the family's `keep_whole` says which matters more).
 """
 
@@ -37,6 +37,8 @@ Version = tuple[int, str]
 Row = frozenset[Version]
 Weights = Callable[[Version], Mapping[str, float]]  # a version's weight on each part
 _MAX_SETS = 20_000  # sets of people to check before treating the block as exposed
+EARLIER = "earlier|row"  # stands for an earlier release's row shown as a cell
+UNIT = "earlier"  # and for one shown as a unit
 
 
 class PriorRows(Protocol):
@@ -50,6 +52,8 @@ class PriorRows(Protocol):
     def shown(self) -> frozenset[int]: ...
     @property
     def hidden(self) -> Mapping[str, frozenset[int]]: ...
+    @property
+    def units(self) -> frozenset[int] | None: ...
 
 
 def is_cell(key: str) -> bool:
@@ -256,6 +260,16 @@ def weighted_blanks(
     before: dict[int, list[Shown]] = {}
     for key, row in sorted(prior.last.items()):
         if row and (block := block_of(row)) in now and (shown := shown_before(key, row)):
+            before.setdefault(block, []).append(shown)
+    # Rows of releases before the last (a key's earlier members): a unit's showed its items,
+    # a cell's those filtered pages show (releases that did not keep which was which: the
+    # latter).
+    keyed = set(prior.last.values())
+    for i in sorted(prior.shown):
+        row = prior.rows[i] if i < len(prior.rows) else frozenset()
+        key = UNIT if prior.units is not None and i in prior.units else EARLIER
+        fresh = bool(row) and row not in keyed
+        if fresh and (block := block_of(row)) in now and (shown := shown_before(key, row)):
             before.setdefault(block, []).append(shown)
     of_whole: dict[Version, Mapping[str, float]] = {}
 

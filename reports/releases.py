@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from django.db import transaction
@@ -94,6 +95,7 @@ def _build(cycle: Cycle, latest: Release | None, regroup: bool = False) -> Built
             last={k: frozenset(selectors.decode_rows([v])[0]) for k, v in latest.last_rows.items()},
             rows=selectors.decode_rows(latest.all_rows),
             shown=frozenset(latest.shown_rows),
+            units=frozenset(latest.unit_rows) if latest.unit_rows is not None else None,
             hidden={f: frozenset(rows) for f, rows in latest.family_hidden.items()},
         )
         prior_entries = selectors.release_entries(latest, instrument)
@@ -143,15 +145,7 @@ def _store(
                 digest=e.digest,
                 scores=selectors.compact_scores(e.stored or e.score.to_dict()),
                 segments=dict(e.segments),
-                texts=[
-                    {
-                        "item_key": t.item_key,
-                        "text": t.text,
-                        "may_quote": t.may_quote,
-                        "kind": t.kind,
-                    }
-                    for t in e.texts
-                ],
+                texts=[dataclasses.asdict(t) for t in e.texts],
             )
             for e in built.entries.values()
             if (e.rid, e.digest) not in known
@@ -177,6 +171,7 @@ def _store(
         last_rows={k: selectors.encode_row(v) for k, v in built.plan.last.items()},
         all_rows=[selectors.encode_row(r) for r in built.plan.rows],
         shown_rows=sorted(built.families.shown),
+        unit_rows=sorted(built.families.units),
         family_hidden={f: sorted(rows) for f, rows in sorted(built.families.hidden.items())},
         lift_rows=selectors.encode_named_rows(built.lift.state.last),
         text_homes=text_homes.encode(built.homes),

@@ -138,3 +138,46 @@ def test_after_the_blanks_nobody_new_is_singled_out(case):
     known = set().union(*exposed(before, made_of, k)) if before else set()
     found = exposed([*after.values(), *before], made_of, k)
     assert all(s & known for s in found), (found, known, extra)
+
+
+@st.composite
+def three_releases(draw):
+    """One unit over three releases: two newcomers each time, some people answering again;
+    each release shows the mean and some parts."""
+    k = draw(st.sampled_from([2, 3]))
+    n = draw(st.integers(2, 6))
+    subsets = [frozenset(s) for r in (1, 2, 3) for s in itertools.combinations(PARTS, r)]
+    made_of: dict = {}
+    current: dict = {}
+    rows = []
+    for release in range(3):
+        for i in range(n + 2 * release):
+            if i not in current or draw(st.booleans()):
+                current[i] = (i, f"d{release}")
+                made_of[current[i]] = draw(st.sampled_from(subsets))
+        rows.append(frozenset(current[i] for i in range(n + 2 * release)))
+    shown = [Shown(r, True, frozenset(draw(st.sets(st.sampled_from(PARTS))))) for r in rows]
+    return k, made_of, shown, draw(st.booleans())
+
+
+def _apply(shown: Shown, what: str | None) -> Shown:
+    whole = shown.whole and what not in ("whole", "both")
+    return Shown(shown.row, whole, frozenset() if what in ("parts", "both") else shown.parts)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(three_releases())
+def test_the_release_before_last_counts_too(case):
+    """Each release audited against every earlier one (as `weighted_blanks` gives them):
+    the first and the third together single nobody out beyond what was known."""
+    k, made_of, (first, second, third), keep_whole = case
+    groups = [Shown(s.row, True, frozenset()) for s in (first, second, third)]
+    assume(not exposed(groups, dict.fromkeys(made_of, frozenset("x")), k))
+    weights = weights_of(made_of)
+    second = _apply(second, more_blanks({"u": second}, [first], weights, keep_whole, k).get("u"))
+    third = _apply(
+        third, more_blanks({"u": third}, [second, first], weights, keep_whole, k).get("u")
+    )
+    earlier = exposed([first, second], made_of, k)
+    known = set().union(*earlier) if earlier else set()
+    assert all(s & known for s in exposed([first, second, third], made_of, k))
