@@ -526,6 +526,7 @@ def plan_families(
                 k,
                 cell_parts,
             )
+    parts_audit.mirror_unit_blanks(display, blanked, parts or {}, cell_parts)
     hidden_by_key: dict[str, set[str]] = {}
     hidden: dict[str, frozenset[int]] = {}
     for family, keys in blanked.items():

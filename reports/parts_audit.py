@@ -37,8 +37,7 @@ Version = tuple[int, str]
 Row = frozenset[Version]
 Weights = Callable[[Version], Mapping[str, float]]  # a version's weight on each part
 _MAX_SETS = 20_000  # sets of people to check before treating the block as exposed
-EARLIER = "earlier|row"  # stands for an earlier release's row shown as a cell
-UNIT = "earlier"  # and for one shown as a unit
+EARLIER = "earlier|row"  # stands for the key of an earlier release's row (a cell, unless kept)
 
 
 class PriorRows(Protocol):
@@ -247,7 +246,9 @@ def weighted_blanks(
         if i is None or i not in prior.shown:
             return None
         never = {f for f in (whole, *members) if i in prior.hidden.get(f, ())}
-        parts = [m for m in shown_on(key) if m not in never]
+        # A row ever shown as a unit showed its items, whichever key holds it last.
+        unit = prior.units is not None and i in prior.units
+        parts = [m for m in (members if unit else shown_on(key)) if m not in never]
         return Shown(row, whole not in never, frozenset(parts))
 
     def block_of(row: Row) -> int | None:
@@ -267,9 +268,8 @@ def weighted_blanks(
     keyed = set(prior.last.values())
     for i in sorted(prior.shown):
         row = prior.rows[i] if i < len(prior.rows) else frozenset()
-        key = UNIT if prior.units is not None and i in prior.units else EARLIER
         fresh = bool(row) and row not in keyed
-        if fresh and (block := block_of(row)) in now and (shown := shown_before(key, row)):
+        if fresh and (block := block_of(row)) in now and (shown := shown_before(EARLIER, row)):
             before.setdefault(block, []).append(shown)
     of_whole: dict[Version, Mapping[str, float]] = {}
 
@@ -279,7 +279,7 @@ def weighted_blanks(
         return of_whole[v]
 
     for block, keys in sorted(now.items()):
-        earlier = before.get(block, [])
+        earlier = list(dict.fromkeys(before.get(block, [])))  # a row kept under two keys once
         every = [*keys.values(), *earlier]
         if not any(s.whole for s in every) or not any(s.parts for s in every):
             continue  # the mean or the items alone: each family's own audit covers it
@@ -288,3 +288,22 @@ def weighted_blanks(
                 members if what == "parts" else (whole,) if what == "whole" else (whole, *members)
             ):
                 blanked.setdefault(family, set()).add(key)
+
+
+def mirror_unit_blanks(
+    display: Mapping[str, Row],
+    blanked: dict[str, set[str]],
+    parts: Mapping[str, tuple[Sequence[str], Sequence[str], bool]],
+    cell_parts: frozenset[str],
+) -> None:
+    """Items a unit blanks are blanked on its cells over the same people too: cells do not
+    show them (bar `cell_parts`), and so a later release knows the row never showed them."""
+    items = {m for members, _, _ in parts.values() for m in members} - cell_parts
+    units: dict[Row, str] = {row: key for key, row in display.items() if not is_cell(key)}
+    for key, row in display.items():
+        unit = units.get(row) if is_cell(key) else None
+        if unit is None:
+            continue
+        for family in items:
+            if unit in blanked.get(family, ()):
+                blanked[family].add(key)

@@ -26,6 +26,8 @@ from django.urls import reverse
 from assessments.demo import GUARDRAILS
 from assessments.models import Answer, ClassifiedAction
 from orgs.models import Team
+from reports import releases
+from reports.models import Release
 from tests.builders import add_people, release, submit
 from tests.reports.answer_patterns import V1, practice_mix
 
@@ -116,6 +118,45 @@ def test_attack_r4_a_construct_minus_items_across_releases(world, cycle, login, 
 
     truth = Answer.objects.get(response__respondent=target, item_key=I1).value
     assert recovered != truth or abs(signal) < 0.5, (signal, truth)  # rounding noise only
+
+
+@pytest.mark.parametrize("third", ["another_team", "three_more"])
+@pytest.mark.parametrize("secret", ["yes", "no"])
+def test_attack_r4_c_the_same_across_three_releases(world, cycle, login, secret, third):
+    """Release 2 withholds the items beside the mean (the fix above); release 3 must not give
+    them back as if release 1 (mean and items, before the target came) were forgotten."""
+    alpha = world.alpha
+    people = [world.tess, world.max, *add_people(world.acme, alpha, 8)]
+    for i, u in enumerate(people[:3]):
+        submit(cycle, alpha, u, GUARDRAILS, extra=_answers(i, False))
+    submit(cycle, alpha, people[3], GUARDRAILS, extra=_answers(3, True))
+    release(cycle)
+    lead = login(world.tess)
+    first = _team_tables(lead, "alpha")
+    target = people[4]
+    submit(cycle, alpha, target, GUARDRAILS, extra=_answers(4, False, secret))
+    for i, u in enumerate(people[5:7]):
+        submit(cycle, alpha, u, GUARDRAILS, extra=_answers(5 + i, True))
+    release(cycle)
+    if third == "another_team":  # Alpha unchanged: Beta's answers bring the next release
+        for u in [world.bob, *add_people(world.acme, world.beta, 2)]:
+            submit(cycle, world.beta, u, GUARDRAILS, extra=UNIFORM)
+    else:  # three more in Alpha, all "don't know" to I1
+        for i, u in enumerate(people[7:10]):
+            submit(cycle, alpha, u, GUARDRAILS, extra=_answers(7 + i, True))
+    assert releases.build(cycle.pk, Release.Reason.SUBMISSIONS) is not None
+    third_tables = _team_tables(lead, "alpha")
+    if not _shows_mean_and_items(first) or not _shows_mean_and_items(third_tables):
+        return  # the mean or every item withheld in one of them: nothing to difference
+    c1, items1 = _sums(*first)
+    c3, items3 = _sums(*third_tables)
+    shown = [k for k in items3 if k != I1 and items3[k][1] and items1.get(k, [0, 0])[1]]
+    weights = {i.key: i.weight for i in V1.items if i.construct == C}
+    signal = (c3 - c1) - sum(weights[k] * (items3[k][0] - items1[k][0]) for k in shown) / sum(
+        weights[k] for k in shown
+    )
+    truth = Answer.objects.get(response__respondent=target, item_key=I1).value
+    assert ("yes" if signal > 0 else "no") != truth or abs(signal) < 0.5, (signal, truth)
 
 
 SMALL_TEAM = "A team below the anonymity threshold"
