@@ -48,20 +48,55 @@ from .signed_audit import DenseRows, signed_exposed
 
 PARTS = ("W", "L", "Rp", "Re")
 PAGE = "R"  # "enabler|page|R": whom a page's prevalence of the enabler was over
+HISTORY = "~"  # "<n>~name": a row an earlier release showed
+ORG_PAGE_KEY = "org"  # the unfiltered organisation page, audited before the filtered ones
 
 
 @dataclass(frozen=True)
 class LiftRows:
     """The rows every lift cell last showed, by "enabler|practice|part", and whom each
-    page's prevalence of each enabler was last over, by "enabler|page|R"."""
+    page's prevalence of each enabler was last over, by "enabler|page|R"; `earlier`: every
+    other row an earlier release showed, by "<n>~enabler|practice|part" (n tells releases
+    apart, so a cell's W and L of one release pair up)."""
 
     last: Mapping[str, Row] = field(default_factory=dict)
+    earlier: Mapping[str, Row] = field(default_factory=dict)
+
+    @classmethod
+    def from_named(cls, rows: Mapping[str, Row]) -> LiftRows:
+        """From the stored form (`named`); rows stored before `earlier` was kept are last."""
+        return cls(
+            {k: r for k, r in rows.items() if HISTORY not in k},
+            {k: r for k, r in rows.items() if HISTORY in k},
+        )
+
+    def named(self) -> dict[str, Row]:
+        return {**self.last, **self.earlier}
+
+    def every(self) -> list[tuple[str, Row]]:
+        """(name without the release, row) of every row shown, the last ones too."""
+        out = [(k.split(HISTORY, 1)[1], r) for k, r in sorted(self.earlier.items())]
+        return out + sorted(self.last.items())
+
+    def after(self, shown: Mapping[str, Row]) -> LiftRows:
+        """The state after a release that showed `shown` (new last rows): the rows they
+        replace move to `earlier`."""
+        n = 1 + max((int(k.split(HISTORY, 1)[0]) for k in self.earlier), default=0)
+        earlier = dict(self.earlier)
+        # A cell (or page row) any of whose parts changed keeps all its old parts together.
+        moved = {k.rsplit("|", 1)[0] for k, r in self.last.items() if k in shown and shown[k] != r}
+        for name_, row in sorted(self.last.items()):
+            if name_.rsplit("|", 1)[0] in moved:
+                earlier[f"{n}{HISTORY}{name_}"] = row
+        return LiftRows({**self.last, **shown}, earlier)
 
 
 @dataclass(frozen=True)
 class LiftPlan:
     withheld: frozenset[tuple[str, str]]  # (enabler, practice item) withheld for anonymity
     state: LiftRows  # what the next release compares with
+    # (enabler, page key): a page's share reporting the enabler, withheld for anonymity
+    prevalence_withheld: frozenset[tuple[str, str]] = frozenset()
 
 
 def name(enabler: str, practice: str, part: str) -> str:
@@ -123,8 +158,8 @@ def plan_lift(
     prevalence: Mapping[str, Mapping[str, Row]] = MappingProxyType({}),
 ) -> LiftPlan:
     """Which cells the release withholds. `units` are the people of every unit (team or
-    pool) whose counts of each practice a release showed, this one's and the last one's;
-    `scored_before` the last release's people with a score on each practice; `prevalence`,
+    pool) whose counts of each practice a release showed, this one's and earlier ones';
+    `scored_before` the earlier releases' people with a score on each practice; `prevalence`,
     by enabler and page, the people over whom the page counts who reports the enabler."""
     withheld = set()
     passed: dict[str, list[str]] = {}
@@ -144,16 +179,26 @@ def plan_lift(
         withheld |= {(e, practice) for e in enablers if e not in kept}
         for enabler in kept:
             shown.setdefault(enabler, []).append(practice)
-    for enabler, practices in shown.items():
-        kept = _enabler_audited(enabler, practices, rows, prior, prevalence.get(enabler, {}), k)
+    pages_withheld: set[tuple[str, str]] = set()
+    for enabler in sorted(set(shown) | set(prevalence)):
+        practices = shown.get(enabler, [])
+        pages = prevalence.get(enabler, {})
+        kept, kept_pages = _enabler_audited(enabler, practices, rows, prior, pages, k)
         withheld |= {(enabler, p) for p in practices if p not in kept}
-    last = dict(prior.last)
-    for (enabler, practice), parts in rows.items():
-        if (enabler, practice) not in withheld:
-            last |= {name(enabler, practice, p): parts[p] for p in PARTS}
+        pages_withheld |= {(enabler, page) for page in pages if page not in kept_pages}
+    shown_now = {
+        name(enabler, practice, p): parts[p]
+        for (enabler, practice), parts in rows.items()
+        if (enabler, practice) not in withheld
+        for p in PARTS
+    }
     for enabler, pages in prevalence.items():
-        last |= {name(enabler, page, PAGE): row for page, row in pages.items()}
-    return LiftPlan(frozenset(withheld), LiftRows(last))
+        shown_now |= {
+            name(enabler, page, PAGE): row
+            for page, row in pages.items()
+            if (enabler, page) not in pages_withheld
+        }
+    return LiftPlan(frozenset(withheld), prior.after(shown_now), frozenset(pages_withheld))
 
 
 def _enabler_audited(
@@ -163,39 +208,40 @@ def _enabler_audited(
     prior: LiftRows,
     pages: Mapping[str, Row],
     k: int,
-) -> tuple[str, ...]:
-    """The practices whose cells of `enabler` can be shown together. A cell's with_n is how
-    many of W + L report the enabler, so across practices (and pages' prevalence, and the
-    cells earlier releases showed) the enabler is an answer summed over each practice's
-    scored people: two practices whose scored people differ by one give that person's
-    answer. Greedy, the widest first: a cell is kept when no signed combination of what is
-    kept then lives on fewer than k people."""
-    fixed = list(pages.values()) + [
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The practices whose cells of `enabler`, and the pages whose share reporting it, can
+    be shown together. A cell's with_n is how many of W + L report the enabler, so across
+    practices (and pages' prevalence, and what earlier releases showed) the enabler is an
+    answer summed over each practice's scored people: two practices whose scored people
+    differ by one person give that person's answer. Greedy: the pages first (the
+    organisation's before the filtered ones), then the cells, the widest first; each is
+    kept when no signed combination of what is kept then lives on fewer than k people."""
+    fixed = [
         row
-        for key, row in sorted(prior.last.items())
+        for key, row in prior.every()
         if key.startswith(f"{enabler}|") and key.endswith(f"|{PAGE}")
     ]
-    fixed += [
-        prior.last[name(enabler, p, "W")] | prior.last[name(enabler, p, "L")]
-        for p in sorted({key.split("|")[1] for key in prior.last if key.startswith(f"{enabler}|")})
-        if name(enabler, p, "W") in prior.last and name(enabler, p, "L") in prior.last
-    ]
+    fixed += _scored_rows(enabler, prior)
+    page_keys = sorted(pages, key=lambda page: (page != ORG_PAGE_KEY, page))
     candidates = sorted(
         practices,
         key=lambda p: (-persons(rows[(enabler, p)]["W"] | rows[(enabler, p)]["L"]), p),
     )
     scored = [rows[(enabler, p)]["W"] | rows[(enabler, p)]["L"] for p in candidates]
-    dense = DenseRows(fixed + scored)
+    dense = DenseRows(fixed + [pages[p] for p in page_keys] + scored)
     chosen = list(range(len(fixed)))
     known: frozenset[Version] = frozenset()
     while found := dense.exposed(chosen, k, known):  # what earlier releases gave away
         known = known.union(*found)
-    kept = []
-    for i, practice in enumerate(candidates, start=len(fixed)):
+    kept: list[str] = []
+    for i, item in enumerate([*page_keys, *candidates], start=len(fixed)):
         if not dense.exposed([*chosen, i], k, known):
             chosen.append(i)
-            kept.append(practice)
-    return tuple(kept)
+            kept.append(item)
+    return (
+        tuple(p for p in candidates if p in kept),
+        tuple(p for p in page_keys if p in kept),
+    )
 
 
 def _audited(
@@ -218,7 +264,7 @@ def _audited(
     fixed = [u & ever for u in units] + [scored]
     fixed += [
         row
-        for key, row in sorted(prior.last.items())
+        for key, row in prior.every()
         if key.split("|")[1] == practice and key.split("|")[2] in ("W", "L", "Rp")
     ]
     lost = _already_exposed(fixed, k)
@@ -237,6 +283,22 @@ def _audited(
             if not signed_exposed([r - lost for r in fixed + shown], k):
                 return kept
     return ()
+
+
+def _scored_rows(enabler: str, prior: LiftRows) -> list[Row]:
+    """W + L of every cell of `enabler` a release showed (the people its with_n counted
+    the enabler over), pairing each release's W with its L."""
+    parts: dict[tuple[str, str], dict[str, Row]] = {}
+    for key, row in prior.last.items():
+        e, practice, part = key.split("|")
+        if e == enabler and part in ("W", "L"):
+            parts.setdefault(("", practice), {})[part] = row
+    for key, row in prior.earlier.items():
+        n, rest = key.split(HISTORY, 1)
+        e, practice, part = rest.split("|")
+        if e == enabler and part in ("W", "L"):
+            parts.setdefault((n, practice), {})[part] = row
+    return [p["W"] | p["L"] for _, p in sorted(parts.items()) if "W" in p and "L" in p]
 
 
 def _already_exposed(rows: Sequence[Row], k: int) -> frozenset[Version]:

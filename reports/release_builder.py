@@ -129,10 +129,13 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
         cell_rows(data.instrument, counted, reports),
         data.prior_lift,
         k,
-        # Whose counts of each practice the units showed, now and in the last release.
+        # Whose counts of each practice the units showed, now and in every earlier release.
         [frozenset((e.rid, e.digest) for e in u.members) for u in released]
-        + [row for key, row in sorted(prior.last.items()) if not is_cell(key)],
-        scored_practices(data.instrument, list(data.prior_entries.values())),
+        + [row for key, row in sorted(prior.last.items()) if not is_cell(key)]
+        + [prior.rows[i] for i in sorted(prior.units or ()) if i < len(prior.rows)],
+        scored_practices(
+            data.instrument, [*data.prior_entries.values(), *data.earlier_entries.values()]
+        ),
         _prevalence_rows({ORG_PAGE: released, **filtered}),
     )
     pooled = [data.teams[t].name for t in plan.pool_teams if t in data.teams]
@@ -152,11 +155,12 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
             computed=computed,
             lift_withheld=lift_plan.withheld,
             lift_reports=reports,
+            prevalence_withheld=_withheld_on(lift_plan, ORG_PAGE),
             # every text with a home, also where its unit is not shown now (text_homes.py)
             quoted=[e for e in entries.values() if (e.rid, e.digest) in homes],
         )
     )
-    pages |= _filtered_org_pages(data, filtered, len(released))
+    pages |= _filtered_org_pages(data, filtered, len(released), lift_plan)
     # Guardrails vs gatekeepers: from the released self-view segments only.
     pages[ORG_PAGE] = dashboards.with_self_view_comparison(
         pages[ORG_PAGE],
@@ -316,8 +320,13 @@ def _filtered_units(data: ReleaseInput, plan: Plan, units: _Units) -> dict[str, 
     return out
 
 
+def _withheld_on(lift_plan: LiftPlan, page: str) -> frozenset[str]:
+    """The enablers whose share reporting them `page` withholds (reports/lift_rows.py)."""
+    return frozenset(e for e, key in lift_plan.prevalence_withheld if key == page)
+
+
 def _filtered_org_pages(
-    data: ReleaseInput, filtered: Mapping[str, Sequence[Unit]], n_units: int
+    data: ReleaseInput, filtered: Mapping[str, Sequence[Unit]], n_units: int, lift_plan: LiftPlan
 ) -> dict[str, dict[str, Any]]:
     """The organisation page under each released filter value."""
     return {
@@ -329,6 +338,7 @@ def _filtered_org_pages(
                 data.threshold,
                 filtered=True,
                 hidden_teams=n_units - len(page_units),
+                prevalence_withheld=_withheld_on(lift_plan, key),
             )
         )
         for key, page_units in filtered.items()

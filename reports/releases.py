@@ -100,7 +100,7 @@ def _build(cycle: Cycle, latest: Release | None, regroup: bool = False) -> Built
         )
         prior_entries = selectors.release_entries(latest, instrument)
         earlier_entries = selectors.replaced_entries(latest, instrument)
-        prior_lift = LiftRows(selectors.decode_named_rows(latest.lift_rows))
+        prior_lift = LiftRows.from_named(selectors.decode_named_rows(latest.lift_rows))
     return build_release(
         ReleaseInput(
             instrument=instrument,
@@ -173,7 +173,7 @@ def _store(
         shown_rows=sorted(built.families.shown),
         unit_rows=sorted(built.families.units),
         family_hidden={f: sorted(rows) for f, rows in sorted(built.families.hidden.items())},
-        lift_rows=selectors.encode_named_rows(built.lift.state.last),
+        lift_rows=selectors.encode_named_rows(built.lift.state.named()),
         text_homes=text_homes.encode(built.homes),
         source_stamp=stamp,
     )

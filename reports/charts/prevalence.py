@@ -25,7 +25,7 @@ from .figure import (
     value_axis,
 )
 from .palette import FAMILY_LABELS, FAMILY_ORDER, family_colour, family_name, in_order
-from .text import DASH, format_percent, number
+from .text import DASH, NOT_ENOUGH, WITHHELD, format_percent, number
 from .ticks import score_ticks
 
 KIND = "prevalence"
@@ -39,6 +39,7 @@ class PrevalenceRow:
     family: str
     share: float | None  # 0-100
     n: int
+    withheld: bool = False  # disclosure control withheld it (not "too few answers")
 
     @classmethod
     def from_plain(cls, row: Mapping[str, Any]) -> PrevalenceRow:
@@ -47,7 +48,12 @@ class PrevalenceRow:
             family=str(row.get("family", "")),
             share=number(row.get("share")),
             n=int(row.get("n") or 0),
+            withheld=bool(row.get("withheld")),
         )
+
+    def missing(self) -> str:
+        """What the row says without a share."""
+        return WITHHELD if self.withheld else NOT_ENOUGH
 
     def shown_share(self) -> float | None:
         """The share, or None where there is none or nobody answered."""
@@ -84,7 +90,9 @@ def prevalence_chart(
         ]
         if shown:
             traces.append(_family_bars(family, [rows[i] for i in shown], [ticks[i] for i in shown]))
-    notes = [missing_note(ticks[i]) for i, r in enumerate(rows) if r.shown_share() is None]
+    notes = [
+        missing_note(ticks[i], r.missing()) for i, r in enumerate(rows) if r.shown_share() is None
+    ]
     figure_layout = layout(
         60 + row_height(ticks) * len(rows),
         showlegend=len(traces) > 2,

@@ -45,6 +45,7 @@ def build_org_page(
     lift_reports: Sequence[lift.Reports] | None = None,
     previous_constructs: Mapping[str, Mapping[str, Any]] | None = None,
     quoted: Sequence[Entry] | None = None,
+    prevalence_withheld: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """The organisation page over released units (teams and pool, or their cells under one
     filter value). Organisation-wide figures are over the union of the units shown, so no
@@ -75,7 +76,7 @@ def build_org_page(
         instrument, "org", "Organisation", counted, threshold, with_facts=not filtered
     )
     view["overall"] = overall
-    view |= _org_charts(instrument, groups, counted)
+    view |= _org_charts(instrument, groups, counted, prevalence_withheld)
     view |= v2_views(instrument, counted)
     # Delivery pressure as context beside each released unit.
     view["pressure_by_group"] = {u.name: pressure_view(instrument, u.members) for u in units}
@@ -117,7 +118,10 @@ def _trend_spreads(previous: Mapping[str, Mapping[str, Any]], overall: GroupResu
 
 
 def _org_charts(
-    instrument: Instrument, groups: Sequence[GroupResult], counted: Sequence[Entry]
+    instrument: Instrument,
+    groups: Sequence[GroupResult],
+    counted: Sequence[Entry],
+    prevalence_withheld: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     constructs = [
         {"key": k, "label": m["label"], "polarity": m["polarity"]} for k, m in CONSTRUCTS.items()
@@ -143,13 +147,15 @@ def _org_charts(
             continue
         scored = [s for r in counted if (s := r.score.constructs[key].score) is not None]
         share = 100 * sum(1 for s in scored if s >= PREVALENCE_MIN) / len(scored) if scored else 0.0
+        withheld = key in prevalence_withheld  # with the lift table's counts it would name one
         prevalence_rows.append(
             {
                 "key": key,
                 "label": meta["label"],
                 "family": meta["family"],
-                "share": share,
-                "n": len(scored),
+                "share": None if withheld else share,
+                "n": 0 if withheld else len(scored),
+                "withheld": withheld,
             }
         )
     return {

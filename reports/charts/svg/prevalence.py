@@ -19,7 +19,8 @@ def draw_prevalence(chart: Chart, data: PrevalenceData, width: int) -> str:
                     r.shown_share(),
                     family_colour(r.family),
                     format_percent(r.shown_share()),
-                    f"of {r.n}",
+                    "" if r.withheld else f"of {r.n}",
+                    missing=r.missing(),
                 ),
             ),
         )
