@@ -154,7 +154,7 @@ def _org_charts(
                 "label": meta["label"],
                 "family": meta["family"],
                 "share": None if withheld else share,
-                "n": 0 if withheld else len(scored),
+                "n": None if withheld else len(scored),
                 "withheld": withheld,
             }
         )
