@@ -3,9 +3,13 @@ set-ups the attack tests (test_attacks_round2/3/4.py) share."""
 
 from __future__ import annotations
 
+from assessments.demo import GUARDRAILS
 from assessments.services import instrument_for
+from orgs.models import Team
+from tests.builders import add_people, release, submit
 
 V1 = instrument_for("1")
+UNIFORM = {"ctx_lifecycle_stage": "build", "ctx_role": "engineering"}
 
 
 def high_answers(construct: str) -> dict[str, object]:
@@ -39,3 +43,30 @@ def practice_mix(person: int) -> dict[str, object]:
         else:
             out[item.key] = "always" if reported else "rarely"
     return out
+
+
+def action_answerer(cycle):
+    """Submits uniform answers with a numbered individual action ("..., week <n>")."""
+    n = 0
+
+    def answer(team, user):
+        nonlocal n
+        n += 1
+        text = f"I checked prompt changes against our checklist, week {n}"
+        submit(cycle, team, user, GUARDRAILS, extra={**UNIFORM, "act_individual": text})
+
+    return answer
+
+
+def org_with_a_one_person_team(world, cycle, answer):
+    """Alpha 3, Beta 2 and Gamma 1 (pooled), released; returns Gamma and its only member."""
+    gamma = Team.objects.create(organization=world.acme, name="Gamma", slug="gamma")
+    cycle.teams.add(gamma)
+    target = add_people(world.acme, gamma, 1)[0]
+    alpha = [world.tess, world.max, *add_people(world.acme, world.alpha, 1)]
+    beta = [world.bob, *add_people(world.acme, world.beta, 1)]
+    for team, users in ((world.alpha, alpha), (world.beta, beta), (gamma, [target])):
+        for user in users:
+            answer(team, user)
+    release(cycle)
+    return gamma, target

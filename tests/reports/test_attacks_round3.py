@@ -21,24 +21,17 @@ from orgs.models import Team
 from reports import selectors, text_homes
 from reports.disclosure import POOL
 from tests.builders import add_people, release, submit
-from tests.reports.answer_patterns import V1, high_answers, low_answers, practice_mix
+from tests.reports.answer_patterns import (
+    V1,
+    action_answerer,
+    high_answers,
+    low_answers,
+    org_with_a_one_person_team,
+    practice_mix,
+)
 
 UNIFORM = {"ctx_lifecycle_stage": "build", "ctx_role": "engineering"}
 K = 3
-
-
-def _org_with_a_one_person_team(world, cycle, answer):
-    """Alpha 3, Beta 2 and Gamma 1 (pooled), released; returns Gamma and its only member."""
-    gamma = Team.objects.create(organization=world.acme, name="Gamma", slug="gamma")
-    cycle.teams.add(gamma)
-    target = add_people(world.acme, gamma, 1)[0]
-    alpha = [world.tess, world.max, *add_people(world.acme, world.alpha, 1)]
-    beta = [world.bob, *add_people(world.acme, world.beta, 1)]
-    for team, users in ((world.alpha, alpha), (world.beta, beta), (gamma, [target])):
-        for user in users:
-            answer(team, user)
-    release(cycle)
-    return gamma, target
 
 
 def _quotes(cycle, key):
@@ -58,7 +51,7 @@ def test_attack_r3_a_pool_quote_meets_its_team_once_the_team_is_shown(world, cyc
         extra = {**UNIFORM, "txt_anything_else": f"Quoted words number {n}"}
         submit(cycle, team, user, GUARDRAILS, extra=extra, quotable=frozenset(extra))
 
-    gamma, target = _org_with_a_one_person_team(world, cycle, answer)
+    gamma, target = org_with_a_one_person_team(world, cycle, answer)
     alpha = f"team:{world.alpha.pk}"
     pool_first = _quotes(cycle, "org") - _quotes(cycle, alpha)
     assert len(pool_first) == 3  # quoted inside the released pool, as allowed
@@ -88,15 +81,8 @@ def _queue(client):
 
 
 def test_attack_r3_a_pooled_action_is_named_once_its_team_is_shown(world, cycle, login):
-    n = 0
-
-    def answer(team, user):
-        nonlocal n
-        n += 1
-        text = f"I checked prompt changes against our checklist, week {n}"
-        submit(cycle, team, user, GUARDRAILS, extra={**UNIFORM, "act_individual": text})
-
-    gamma, target = _org_with_a_one_person_team(world, cycle, answer)
+    answer = action_answerer(cycle)
+    gamma, target = org_with_a_one_person_team(world, cycle, answer)
     admin = login(world.alice)
     first = _queue(admin)
     pooled_first = {pid for pid, (_, team) in first.items() if team != "Alpha"}

@@ -25,11 +25,15 @@ from django.urls import reverse
 
 from assessments.demo import GUARDRAILS
 from assessments.models import Answer, ClassifiedAction
-from orgs.models import Team
 from reports import releases
 from reports.models import Release
 from tests.builders import add_people, release, submit
-from tests.reports.answer_patterns import V1, practice_mix
+from tests.reports.answer_patterns import (
+    V1,
+    action_answerer,
+    org_with_a_one_person_team,
+    practice_mix,
+)
 
 UNIFORM = {"ctx_lifecycle_stage": "build", "ctx_role": "engineering"}
 
@@ -175,24 +179,9 @@ def _action_counts(client, slug):
 
 
 def test_attack_r4_b_relabel_an_unnamed_action_and_watch_the_team_pages(world, cycle, login):
-    n = 0
-
-    def answer(team, user):
-        nonlocal n
-        n += 1
-        text = f"I checked prompt changes against our checklist, week {n}"
-        submit(cycle, team, user, GUARDRAILS, extra={**UNIFORM, "act_individual": text})
-
     # Release 1: Alpha 3 (shown), Beta 2 and Gamma 1 (the target) pooled.
-    gamma = Team.objects.create(organization=world.acme, name="Gamma", slug="gamma")
-    cycle.teams.add(gamma)
-    target = add_people(world.acme, gamma, 1)[0]
-    for u in [world.tess, world.max, *add_people(world.acme, world.alpha, 1)]:
-        answer(world.alpha, u)
-    for u in [world.bob, *add_people(world.acme, world.beta, 1)]:
-        answer(world.beta, u)
-    answer(gamma, target)
-    release(cycle)
+    answer = action_answerer(cycle)
+    gamma, target = org_with_a_one_person_team(world, cycle, answer)
     admin = login(world.alice)
     unnamed_then = {pid for pid, r in _queue(admin).items() if r.team == SMALL_TEAM}
     assert len(unnamed_then) == 3  # the pool's three actions, no team named
