@@ -46,13 +46,11 @@ from itertools import combinations
 import numpy as np
 
 from . import parts_audit
-from .parts_audit import is_cell
+from .rows import Row, Version, is_cell
 from .singular_blocks import singular_block
 
 log = logging.getLogger(__name__)
 
-Version = tuple[int, str]  # (response id, digest of what the release holds of it)
-Row = frozenset[Version]
 POOL = "pool"
 ORG = "org"
 REST = "*"  # the value of a unit's "rest" block under a filter dimension
@@ -490,7 +488,7 @@ def plan_families(
     who answered differently: the parts some answered and others not are blanked there,
     and all of them when fewer than k people's means are made of more than the rest's.
     `weights` (a version's weight on each part of a whole, as its mean takes them) lets the
-    whole and its parts be audited together, with the last release's (reports/parts_audit.py);
+    whole and its parts be audited together, with earlier releases' (reports/parts_audit.py);
     `cell_parts`: the parts filtered pages show (the rest show only as a unit's)."""
     k = max(1, k)
     index = {row: i for i, row in enumerate(plan.rows)}
@@ -513,19 +511,9 @@ def plan_families(
     }
     parts_audit.unlike_blanks(parts or {}, display, outside, blanked, k)
     if weights is not None:
-        for whole, (members, _, keep_whole) in (parts or {}).items():
-            parts_audit.weighted_blanks(
-                whole,
-                members,
-                keep_whole,
-                display,
-                prior,
-                component,
-                blanked,
-                weights,
-                k,
-                cell_parts,
-            )
+        parts_audit.weighted_blanks(
+            parts or {}, display, prior, component, blanked, weights, k, cell_parts
+        )
     parts_audit.mirror_unit_blanks(display, blanked, parts or {}, cell_parts)
     hidden_by_key: dict[str, set[str]] = {}
     hidden: dict[str, frozenset[int]] = {}

@@ -34,6 +34,7 @@ to the next release, which compares with them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -49,7 +50,6 @@ from .signed_audit import DenseRows, signed_exposed
 PARTS = ("W", "L", "Rp", "Re")
 PAGE = "R"  # "enabler|page|R": whom a page's prevalence of the enabler was over
 HISTORY = "~"  # "<n>~name": a row an earlier release showed
-ORG_PAGE_KEY = "org"  # the unfiltered organisation page, audited before the filtered ones
 
 
 @dataclass(frozen=True)
@@ -73,10 +73,12 @@ class LiftRows:
     def named(self) -> dict[str, Row]:
         return {**self.last, **self.earlier}
 
-    def every(self) -> list[tuple[str, Row]]:
-        """(name without the release, row) of every row shown, the last ones too."""
+    @functools.cached_property
+    def every(self) -> tuple[tuple[str, Row], ...]:
+        """(name without the release, row) of every row shown, the last ones too (read once
+        per practice and enabler, so kept)."""
         out = [(k.split(HISTORY, 1)[1], r) for k, r in sorted(self.earlier.items())]
-        return out + sorted(self.last.items())
+        return (*out, *sorted(self.last.items()))
 
     def after(self, shown: Mapping[str, Row]) -> LiftRows:
         """The state after a release that showed `shown` (new last rows): the rows they
@@ -160,7 +162,8 @@ def plan_lift(
     """Which cells the release withholds. `units` are the people of every unit (team or
     pool) whose counts of each practice a release showed, this one's and earlier ones';
     `scored_before` the earlier releases' people with a score on each practice; `prevalence`,
-    by enabler and page, the people over whom the page counts who reports the enabler."""
+    by enabler and page (the one that matters most first), the people over whom the page
+    counts who reports the enabler."""
     withheld = set()
     passed: dict[str, list[str]] = {}
     for (enabler, practice), parts in rows.items():
@@ -213,16 +216,17 @@ def _enabler_audited(
     be shown together. A cell's with_n is how many of W + L report the enabler, so across
     practices (and pages' prevalence, and what earlier releases showed) the enabler is an
     answer summed over each practice's scored people: two practices whose scored people
-    differ by one person give that person's answer. Greedy: the pages first (the
-    organisation's before the filtered ones), then the cells, the widest first; each is
-    kept when no signed combination of what is kept then lives on fewer than k people."""
+    differ by one person give that person's answer. Greedy: the pages first, in the order
+    given (the organisation's before the filtered ones), then the cells, the widest first;
+    each is kept when no signed combination of what is kept then lives on fewer than k
+    people."""
     fixed = [
         row
-        for key, row in prior.every()
+        for key, row in prior.every
         if key.startswith(f"{enabler}|") and key.endswith(f"|{PAGE}")
     ]
     fixed += _scored_rows(enabler, prior)
-    page_keys = sorted(pages, key=lambda page: (page != ORG_PAGE_KEY, page))
+    page_keys = list(pages)
     candidates = sorted(
         practices,
         key=lambda p: (-persons(rows[(enabler, p)]["W"] | rows[(enabler, p)]["L"]), p),
@@ -264,7 +268,7 @@ def _audited(
     fixed = [u & ever for u in units] + [scored]
     fixed += [
         row
-        for key, row in prior.every()
+        for key, row in prior.every
         if key.split("|")[1] == practice and key.split("|")[2] in ("W", "L", "Rp")
     ]
     lost = _already_exposed(fixed, k)

@@ -31,10 +31,9 @@ from typing import Protocol
 
 import numpy as np
 
+from .rows import Row, Version, is_cell
 from .singular_blocks import SINGULAR
 
-Version = tuple[int, str]
-Row = frozenset[Version]
 Weights = Callable[[Version], Mapping[str, float]]  # a version's weight on each part
 _MAX_SETS = 20_000  # sets of people to check before treating the block as exposed
 EARLIER = "earlier|row"  # stands for the key of an earlier release's row (a cell, unless kept)
@@ -53,11 +52,6 @@ class PriorRows(Protocol):
     def hidden(self) -> Mapping[str, frozenset[int]]: ...
     @property
     def units(self) -> frozenset[int] | None: ...
-
-
-def is_cell(key: str) -> bool:
-    """A display key of a unit's filter cell ("team:4|role=pm"), not of a unit."""
-    return "|" in key
 
 
 @dataclass(frozen=True)
@@ -217,9 +211,7 @@ def more_blanks(
 
 
 def weighted_blanks(
-    whole: str,
-    members: Sequence[str],
-    keep_whole: bool,
+    parts: Mapping[str, tuple[Sequence[str], Sequence[str], bool]],
     display: Mapping[str, Row],
     prior: PriorRows,
     component: Mapping[Version, int],
@@ -228,9 +220,60 @@ def weighted_blanks(
     k: int,
     cell_parts: frozenset[str] = frozenset(),
 ) -> None:
-    """Blank more of `whole` or its parts where, with the weights of each person's mean, the
-    whole beside its parts would single someone out (above); per block."""
+    """Blank more of each whole or its parts where, with the weights of each person's mean,
+    the whole beside its parts would single someone out (above); per block."""
     index = {row: i for i, row in enumerate(prior.rows)}
+
+    def block_of(row: Row) -> int | None:
+        return next((component[v] for v in row if v in component), None)
+
+    # The blocks' rows, once for every whole: this release's keys, then the last release's
+    # keyed rows, then rows of releases before the last (a key's earlier members: a unit's
+    # showed its items, a cell's those filtered pages show; releases that did not keep which
+    # was which count as cells).
+    now: dict[int, list[str]] = {}
+    for key, row in display.items():
+        if row and (block := block_of(row)) is not None:
+            now.setdefault(block, []).append(key)
+    before: dict[int, list[tuple[str, Row, int]]] = {}
+    keyed = set(prior.last.values())
+    earlier_rows = [(EARLIER, prior.rows[i]) for i in sorted(prior.shown) if i < len(prior.rows)]
+    for key, row in [*sorted(prior.last.items()), *earlier_rows]:
+        i = index.get(row)
+        if (key == EARLIER and row in keyed) or i is None or i not in prior.shown:
+            continue
+        if row and (block := block_of(row)) in now:
+            before.setdefault(block, []).append((key, row, i))
+    for whole, (members, _, keep_whole) in parts.items():
+        _blank_whole(
+            whole,
+            members,
+            keep_whole,
+            display,
+            prior,
+            now,
+            before,
+            blanked,
+            weights,
+            k,
+            cell_parts,
+        )
+
+
+def _blank_whole(
+    whole: str,
+    members: Sequence[str],
+    keep_whole: bool,
+    display: Mapping[str, Row],
+    prior: PriorRows,
+    now: Mapping[int, Sequence[str]],
+    before: Mapping[int, Sequence[tuple[str, Row, int]]],
+    blanked: dict[str, set[str]],
+    weights: Callable[[Version, str], Mapping[str, float]],
+    k: int,
+    cell_parts: frozenset[str],
+) -> None:
+    """`weighted_blanks` for one whole, over the blocks' rows."""
 
     def shown_on(key: str) -> Sequence[str]:
         """A unit shows every item; a cell the items filtered pages show (counted over one
@@ -241,36 +284,13 @@ def weighted_blanks(
         parts = [m for m in shown_on(key) if key not in blanked.get(m, ())]
         return Shown(display[key], key not in blanked.get(whole, ()), frozenset(parts))
 
-    def shown_before(key: str, row: Row) -> Shown | None:
-        i = index.get(row)
-        if i is None or i not in prior.shown:
-            return None
+    def shown_before(key: str, row: Row, i: int) -> Shown:
         never = {f for f in (whole, *members) if i in prior.hidden.get(f, ())}
         # A row ever shown as a unit showed its items, whichever key holds it last.
         unit = prior.units is not None and i in prior.units
         parts = [m for m in (members if unit else shown_on(key)) if m not in never]
         return Shown(row, whole not in never, frozenset(parts))
 
-    def block_of(row: Row) -> int | None:
-        return next((component[v] for v in row if v in component), None)
-
-    now: dict[int, dict[str, Shown]] = {}
-    for key, row in display.items():
-        if row and (block := block_of(row)) is not None:
-            now.setdefault(block, {})[key] = shown_now(key)
-    before: dict[int, list[Shown]] = {}
-    for key, row in sorted(prior.last.items()):
-        if row and (block := block_of(row)) in now and (shown := shown_before(key, row)):
-            before.setdefault(block, []).append(shown)
-    # Rows of releases before the last (a key's earlier members): a unit's showed its items,
-    # a cell's those filtered pages show (releases that did not keep which was which: the
-    # latter).
-    keyed = set(prior.last.values())
-    for i in sorted(prior.shown):
-        row = prior.rows[i] if i < len(prior.rows) else frozenset()
-        fresh = bool(row) and row not in keyed
-        if fresh and (block := block_of(row)) in now and (shown := shown_before(EARLIER, row)):
-            before.setdefault(block, []).append(shown)
     of_whole: dict[Version, Mapping[str, float]] = {}
 
     def weight(v: Version) -> Mapping[str, float]:
@@ -278,8 +298,10 @@ def weighted_blanks(
             of_whole[v] = weights(v, whole)
         return of_whole[v]
 
-    for block, keys in sorted(now.items()):
-        earlier = list(dict.fromkeys(before.get(block, [])))  # a row kept under two keys once
+    for block, block_keys in sorted(now.items()):
+        keys = {key: shown_now(key) for key in block_keys}
+        # A row kept under two keys counts once.
+        earlier = list(dict.fromkeys(shown_before(*b) for b in before.get(block, ())))
         every = [*keys.values(), *earlier]
         if not any(s.whole for s in every) or not any(s.parts for s in every):
             continue  # the mean or the items alone: each family's own audit covers it

@@ -136,7 +136,7 @@ def build_release(data: ReleaseInput) -> BuiltRelease:
         scored_practices(
             data.instrument, [*data.prior_entries.values(), *data.earlier_entries.values()]
         ),
-        _prevalence_rows({ORG_PAGE: released, **filtered}),
+        _prevalence_rows({ORG_PAGE: released, **filtered}),  # the organisation's first
     )
     pooled = [data.teams[t].name for t in plan.pool_teams if t in data.teams]
     hidden = 0 if plan.pool is not None else len(plan.pool_teams)
@@ -179,8 +179,9 @@ def _same_texts(
     out = {}
     for rid, e in entries.items():
         old = before.get(rid)
-        same = old is not None and list(map(words, e.texts)) == list(map(words, old.texts))
-        if old is not None and same and old.digest != e.digest and e.texts:
+        if old is None or old.digest == e.digest or not e.texts:
+            continue
+        if list(map(words, e.texts)) == list(map(words, old.texts)):
             out[(rid, e.digest)] = (rid, old.digest)
     return out
 
